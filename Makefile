@@ -1,0 +1,98 @@
+# NETCAP build. `make` builds every binary of app/ into build/.
+# `make test` and `make run` first install what is missing (as root, on
+# Debian 12), then build; see README.md.
+
+BUILD   ?= build
+GEN     := $(BUILD)/gen
+OBJ     := $(BUILD)/obj
+CC      ?= cc
+
+CFLAGS  ?= -O2 -g
+LDFLAGS ?= -g
+override CFLAGS += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
+	-Ilib -I$(GEN) -MMD -MP
+# DPDK's flags (include paths, rte_config.h, -march) apply to every object so
+# the engine's inline helpers compile the same everywhere.
+DPDK_CFLAGS := $(shell pkg-config --cflags libdpdk 2>/dev/null)
+DPDK_LIBS   := $(shell pkg-config --libs libdpdk 2>/dev/null)
+BASE_LIBS   := $(shell pkg-config --libs libprotobuf-c libdeflate 2>/dev/null) -lm
+PCAP_LIBS   := $(shell pkg-config --libs libpcap 2>/dev/null)
+SODIUM_LIBS := $(shell pkg-config --libs libsodium 2>/dev/null)
+TEST_LIBS   := $(shell pkg-config --libs criterion 2>/dev/null)
+
+APPS     := $(notdir $(wildcard app/*))
+BINS     := $(APPS:%=$(BUILD)/%)
+LIB_SRC  := $(wildcard lib/*/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(OBJ)/%.o) $(OBJ)/gen/netcap.pb-c.o $(OBJ)/gen/ncap_descriptors.o
+LIBNETCAP := $(BUILD)/libnetcap.a
+UNIT_SRC := $(wildcard tests/unit/*.c)
+UNIT_OBJ := $(UNIT_SRC:%.c=$(OBJ)/%.o)
+UNIT_BIN := $(BUILD)/tests/unit-tests
+
+# Libraries per binary (a static libnetcap.a pulls in only what each uses).
+LIBS_netcap-dump    := $(BASE_LIBS)
+LIBS_netcap         := $(DPDK_LIBS) $(PCAP_LIBS) $(BASE_LIBS) -lpthread
+LIBS_netcap-label   := $(BASE_LIBS)
+LIBS_netcap-collect := $(SODIUM_LIBS) $(BASE_LIBS)
+ALL_LIBS := $(DPDK_LIBS) $(PCAP_LIBS) $(SODIUM_LIBS) $(BASE_LIBS) -lpthread
+
+.PHONY: all deps test check run bench clean
+all: $(BINS)
+
+deps:
+	@scripts/install-deps.sh
+
+# The README's commands: install, then build and act in a fresh make so that
+# pkg-config sees the packages just installed.
+test: deps
+	@$(MAKE) --no-print-directory check
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/run-sample.sh
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/bench.sh
+
+check: all $(UNIT_BIN)
+	@tests/run-tests.sh
+
+$(GEN)/netcap.pb-c.c $(GEN)/netcap.pb-c.h: proto/netcap.proto
+	@mkdir -p $(GEN)
+	protoc-c --c_out=$(GEN) -Iproto $<
+
+# Every message descriptor, for code that walks the schema generically.
+$(GEN)/ncap_descriptors.c: $(GEN)/netcap.pb-c.h
+	@{ echo '#include "ncap/schema.h"'; \
+	   echo 'const ProtobufCMessageDescriptor *const ncap_all_descriptors[] = {'; \
+	   sed -n 's/^extern const ProtobufCMessageDescriptor \(.*\);$$/\t\&\1,/p' $<; \
+	   echo '};'; \
+	   echo 'const size_t ncap_all_descriptors_count = sizeof ncap_all_descriptors / sizeof *ncap_all_descriptors;'; \
+	 } > $@
+
+$(OBJ)/gen/%.o: $(GEN)/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(DPDK_CFLAGS) -c $< -o $@
+
+$(OBJ)/%.o: %.c | $(GEN)/netcap.pb-c.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(DPDK_CFLAGS) -c $< -o $@
+
+$(LIBNETCAP): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# One binary per folder of app/, from its own sources and libnetcap.a.
+define app_rule
+$(BUILD)/$(1): $(patsubst %.c,$(OBJ)/%.o,$(wildcard app/$(1)/*.c)) $(LIBNETCAP)
+	$$(CC) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $(LIBNETCAP) $$(LIBS_$(1))
+endef
+$(foreach app,$(APPS),$(eval $(call app_rule,$(app))))
+
+$(UNIT_BIN): $(UNIT_OBJ) $(LIBNETCAP)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(LIBNETCAP) $(TEST_LIBS) $(ALL_LIBS)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(LIB_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(patsubst %.c,$(OBJ)/%.d,$(wildcard app/*/*.c))

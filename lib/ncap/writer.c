@@ -1,0 +1,223 @@
+/* writer.c: record files as independent gzip members (or plain).
+ *
+ * Records accumulate in a member-sized buffer; when the next record would
+ * overflow it, the buffer is compressed with libdeflate into one gzip member
+ * and written with a single write(). A member therefore always holds whole
+ * records, and a crash loses at most the member in flight. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libdeflate.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ncap/schema.h"
+#include "ncap/varint.h"
+#include "ncap/writer.h"
+
+struct ncap_writer {
+	int fd;
+	bool gzip;
+	bool failed;
+	char *path;
+	struct libdeflate_compressor *compressor;
+	size_t member_cap;
+	uint8_t *pending;      /* whole records waiting for the next member */
+	size_t pending_len;
+	uint8_t *out;          /* compressed member */
+	size_t out_cap;
+	uint64_t bytes_in, bytes_out, records;
+	char error[512];
+};
+
+static int fail(struct ncap_writer *w, const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(w->error, sizeof w->error, "%s: ", w->path);
+	va_start(ap, fmt);
+	vsnprintf(w->error + n, sizeof w->error - (size_t)n, fmt, ap);
+	va_end(ap);
+	w->failed = true;
+	return -1;
+}
+
+static int write_all(struct ncap_writer *w, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t k = write(w->fd, p, n);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return fail(w, "write: %s", strerror(errno));
+		}
+		p += k;
+		n -= (size_t)k;
+		w->bytes_out += (uint64_t)k;
+	}
+	return 0;
+}
+
+/* Compresses n bytes of whole records into one gzip member and writes it. */
+static int emit_member(struct ncap_writer *w, const uint8_t *data, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if (!w->gzip)
+		return write_all(w, data, n);
+	size_t bound = libdeflate_gzip_compress_bound(w->compressor, n);
+	uint8_t *out = w->out;
+	if (bound > w->out_cap) {
+		/* Only a single record larger than the member cap gets here. */
+		out = malloc(bound);
+		if (!out)
+			return fail(w, "out of memory compressing a %zu-byte record", n);
+	}
+	size_t clen = libdeflate_gzip_compress(w->compressor, data, n, out, bound);
+	int rc = clen ? write_all(w, out, clen) : fail(w, "compression failed");
+	if (out != w->out)
+		free(out);
+	return rc;
+}
+
+static int flush_pending(struct ncap_writer *w)
+{
+	int rc = emit_member(w, w->pending, w->pending_len);
+	w->pending_len = 0;
+	return rc;
+}
+
+int ncap_writer_flush(struct ncap_writer *w)
+{
+	if (w->failed)
+		return -1;
+	return flush_pending(w);
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+struct ncap_writer *ncap_writer_open(const char *path, int type,
+				     const struct ncap_writer_opts *opts,
+				     char *err, size_t errlen)
+{
+	static const struct ncap_writer_opts defaults;
+	if (!opts)
+		opts = &defaults;
+	struct ncap_writer *w = calloc(1, sizeof *w);
+	if (!w || !(w->path = strdup(path))) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		free(w);
+		return NULL;
+	}
+	w->gzip = !opts->plain && has_suffix(path, ".gz");
+	w->member_cap = opts->member_cap ? opts->member_cap : NCAP_DEFAULT_MEMBER_CAP;
+	w->pending = malloc(w->member_cap);
+	if (w->gzip) {
+		w->compressor = libdeflate_alloc_compressor(opts->level ? opts->level : NCAP_DEFAULT_LEVEL);
+		if (w->compressor) {
+			w->out_cap = libdeflate_gzip_compress_bound(w->compressor, w->member_cap);
+			w->out = malloc(w->out_cap);
+		}
+	}
+	if (!w->pending || (w->gzip && (!w->compressor || !w->out))) {
+		snprintf(err, errlen, "%s: out of memory (or bad compression level %d)", path, opts->level);
+		goto fail;
+	}
+	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (w->fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+
+	int64_t created = opts->created_ns;
+	if (!created) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		created = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	}
+	Types__Header header = TYPES__HEADER__INIT;
+	header.created = created;
+	header.inputsource = (char *)(opts->input_source ? opts->input_source : "");
+	header.type = (Types__Type)type;
+	header.version = (char *)NCAP_VERSION;
+	header.containspayloads = opts->contains_payloads;
+	size_t hlen = protobuf_c_message_get_packed_size(&header.base);
+	uint8_t hbuf[4096 + NCAP_VARINT_MAX];
+	if (hlen > 4096) {
+		snprintf(err, errlen, "%s: input source name too long", path);
+		goto fail_close;
+	}
+	size_t n = ncap_varint_put(hbuf, hlen);
+	n += protobuf_c_message_pack(&header.base, hbuf + n);
+	/* The header is a member of its own, on disk at once: a file that
+	 * exists is a valid file, however the run ends. */
+	if (emit_member(w, hbuf, n) < 0) {
+		snprintf(err, errlen, "%s", w->error);
+		goto fail_close;
+	}
+	return w;
+
+fail_close:
+	close(w->fd);
+	unlink(path);
+fail:
+	libdeflate_free_compressor(w->compressor);
+	free(w->out);
+	free(w->pending);
+	free(w->path);
+	free(w);
+	return NULL;
+}
+
+int ncap_writer_write(struct ncap_writer *w, const uint8_t *records, size_t len)
+{
+	if (w->failed)
+		return -1;
+	size_t pos = 0;
+	while (pos < len) {
+		uint64_t rlen;
+		int k = ncap_varint_get(records + pos, len - pos, &rlen);
+		if (k <= 0 || rlen > len - pos - (size_t)k)
+			return fail(w, "caller passed a partial record at chunk offset %zu", pos);
+		size_t whole = (size_t)k + (size_t)rlen;
+		if (whole > w->member_cap - w->pending_len && flush_pending(w) < 0)
+			return -1;
+		if (whole > w->member_cap) {
+			if (emit_member(w, records + pos, whole) < 0)
+				return -1;
+		} else {
+			memcpy(w->pending + w->pending_len, records + pos, whole);
+			w->pending_len += whole;
+		}
+		pos += whole;
+		w->records++;
+	}
+	w->bytes_in += len;
+	return 0;
+}
+
+int ncap_writer_close(struct ncap_writer *w, char *err, size_t errlen)
+{
+	int rc = w->failed ? -1 : flush_pending(w);
+	if (close(w->fd) < 0 && rc == 0)
+		rc = fail(w, "close: %s", strerror(errno));
+	if (rc < 0 && err)
+		snprintf(err, errlen, "%s", w->error);
+	libdeflate_free_compressor(w->compressor);
+	free(w->out);
+	free(w->pending);
+	free(w->path);
+	free(w);
+	return rc;
+}
+
+const char *ncap_writer_error(const struct ncap_writer *w) { return w->error; }
+uint64_t ncap_writer_bytes_in(const struct ncap_writer *w) { return w->bytes_in; }
+uint64_t ncap_writer_bytes_out(const struct ncap_writer *w) { return w->bytes_out; }
+uint64_t ncap_writer_records(const struct ncap_writer *w) { return w->records; }
