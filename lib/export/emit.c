@@ -1,0 +1,605 @@
+/* emit.c: the generic CSV / JSON emitter (see emit.h, docs/csv-json.md).
+ *
+ * Values are read straight out of protobuf_c_message_unpack()'s structs
+ * through each field descriptor's offset and, for repeated fields, the
+ * element count at quantifier_offset. Everything is appended to reusable
+ * buffers that only grow, so printing a record allocates nothing once the
+ * buffers have reached the size of the largest record. */
+#include "export/emit.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Where a value is printed; decides quoting and escaping. */
+enum ctx {
+	CTX_CELL,    /* a whole CSV cell (quoted afterwards if needed) */
+	CTX_COMPACT, /* inside a CSV cell's ( ; ) / [ | ] compact form */
+	CTX_JSON,
+};
+
+/* ---- growing buffer ---- */
+
+static bool buf_reserve(struct emit_buf *b, size_t n)
+{
+	if (b->oom)
+		return false;
+	if (n <= b->cap - b->len)
+		return true;
+	size_t cap = b->cap ? b->cap : 4096;
+	while (cap - b->len < n) {
+		if (cap > SIZE_MAX / 2) {
+			b->oom = true;
+			return false;
+		}
+		cap *= 2;
+	}
+	char *p = realloc(b->data, cap);
+	if (!p) {
+		b->oom = true;
+		return false;
+	}
+	b->data = p;
+	b->cap = cap;
+	return true;
+}
+
+static void buf_put(struct emit_buf *b, const char *s, size_t n)
+{
+	if (n == 0 || !buf_reserve(b, n)) /* n == 0: data may still be NULL */
+		return;
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+}
+
+static void buf_puts(struct emit_buf *b, const char *s)
+{
+	buf_put(b, s, strlen(s));
+}
+
+static void buf_putc(struct emit_buf *b, char c)
+{
+	if (!buf_reserve(b, 1))
+		return;
+	b->data[b->len++] = c;
+}
+
+static void buf_reset(struct emit_buf *b)
+{
+	b->len = 0;
+	b->oom = false;
+}
+
+/* ---- scalars ---- */
+
+static void put_u64(struct emit_buf *b, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0;
+	do {
+		tmp[sizeof tmp - ++n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	buf_put(b, tmp + sizeof tmp - n, n);
+}
+
+static void put_i64(struct emit_buf *b, int64_t v)
+{
+	if (v < 0) {
+		buf_putc(b, '-');
+		put_u64(b, (uint64_t)0 - (uint64_t)v); /* INT64_MIN too */
+	} else {
+		put_u64(b, (uint64_t)v);
+	}
+}
+
+/* Shortest %g form that reads back as the same value; NaN and infinities
+ * have no JSON number, so they become null there. */
+static void put_double(struct emit_buf *b, double v, bool is_float, enum ctx ctx)
+{
+	if (!isfinite(v)) {
+		if (ctx == CTX_JSON)
+			buf_puts(b, "null");
+		else
+			buf_puts(b, isnan(v) ? "NaN" : v > 0 ? "Inf" : "-Inf");
+		return;
+	}
+	char tmp[40];
+	int first = is_float ? 6 : 15, last = is_float ? 9 : 17;
+	for (int prec = first; prec <= last; prec++) {
+		snprintf(tmp, sizeof tmp, "%.*g", prec, v);
+		if (is_float ? strtof(tmp, NULL) == (float)v : strtod(tmp, NULL) == v)
+			break;
+	}
+	buf_puts(b, tmp);
+}
+
+/* RFC 3339 UTC with nanoseconds: 2019-02-03T04:05:06.123456789Z. */
+static void put_rfc3339(struct emit_buf *b, int64_t ns)
+{
+	int64_t secs = ns / 1000000000, frac = ns % 1000000000;
+	if (frac < 0) { /* C division truncates; the fraction must count up */
+		frac += 1000000000;
+		secs--;
+	}
+	time_t t = (time_t)secs;
+	struct tm tm;
+	if (!gmtime_r(&t, &tm)) {
+		put_i64(b, ns);
+		return;
+	}
+	char tmp[64];
+	int n = snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%09dZ",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+			 tm.tm_min, tm.tm_sec, (int)frac);
+	buf_put(b, tmp, (size_t)n);
+}
+
+static bool is_timestamp_field(const ProtobufCFieldDescriptor *f)
+{
+	if (f->type != PROTOBUF_C_TYPE_INT64 && f->type != PROTOBUF_C_TYPE_SINT64 &&
+	    f->type != PROTOBUF_C_TYPE_SFIXED64)
+		return false;
+	return !strcmp(f->name, "Timestamp") || !strcmp(f->name, "TimestampFirst") ||
+	       !strcmp(f->name, "TimestampLast") || !strcmp(f->name, "Created");
+}
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid:
+ * no overlong forms, no surrogates, nothing above U+10FFFF. */
+static size_t utf8_valid_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t len;
+	unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the 2nd byte */
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		len = 2;
+	else if (c >= 0xE0 && c <= 0xEF) {
+		len = 3;
+		if (c == 0xE0)
+			lo = 0xA0;
+		else if (c == 0xED)
+			hi = 0x9F;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		len = 4;
+		if (c == 0xF0)
+			lo = 0x90;
+		else if (c == 0xF4)
+			hi = 0x8F;
+	} else
+		return 0;
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+	return len;
+}
+
+/* The characters that structure the compact form, escaped inside its text. */
+static bool is_compact_special(unsigned char c)
+{
+	switch (c) {
+	case '\\': case '(': case ')': case ';': case '|': case '[': case ']':
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Text as valid UTF-8, each invalid byte replaced by U+FFFD, escaped for
+ * ctx (JSON: without the surrounding quotes). */
+static void put_text(struct emit_buf *b, const char *text, size_t n, enum ctx ctx)
+{
+	static const char hexdig[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)text;
+	size_t i = 0;
+	while (i < n) {
+		/* Copy the longest run that needs no attention in one go. */
+		size_t run = i;
+		while (run < n && s[run] >= 0x20 && s[run] < 0x80 && s[run] != '"' &&
+		       !(ctx == CTX_COMPACT ? is_compact_special(s[run]) : s[run] == '\\'))
+			run++;
+		buf_put(b, text + i, run - i);
+		if ((i = run) == n)
+			break;
+
+		unsigned char c = s[i];
+		size_t len = utf8_valid_len(s + i, n - i);
+		if (len == 0) {
+			buf_puts(b, "\xEF\xBF\xBD");
+			i++;
+		} else if (len > 1) {
+			buf_put(b, text + i, len);
+			i += len;
+		} else if (ctx == CTX_JSON) {
+			if (c == '"' || c == '\\') {
+				buf_putc(b, '\\');
+				buf_putc(b, (char)c);
+			} else { /* a control character */
+				char esc[6] = {'\\', 'u', '0', '0', hexdig[c >> 4], hexdig[c & 15]};
+				buf_put(b, esc, sizeof esc);
+			}
+			i++;
+		} else { /* CSV: only the compact form escapes, the cell is quoted later */
+			if (ctx == CTX_COMPACT && is_compact_special(c))
+				buf_putc(b, '\\');
+			buf_putc(b, (char)c);
+			i++;
+		}
+	}
+}
+
+static void put_hex(struct emit_buf *b, const uint8_t *data, size_t n)
+{
+	static const char hexdig[] = "0123456789abcdef";
+	if (n > SIZE_MAX / 2) {
+		b->oom = true;
+		return;
+	}
+	if (!buf_reserve(b, 2 * n))
+		return;
+	char *p = b->data + b->len;
+	for (size_t i = 0; i < n; i++) {
+		*p++ = hexdig[data[i] >> 4];
+		*p++ = hexdig[data[i] & 15];
+	}
+	b->len += 2 * n;
+}
+
+/* ---- fields ---- */
+
+static void put_message(const struct emitter *e, struct emit_buf *b,
+			const ProtobufCMessage *msg, enum ctx ctx);
+
+/* One value of field f stored at p. */
+static void put_value(const struct emitter *e, struct emit_buf *b,
+		      const ProtobufCFieldDescriptor *f, const void *p, enum ctx ctx)
+{
+	bool json = ctx == CTX_JSON;
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_INT32:
+	case PROTOBUF_C_TYPE_SINT32:
+	case PROTOBUF_C_TYPE_SFIXED32:
+		put_i64(b, *(const int32_t *)p);
+		break;
+	case PROTOBUF_C_TYPE_UINT32:
+	case PROTOBUF_C_TYPE_FIXED32:
+		put_u64(b, *(const uint32_t *)p);
+		break;
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_SFIXED64: {
+		int64_t v = *(const int64_t *)p;
+		if (e->utc && is_timestamp_field(f)) {
+			if (json)
+				buf_putc(b, '"');
+			put_rfc3339(b, v);
+			if (json)
+				buf_putc(b, '"');
+		} else {
+			put_i64(b, v);
+		}
+		break;
+	}
+	case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_FIXED64:
+		put_u64(b, *(const uint64_t *)p);
+		break;
+	case PROTOBUF_C_TYPE_FLOAT:
+		put_double(b, *(const float *)p, true, ctx);
+		break;
+	case PROTOBUF_C_TYPE_DOUBLE:
+		put_double(b, *(const double *)p, false, ctx);
+		break;
+	case PROTOBUF_C_TYPE_BOOL:
+		buf_puts(b, *(const protobuf_c_boolean *)p ? "true" : "false");
+		break;
+	case PROTOBUF_C_TYPE_ENUM: {
+		/* protobuf-c stores enums in 32 bits, singular and repeated. */
+		int32_t v = *(const int32_t *)p;
+		const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(
+			(const ProtobufCEnumDescriptor *)f->descriptor, v);
+		if (!ev) {
+			put_i64(b, v);
+			break;
+		}
+		if (json)
+			buf_putc(b, '"');
+		put_text(b, ev->name, strlen(ev->name), ctx);
+		if (json)
+			buf_putc(b, '"');
+		break;
+	}
+	case PROTOBUF_C_TYPE_STRING: {
+		const char *s = *(char *const *)p;
+		if (json)
+			buf_putc(b, '"');
+		if (s)
+			put_text(b, s, strlen(s), ctx);
+		if (json)
+			buf_putc(b, '"');
+		break;
+	}
+	case PROTOBUF_C_TYPE_BYTES: {
+		const ProtobufCBinaryData *bd = p;
+		if (json)
+			buf_putc(b, '"');
+		if (bd->data)
+			put_hex(b, bd->data, bd->len);
+		if (json)
+			buf_putc(b, '"');
+		break;
+	}
+	case PROTOBUF_C_TYPE_MESSAGE: {
+		const ProtobufCMessage *m = *(const ProtobufCMessage *const *)p;
+		if (m)
+			put_message(e, b, m, json ? CTX_JSON : CTX_COMPACT);
+		else if (json)
+			buf_puts(b, "null");
+		break;
+	}
+	}
+}
+
+static size_t element_size(ProtobufCType type)
+{
+	switch (type) {
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_SFIXED64:
+	case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_FIXED64:
+		return sizeof(int64_t);
+	case PROTOBUF_C_TYPE_DOUBLE:
+		return sizeof(double);
+	case PROTOBUF_C_TYPE_FLOAT:
+		return sizeof(float);
+	case PROTOBUF_C_TYPE_BOOL:
+		return sizeof(protobuf_c_boolean);
+	case PROTOBUF_C_TYPE_STRING:
+		return sizeof(char *);
+	case PROTOBUF_C_TYPE_BYTES:
+		return sizeof(ProtobufCBinaryData);
+	case PROTOBUF_C_TYPE_MESSAGE:
+		return sizeof(ProtobufCMessage *);
+	default: /* the 32-bit integers and enums */
+		return sizeof(int32_t);
+	}
+}
+
+/* Field f of msg in context ctx (a top-level CSV cell, compact or JSON). */
+static void put_field(const struct emitter *e, struct emit_buf *b,
+		      const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f,
+		      enum ctx ctx)
+{
+	const char *base = (const char *)msg;
+	bool json = ctx == CTX_JSON;
+
+	/* A oneof member that is not the one set shares its storage with the
+	 * one that is: it must not be read. */
+	if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+	    *(const uint32_t *)(base + f->quantifier_offset) != f->id) {
+		if (json)
+			buf_puts(b, "null");
+		return;
+	}
+	if (f->label != PROTOBUF_C_LABEL_REPEATED) {
+		put_value(e, b, f, base + f->offset, ctx);
+		return;
+	}
+
+	size_t n = *(const size_t *)(base + f->quantifier_offset);
+	const char *elems = *(const char *const *)(base + f->offset);
+	size_t size = element_size(f->type);
+	enum ctx elem_ctx = json ? CTX_JSON : CTX_COMPACT;
+	buf_putc(b, '[');
+	for (size_t i = 0; i < n && elems; i++) {
+		if (i)
+			buf_putc(b, json ? ',' : '|');
+		put_value(e, b, f, elems + i * size, elem_ctx);
+	}
+	buf_putc(b, ']');
+}
+
+/* A nested message: JSON object, or the compact ( ; ) form. */
+static void put_message(const struct emitter *e, struct emit_buf *b,
+			const ProtobufCMessage *msg, enum ctx ctx)
+{
+	const ProtobufCMessageDescriptor *d = msg->descriptor;
+	bool json = ctx == CTX_JSON;
+	buf_putc(b, json ? '{' : '(');
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		if (i)
+			buf_putc(b, json ? ',' : ';');
+		if (json) {
+			buf_putc(b, '"');
+			put_text(b, f->name, strlen(f->name), CTX_JSON);
+			buf_puts(b, "\":");
+		}
+		put_field(e, b, msg, f, ctx);
+	}
+	buf_putc(b, json ? '}' : ')');
+}
+
+/* Appends the cell to the line, RFC 4180-quoted when it holds the
+ * separator, a quote, CR or LF. */
+static void put_csv_cell(struct emit_buf *line, const char *s, size_t n, char sep)
+{
+	bool quote = false;
+	for (size_t i = 0; i < n && !quote; i++)
+		quote = s[i] == sep || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
+	if (!quote) {
+		buf_put(line, s, n);
+		return;
+	}
+	buf_putc(line, '"');
+	for (size_t i = 0; i < n;) {
+		const char *q = memchr(s + i, '"', n - i);
+		size_t end = q ? (size_t)(q - s) + 1 : n;
+		buf_put(line, s + i, end - i);
+		if (q)
+			buf_putc(line, '"');
+		i = end;
+	}
+	buf_putc(line, '"');
+}
+
+/* ---- public ---- */
+
+void emit_init(struct emitter *e, FILE *out)
+{
+	memset(e, 0, sizeof *e);
+	e->format = EMIT_CSV;
+	e->sep = ',';
+	e->out = out;
+}
+
+void emit_free(struct emitter *e)
+{
+	free(e->line.data);
+	free(e->cell.data);
+	e->line = e->cell = (struct emit_buf){0};
+}
+
+void emit_select_clear(struct emitter *e)
+{
+	e->selected_desc = NULL;
+	e->nselected = 0;
+}
+
+int emit_select(struct emitter *e, const ProtobufCMessageDescriptor *desc,
+		const char *names, char *err, size_t errlen)
+{
+	emit_select_clear(e);
+	size_t count = 0;
+	for (const char *p = names;;) {
+		size_t len = strcspn(p, ",");
+		const char *name = p;
+		size_t name_len = len;
+		while (name_len && (*name == ' ' || *name == '\t')) {
+			name++;
+			name_len--;
+		}
+		while (name_len && (name[name_len - 1] == ' ' || name[name_len - 1] == '\t'))
+			name_len--;
+
+		unsigned found = desc->n_fields;
+		for (unsigned i = 0; i < desc->n_fields; i++)
+			if (strlen(desc->fields[i].name) == name_len &&
+			    !memcmp(desc->fields[i].name, name, name_len)) {
+				found = i;
+				break;
+			}
+		if (found == desc->n_fields) {
+			int n = name_len ? snprintf(err, errlen, "unknown field \"%.*s\" for type %s",
+						    (int)name_len, name, desc->short_name)
+					 : snprintf(err, errlen, "empty field name in \"%s\"", names);
+			size_t used = n < 0 ? 0 : (size_t)n;
+			for (unsigned i = 0; i < desc->n_fields && used < errlen; i++) {
+				n = snprintf(err + used, errlen - used, "%s%s",
+					     i ? "," : "; valid fields: ", desc->fields[i].name);
+				used += n < 0 ? 0 : (size_t)n;
+			}
+			return -1;
+		}
+		if (count == EMIT_MAX_SELECT) {
+			snprintf(err, errlen, "more than %d fields selected", EMIT_MAX_SELECT);
+			return -1;
+		}
+		e->selected[count++] = found;
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
+	e->selected_desc = desc;
+	e->nselected = count;
+	return 0;
+}
+
+/* The field printed in the k-th column of a record of type d. */
+static const ProtobufCFieldDescriptor *column(const struct emitter *e,
+					      const ProtobufCMessageDescriptor *d,
+					      size_t k)
+{
+	return &d->fields[e->nselected ? e->selected[k] : k];
+}
+
+static int write_line(struct emitter *e)
+{
+	if (e->line.oom || e->cell.oom) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if (fwrite(e->line.data, 1, e->line.len, e->out) != e->line.len)
+		return -1; /* errno from the failed write */
+	return 0;
+}
+
+static int check_selection(const struct emitter *e, const ProtobufCMessageDescriptor *d,
+			   size_t *columns)
+{
+	if (e->nselected && e->selected_desc != d) {
+		errno = EINVAL;
+		return -1;
+	}
+	*columns = e->nselected ? e->nselected : d->n_fields;
+	return 0;
+}
+
+int emit_header_line(struct emitter *e, const ProtobufCMessageDescriptor *desc)
+{
+	size_t columns;
+	if (e->format == EMIT_JSON)
+		return 0;
+	if (check_selection(e, desc, &columns))
+		return -1;
+	buf_reset(&e->line);
+	for (size_t k = 0; k < columns; k++) {
+		const char *name = column(e, desc, k)->name;
+		if (k)
+			buf_putc(&e->line, e->sep);
+		put_csv_cell(&e->line, name, strlen(name), e->sep);
+	}
+	buf_putc(&e->line, '\n');
+	return write_line(e);
+}
+
+int emit_record(struct emitter *e, const ProtobufCMessage *msg)
+{
+	const ProtobufCMessageDescriptor *d = msg->descriptor;
+	size_t columns;
+	if (check_selection(e, d, &columns))
+		return -1;
+	buf_reset(&e->line);
+	buf_reset(&e->cell);
+	if (e->format == EMIT_JSON)
+		buf_putc(&e->line, '{');
+	for (size_t k = 0; k < columns; k++) {
+		const ProtobufCFieldDescriptor *f = column(e, d, k);
+		if (e->format == EMIT_JSON) {
+			if (k)
+				buf_putc(&e->line, ',');
+			buf_putc(&e->line, '"');
+			put_text(&e->line, f->name, strlen(f->name), CTX_JSON);
+			buf_puts(&e->line, "\":");
+			put_field(e, &e->line, msg, f, CTX_JSON);
+		} else {
+			if (k)
+				buf_putc(&e->line, e->sep);
+			e->cell.len = 0;
+			put_field(e, &e->cell, msg, f, CTX_CELL);
+			if (!e->cell.oom)
+				put_csv_cell(&e->line, e->cell.data, e->cell.len, e->sep);
+		}
+	}
+	if (e->format == EMIT_JSON)
+		buf_putc(&e->line, '}');
+	buf_putc(&e->line, '\n');
+	return write_line(e);
+}
