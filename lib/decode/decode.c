@@ -1,0 +1,321 @@
+/* decode.c: the decoding framework: dispatch tables, record allocation,
+ * event counting, and the helpers every decoder shares. */
+#include <arpa/inet.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode/decode.h"
+#include "decode/decoders.h"
+
+#define X_NAME(id, name) name,
+const char *const decode_protocol_names[PROTO_COUNT] = { DECODE_PROTOCOLS(X_NAME) };
+const char *const decode_reason_names[REASON_COUNT] = { DECODE_REASONS(X_NAME) };
+#undef X_NAME
+
+/* ---- dispatch tables ------------------------------------------------ */
+
+struct link_entry { int link; decode_fn fn; };
+static const struct link_entry link_table[] = {
+	{ LINK_ETHERNET, decode_ethernet },
+	{ LINK_RAW, decode_raw_ip },
+	{ LINK_RAW_ALT, decode_raw_ip },
+	{ LINK_IPV4, decode_ipv4 },
+	{ LINK_IPV6, decode_ipv6 },
+};
+
+struct ethertype_entry { uint16_t ethertype; decode_fn fn; };
+/* Most frequent first: the scan is a handful of compares. */
+static const struct ethertype_entry ethertype_table[] = {
+	{ 0x0800, decode_ipv4 },
+	{ 0x86dd, decode_ipv6 },
+	{ 0x8100, decode_dot1q },
+	{ 0x88a8, decode_dot1q },  /* 802.1ad service tag */
+	{ 0x9100, decode_dot1q },  /* pre-standard QinQ */
+};
+
+/* Indexed by IP protocol number. */
+static const decode_fn ip_protocol_table[256] = {
+	[6] = decode_tcp,
+	[17] = decode_udp,
+	[4] = decode_ipv4,   /* IP in IP */
+	[41] = decode_ipv6,  /* IPv6 in IP */
+};
+
+static int unknown_layer(struct decoder_ctx *ctx, struct packet *pkt,
+			 enum decode_protocol from)
+{
+	if (!pkt->unknown) {
+		pkt->unknown = true;
+		pkt->unknown_proto = (uint8_t)from;
+	}
+	ctx->stats.events[from][REASON_UNKNOWN_PROTOCOL]++;
+	return DECODE_OK;
+}
+
+static int descend(struct decoder_ctx *ctx, struct packet *pkt, decode_fn fn,
+		   struct cursor *cur, enum decode_protocol from)
+{
+	if (++pkt->depth > PACKET_MAX_DEPTH)
+		return decode_fail(ctx, pkt, from, REASON_TOO_DEEP);
+	return fn(ctx, pkt, cur);
+}
+
+int decode_link(struct decoder_ctx *ctx, struct packet *pkt, int link, struct cursor *cur)
+{
+	for (size_t i = 0; i < sizeof link_table / sizeof *link_table; i++)
+		if (link_table[i].link == link)
+			return descend(ctx, pkt, link_table[i].fn, cur, PROTO_LINK);
+	return unknown_layer(ctx, pkt, PROTO_LINK);
+}
+
+int decode_ethertype(struct decoder_ctx *ctx, struct packet *pkt, uint16_t ethertype,
+		     struct cursor *cur)
+{
+	for (size_t i = 0; i < sizeof ethertype_table / sizeof *ethertype_table; i++)
+		if (ethertype_table[i].ethertype == ethertype)
+			return descend(ctx, pkt, ethertype_table[i].fn, cur, PROTO_ETHERNET);
+	return unknown_layer(ctx, pkt, PROTO_ETHERNET);
+}
+
+int decode_ip_protocol(struct decoder_ctx *ctx, struct packet *pkt, uint8_t proto,
+		       struct cursor *cur)
+{
+	decode_fn fn = ip_protocol_table[proto];
+	if (!fn)
+		return unknown_layer(ctx, pkt, pkt->ip_version == 6 ? PROTO_IPV6 : PROTO_IPV4);
+	return descend(ctx, pkt, fn, cur, pkt->ip_version == 6 ? PROTO_IPV6 : PROTO_IPV4);
+}
+
+int decode_app(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
+{
+	(void)ctx, (void)pkt, (void)cur;
+	return DECODE_OK;
+}
+
+/* ---- packets, records, events -------------------------------------- */
+
+int decoder_init(struct decoder_ctx *ctx, size_t arena_bytes)
+{
+	memset(ctx, 0, sizeof *ctx);
+	ctx->entropy = true;
+	ctx->arena.cap = arena_bytes;
+	ctx->arena.base = malloc(arena_bytes);
+	return ctx->arena.base ? 0 : -1;
+}
+
+void decoder_free(struct decoder_ctx *ctx)
+{
+	free(ctx->arena.base);
+	ctx->arena.base = NULL;
+}
+
+void decoder_enable(struct decoder_ctx *ctx, int type, bool on)
+{
+	if (type < 0 || type >= NCAP_TYPE_LIMIT)
+		return;
+	uint64_t bit = 1ull << ((unsigned)type % 64);
+	if (on)
+		ctx->enabled[type / 64] |= bit;
+	else
+		ctx->enabled[type / 64] &= ~bit;
+}
+
+void decode_packet(struct decoder_ctx *ctx, struct packet *pkt, int link,
+		   const uint8_t *data, uint32_t cap_len, uint32_t wire_len, int64_t ts)
+{
+	/* Reset only the header of the packet; rec[] is overwritten as used. */
+	memset(pkt, 0, offsetof(struct packet, rec));
+	pkt->ts = ts;
+	pkt->data = data;
+	pkt->cap_len = cap_len;
+	pkt->wire_len = wire_len;
+	ctx->arena.used = 0;
+	ctx->stats.packets++;
+	struct cursor cur = cur_make(data, cap_len);
+	decode_link(ctx, pkt, link, &cur);
+}
+
+int decode_fail(struct decoder_ctx *ctx, struct packet *pkt,
+		enum decode_protocol proto, enum decode_reason reason)
+{
+	ctx->stats.events[proto][reason]++;
+	if (!pkt->error) {
+		pkt->error = true;
+		pkt->error_proto = (uint8_t)proto;
+		pkt->error_reason = (uint8_t)reason;
+	}
+	return DECODE_STOP;
+}
+
+void decode_note(struct decoder_ctx *ctx, enum decode_protocol proto,
+		 enum decode_reason reason)
+{
+	ctx->stats.events[proto][reason]++;
+}
+
+void *arena_alloc(struct arena *a, size_t size)
+{
+	size_t start = (a->used + 7) & ~(size_t)7;
+	if (start > a->cap || size > a->cap - start)
+		return NULL;
+	a->used = start + size;
+	return a->base + start;
+}
+
+char *arena_strndup(struct arena *a, const char *s, size_t n)
+{
+	char *p = arena_alloc(a, n + 1);
+	if (!p)
+		return (char *)protobuf_c_empty_string;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+void *record_new(struct decoder_ctx *ctx, struct packet *pkt, int type,
+		 const ProtobufCMessageDescriptor *desc)
+{
+	if (!decoder_wants(ctx, type))
+		return NULL;
+	void *msg = pkt->n_rec < PACKET_MAX_RECORDS ? arena_alloc(&ctx->arena, desc->sizeof_message) : NULL;
+	if (!msg) {
+		decode_fail(ctx, pkt, PROTO_LINK, REASON_ARENA_FULL);
+		return NULL;
+	}
+	protobuf_c_message_init(desc, msg);
+	pkt->rec[pkt->n_rec++] = (struct pkt_record){ .type = (uint16_t)type, .msg = msg };
+	ctx->stats.records[type]++;
+	return msg;
+}
+
+void **record_array(struct decoder_ctx *ctx, struct packet *pkt,
+		    const ProtobufCMessageDescriptor *desc, size_t n)
+{
+	if (n == 0)
+		return NULL;
+	size_t msg_size = (desc->sizeof_message + 7) & ~(size_t)7;
+	size_t ptrs_size = (n * sizeof(void *) + 7) & ~(size_t)7;
+	uint8_t *block = NULL;
+	if (n <= (SIZE_MAX - ptrs_size) / msg_size)
+		block = arena_alloc(&ctx->arena, ptrs_size + n * msg_size);
+	if (!block) {
+		decode_fail(ctx, pkt, PROTO_LINK, REASON_ARENA_FULL);
+		return NULL;
+	}
+	void **array = (void **)block;
+	for (size_t i = 0; i < n; i++) {
+		array[i] = block + ptrs_size + i * msg_size;
+		protobuf_c_message_init(desc, array[i]);
+	}
+	return array;
+}
+
+/* ---- shared helpers ------------------------------------------------ */
+
+int kl_option_next(struct cursor *area, struct kl_option *opt)
+{
+	if (cur_left(area) == 0)
+		return KL_DONE;
+	*opt = (struct kl_option){ .kind = cur_u8(area), .length = 1 };
+	if (opt->kind == KL_END_OF_LIST || opt->kind == KL_NO_OPERATION)
+		return KL_OPTION;
+	opt->length = cur_u8(area);
+	/* A length of 0 or 1 would not advance: the loop a crafted header
+	 * would otherwise spin in. */
+	if (!cur_ok(area) || opt->length < 2)
+		return KL_MALFORMED;
+	opt->data = cur_bytes(area, opt->length - 2u);
+	return opt->data ? KL_OPTION : KL_MALFORMED;
+}
+
+bool kl_options_scan(struct cursor area, size_t *count, ProtobufCBinaryData *padding)
+{
+	struct kl_option opt;
+	int rc;
+	*count = 0;
+	*padding = pb_bytes(NULL, 0);
+	while ((rc = kl_option_next(&area, &opt)) == KL_OPTION) {
+		++*count;
+		if (opt.kind == KL_END_OF_LIST) {
+			uint32_t n = cur_left(&area);
+			*padding = pb_bytes(cur_bytes(&area, n), n);
+			break;
+		}
+	}
+	return rc != KL_MALFORMED;
+}
+
+void packet_set_ports(struct packet *pkt, uint16_t src_port, uint16_t dst_port)
+{
+	pkt->has_ports = true;
+	pkt->src_port = src_port;
+	pkt->dst_port = dst_port;
+	if (pkt->ipv4_rec) {
+		pkt->ipv4_rec->srcport = src_port;
+		pkt->ipv4_rec->dstport = dst_port;
+	}
+	if (pkt->ipv6_rec) {
+		pkt->ipv6_rec->srcport = src_port;
+		pkt->ipv6_rec->dstport = dst_port;
+	}
+}
+
+double shannon_entropy(const uint8_t *data, uint32_t len)
+{
+	if (len == 0)
+		return 0.0;
+	uint32_t counts[256] = { 0 };
+	for (uint32_t i = 0; i < len; i++)
+		counts[data[i]]++;
+	double h = 0.0, n = (double)len;
+	for (int b = 0; b < 256; b++) {
+		if (counts[b]) {
+			double p = counts[b] / n;
+			h -= p * log2(p);
+		}
+	}
+	return h;
+}
+
+char *format_mac(struct arena *a, const uint8_t mac[6])
+{
+	static const char hex[] = "0123456789abcdef";
+	char *s = arena_alloc(a, 18);
+	if (!s)
+		return (char *)protobuf_c_empty_string;
+	for (int i = 0; i < 6; i++) {
+		s[i * 3] = hex[mac[i] >> 4];
+		s[i * 3 + 1] = hex[mac[i] & 15];
+		s[i * 3 + 2] = i < 5 ? ':' : '\0';
+	}
+	return s;
+}
+
+static char *format_ipv4(struct arena *a, const uint8_t *ip)
+{
+	char *s = arena_alloc(a, 16), *p = s;
+	if (!s)
+		return (char *)protobuf_c_empty_string;
+	for (int i = 0; i < 4; i++) {
+		unsigned v = ip[i];
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+		*p++ = i < 3 ? '.' : '\0';
+	}
+	return s;
+}
+
+char *format_ip(struct arena *a, int version, const uint8_t *addr)
+{
+	if (version == 4)
+		return format_ipv4(a, addr);
+	char buf[INET6_ADDRSTRLEN];
+	if (!inet_ntop(AF_INET6, addr, buf, sizeof buf))
+		return (char *)protobuf_c_empty_string;
+	return arena_strndup(a, buf, strlen(buf));
+}

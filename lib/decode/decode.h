@@ -1,0 +1,262 @@
+/* decode.h: the packet decoding framework shared by every protocol file.
+ *
+ * A worker decodes one packet at a time into a struct packet. Each protocol
+ * lives in its own file (ethernet.c, ipv4.c, ...) as one function with the
+ * uniform signature decode_fn: it parses its header through the cursor,
+ * records what upper layers need in the packet, appends its audit record
+ * when that record type is enabled, and hands the rest of the data to the
+ * next decoder through a dispatch table (by link type, ethertype, IP
+ * protocol). Malformed input never aborts: it becomes a counted event
+ * (protocol, reason) and decoding stops below that layer.
+ *
+ * Records are the protoc-c message structs themselves, allocated from a
+ * per-worker arena that is reset for every packet: no malloc per packet.
+ * After decode_packet() returns, pkt->rec[] lists the records in layer
+ * order; the worker serializes them into per-type chunks. */
+#ifndef DECODE_DECODE_H
+#define DECODE_DECODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decode/cursor.h"
+#include "netcap.pb-c.h"
+
+/* Link types, numbered as libpcap's DLT_ values. */
+enum {
+	LINK_NULL = 0,            /* BSD loopback, host-order AF_ */
+	LINK_ETHERNET = 1,
+	LINK_RAW = 12,            /* raw IPv4/IPv6 (LINKTYPE_RAW 101) */
+	LINK_RAW_ALT = 14,        /* DLT_RAW on some BSDs */
+	LINK_IEEE802_11 = 105,
+	LINK_LOOP = 108,          /* OpenBSD loopback, network-order AF_ */
+	LINK_LINUX_SLL = 113,
+	LINK_IEEE802_11_RADIO = 127,
+	LINK_IPV4 = 228,
+	LINK_IPV6 = 229,
+	LINK_LINUX_SLL2 = 276,
+};
+
+/* Protocols, for counting events and naming layers. */
+#define DECODE_PROTOCOLS(X) \
+	X(LINK, "link")         \
+	X(ETHERNET, "Ethernet") \
+	X(DOT1Q, "Dot1Q")       \
+	X(ARP, "ARP")           \
+	X(LLC, "LLC")           \
+	X(SNAP, "SNAP")         \
+	X(DOT11, "Dot11")       \
+	X(RADIOTAP, "Radiotap") \
+	X(SLL, "LinuxSLL")      \
+	X(LOOPBACK, "Loopback") \
+	X(IPV4, "IPv4")         \
+	X(IPV6, "IPv6")         \
+	X(IPV6_EXT, "IPv6Extension") \
+	X(ICMPV4, "ICMPv4")     \
+	X(ICMPV6, "ICMPv6")     \
+	X(IGMP, "IGMP")         \
+	X(TCP, "TCP")           \
+	X(UDP, "UDP")           \
+	X(SCTP, "SCTP")         \
+	X(DNS, "DNS")           \
+	X(DHCPV4, "DHCPv4")     \
+	X(DHCPV6, "DHCPv6")     \
+	X(NTP, "NTP")           \
+	X(SIP, "SIP")           \
+	X(LLDP, "LLDP")         \
+	X(CTP, "EthernetCTP")
+
+#define DECODE_REASONS(X)                                        \
+	X(TRUNCATED, "truncated")             /* header past the captured data */ \
+	X(BAD_LENGTH, "bad-length")           /* a length field contradicts the data */ \
+	X(BAD_VERSION, "bad-version")                              \
+	X(BAD_HEADER_LENGTH, "bad-header-length")                  \
+	X(BAD_OPTION, "bad-option")                                \
+	X(BAD_VALUE, "bad-value")             /* a field outside its allowed range */ \
+	X(TOO_DEEP, "too-deep")               /* encapsulation nested beyond the limit */ \
+	X(ARENA_FULL, "record-space-exhausted")                     \
+	X(UNKNOWN_PROTOCOL, "unknown-protocol") /* no decoder for the next layer */
+
+#define X_ENUM(id, name) PROTO_##id,
+enum decode_protocol { DECODE_PROTOCOLS(X_ENUM) PROTO_COUNT };
+#undef X_ENUM
+#define X_ENUM(id, name) REASON_##id,
+enum decode_reason { DECODE_REASONS(X_ENUM) REASON_COUNT };
+#undef X_ENUM
+
+extern const char *const decode_protocol_names[PROTO_COUNT];
+extern const char *const decode_reason_names[REASON_COUNT];
+
+#define NCAP_TYPE_LIMIT 128   /* Types__Type values are below this */
+#define PACKET_MAX_RECORDS 64
+#define PACKET_MAX_DEPTH 16   /* encapsulated layers before TOO_DEEP */
+
+/* Bump allocator for one packet's records, reset per packet. */
+struct arena {
+	uint8_t *base;
+	size_t cap;
+	size_t used;
+};
+
+void *arena_alloc(struct arena *a, size_t size);
+/* Copies s (n bytes) as a NUL-terminated string. */
+char *arena_strndup(struct arena *a, const char *s, size_t n);
+
+struct pkt_record {
+	uint16_t type;            /* Types__Type */
+	ProtobufCMessage *msg;
+};
+
+/* One decoded packet: what the decoders found, for records, flows and the
+ * error/unknown pcaps. Addresses are binary; the *_str fields are the text
+ * form (allocated in the arena) for records that carry SrcIP/DstIP. */
+struct packet {
+	int64_t ts;               /* Unix nanoseconds */
+	uint32_t wire_len;        /* length on the wire */
+	uint32_t cap_len;         /* bytes captured: data[0..cap_len) */
+	const uint8_t *data;
+
+	uint8_t depth;            /* layers decoded so far */
+	bool has_mac;
+	uint8_t src_mac[6], dst_mac[6];
+	uint16_t vlan_id;         /* innermost VLAN, 0 if none */
+
+	uint8_t ip_version;       /* 0, 4 or 6: the innermost IP layer */
+	uint8_t ip_proto;         /* transport protocol number */
+	uint8_t src_ip[16], dst_ip[16];
+	const char *src_ip_str, *dst_ip_str;
+	uint32_t ip_len;          /* IP header + payload bytes (from the header) */
+	bool fragment;            /* a non-first fragment: no transport header */
+	bool ip_partial;          /* the IP payload holds less than the whole
+	                           * transport segment (snaplen cut, a first
+	                           * fragment, or a frame shorter than the IP
+	                           * length): a transport length field beyond the
+	                           * data is expected, not a lie */
+
+	bool has_ports;
+	uint16_t src_port, dst_port;
+	uint8_t tcp_flags;        /* FIN 0x01 .. CWR 0x80 */
+	bool tcp_ns;
+	uint16_t tcp_window;
+	uint32_t app_len;         /* transport payload bytes captured */
+	const char *app_proto;    /* set by an application decoder, or NULL */
+
+	/* Records of IP layers that carry the transport ports (back-filled). */
+	Types__IPv4 *ipv4_rec;
+	Types__IPv6 *ipv6_rec;
+
+	/* First fault, for the error pcap; unknown layer, for the unknown pcap. */
+	bool error;
+	uint8_t error_proto, error_reason;
+	bool unknown;
+	uint8_t unknown_proto;    /* the decoder that met the unknown next layer */
+
+	uint8_t n_rec;
+	struct pkt_record rec[PACKET_MAX_RECORDS];
+};
+
+struct decode_stats {
+	uint64_t packets;
+	uint64_t events[PROTO_COUNT][REASON_COUNT];
+	uint64_t records[NCAP_TYPE_LIMIT];
+};
+
+/* Per-worker decoding state. */
+struct decoder_ctx {
+	uint64_t enabled[NCAP_TYPE_LIMIT / 64]; /* record types to produce */
+	bool entropy;             /* compute PayloadEntropy fields */
+	struct arena arena;
+	struct decode_stats stats;
+};
+
+typedef int (*decode_fn)(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur);
+
+enum { DECODE_OK = 0, DECODE_STOP = -1 };
+
+/* Sets up ctx with every record type disabled. Returns 0 or -1 (memory). */
+int decoder_init(struct decoder_ctx *ctx, size_t arena_bytes);
+void decoder_free(struct decoder_ctx *ctx);
+void decoder_enable(struct decoder_ctx *ctx, int type, bool on);
+
+static inline bool decoder_wants(const struct decoder_ctx *ctx, int type)
+{
+	return (ctx->enabled[(unsigned)type / 64] >> ((unsigned)type % 64)) & 1;
+}
+
+/* Decodes a whole captured frame of link type `link`. Never reads outside
+ * data[0..cap_len). */
+void decode_packet(struct decoder_ctx *ctx, struct packet *pkt, int link,
+		   const uint8_t *data, uint32_t cap_len, uint32_t wire_len, int64_t ts);
+
+/* Dispatch to the next layer through the tables in decode.c. */
+int decode_link(struct decoder_ctx *ctx, struct packet *pkt, int link, struct cursor *cur);
+int decode_ethertype(struct decoder_ctx *ctx, struct packet *pkt, uint16_t ethertype, struct cursor *cur);
+int decode_ip_protocol(struct decoder_ctx *ctx, struct packet *pkt, uint8_t proto, struct cursor *cur);
+/* Application layer over UDP/TCP by port (either side); quietly returns
+ * DECODE_OK when no decoder claims the ports. */
+int decode_app(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur);
+
+/* Counts a malformed layer, remembers the first one in pkt, and returns
+ * DECODE_STOP so that decoders can write: return decode_fail(...). */
+int decode_fail(struct decoder_ctx *ctx, struct packet *pkt,
+		enum decode_protocol proto, enum decode_reason reason);
+
+/* Counts an anomaly that does not stop decoding (no pkt->error), e.g. an
+ * IP length beyond a frame that was not cut by the snaplen. */
+void decode_note(struct decoder_ctx *ctx, enum decode_protocol proto,
+		 enum decode_reason reason);
+
+/* Allocates and initializes a record of `type` (desc its message) and
+ * appends it to pkt->rec; NULL when the type is disabled (the decoder then
+ * skips filling it) or no space is left (counted). */
+void *record_new(struct decoder_ctx *ctx, struct packet *pkt, int type,
+		 const ProtobufCMessageDescriptor *desc);
+#define RECORD_NEW(ctx, pkt, TYPE, lower) \
+	((Types__##TYPE *)record_new((ctx), (pkt), TYPES__TYPE__NC_##TYPE, &types__##lower##__descriptor))
+
+/* n messages of desc for a repeated field: the pointer array and the
+ * structs in one arena block, each initialized. NULL when n is 0 or on no
+ * space (counted as ARENA_FULL). */
+void **record_array(struct decoder_ctx *ctx, struct packet *pkt,
+		    const ProtobufCMessageDescriptor *desc, size_t n);
+
+/* Options of the kind-length form that IPv4 (RFC 791) and TCP (RFC 9293)
+ * share: kind 0 ends the list (the rest of the area is padding), kind 1 is a
+ * one-byte no-op, any other kind has a length byte counting kind and length
+ * bytes, so at least 2. */
+enum { KL_END_OF_LIST = 0, KL_NO_OPERATION = 1 };
+struct kl_option {
+	uint8_t kind;
+	uint8_t length;           /* whole option, as gopacket: 1 for kinds 0, 1 */
+	const uint8_t *data;      /* length - 2 bytes; NULL for kinds 0 and 1 */
+};
+enum { KL_DONE = 0, KL_OPTION = 1, KL_MALFORMED = -1 };
+/* Reads the next option of area: KL_OPTION (one read into *opt), KL_DONE
+ * (area consumed) or KL_MALFORMED (a length below 2 or past the area).
+ * After an end-of-list option the area holds only the padding. */
+int kl_option_next(struct cursor *area, struct kl_option *opt);
+/* Walks a whole option area: *count gets the number of options (an
+ * end-of-list included), *padding the bytes after an end-of-list. False
+ * when an option is malformed. */
+bool kl_options_scan(struct cursor area, size_t *count, ProtobufCBinaryData *padding);
+
+/* Records the transport ports in pkt and back-fills them into the record of
+ * the innermost IP layer (pkt->ipv4_rec or pkt->ipv6_rec), if any. */
+void packet_set_ports(struct packet *pkt, uint16_t src_port, uint16_t dst_port);
+
+/* Shannon entropy of data in bits per byte (0..8); 0 for no data. */
+double shannon_entropy(const uint8_t *data, uint32_t len);
+
+/* Text forms, allocated in the arena ("" when out of space). */
+char *format_mac(struct arena *a, const uint8_t mac[6]);
+char *format_ip(struct arena *a, int version, const uint8_t *addr);
+
+/* A bytes field pointing into the packet (records are packed before the
+ * packet buffer is released, so no copy is needed). */
+static inline ProtobufCBinaryData pb_bytes(const uint8_t *data, uint32_t len)
+{
+	return (ProtobufCBinaryData){ .len = data ? len : 0, .data = (uint8_t *)(uintptr_t)data };
+}
+
+#endif

@@ -1,0 +1,15 @@
+/* record_types.c: which record types the decoders produce, i.e. the types
+ * NETCAP writes when no --include narrows them. A type is listed here when
+ * its decoder exists, so an unknown --include name can be told apart from a
+ * schema type that no decoder fills yet. */
+#include "decode/decode.h"
+
+const int decode_record_types[] = {
+	TYPES__TYPE__NC_Ethernet,
+	TYPES__TYPE__NC_Dot1Q,
+	TYPES__TYPE__NC_IPv4,
+	TYPES__TYPE__NC_IPv6,
+	TYPES__TYPE__NC_TCP,
+	TYPES__TYPE__NC_UDP,
+};
+const size_t decode_record_types_count = sizeof decode_record_types / sizeof *decode_record_types;

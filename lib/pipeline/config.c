@@ -1,0 +1,446 @@
+/* config.c: the option table, the INI reader (DPDK's rte_cfgfile) and the
+ * command-line parser. See config.h. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <rte_cfgfile.h>
+
+#include "ncap/writer.h"
+#include "pipeline/config.h"
+
+enum opt_kind { OPT_STRING, OPT_LIST, OPT_UINT, OPT_SIZE, OPT_INT, OPT_BOOL, OPT_FLAG, OPT_TRISTATE };
+
+struct option_spec {
+	const char *flag;         /* long flag, also the INI key */
+	char short_flag;          /* 0: none */
+	const char *section;      /* INI section, NULL: command line only */
+	enum opt_kind kind;
+	size_t offset;            /* into struct netcap_config */
+	size_t count_offset;      /* OPT_LIST: the unsigned count */
+	int64_t min, max;
+	const char *arg;          /* argument name in --help */
+	const char *help;
+};
+
+#define FIELD(f) offsetof(struct netcap_config, f)
+
+static const struct option_spec options[] = {
+	{ "read", 'r', "input", OPT_LIST, FIELD(pcaps), FIELD(n_pcaps), 0, 0, "FILE",
+	  "replay a pcap or pcapng file through DPDK's pcap PMD; repeat for several files (one RX queue each)" },
+	{ "interface", 'i', "input", OPT_STRING, FIELD(iface), 0, 0, 0, "IFACE",
+	  "capture live from a kernel interface through net_af_packet (one queue pair per worker)" },
+	{ "pci", 0, "ports", OPT_LIST, FIELD(pci), FIELD(n_pci), 0, 0, "ADDR",
+	  "capture from a NIC bound to DPDK (vfio-pci), by PCI address; repeatable; symmetric RSS spreads it over the workers" },
+	{ "out", 'o', "output", OPT_STRING, FIELD(out_dir), 0, 0, 0, "DIR",
+	  "directory for the <Type>.ncap.gz files (created if missing; default: current directory)" },
+	{ "level", 0, "output", OPT_INT, FIELD(level), 0, 0, 12, "N",
+	  "gzip compression level, 0 (store) to 12 (libdeflate's best); default 1" },
+	{ "chunk-size", 0, "output", OPT_SIZE, FIELD(chunk_size), 0, 4096, 16 << 20, "BYTES",
+	  "records per chunk handed to the compressors (K/M suffixes); default 64K" },
+	{ "member-size", 0, "output", OPT_SIZE, FIELD(member_size), 0, 4096, 64 << 20, "BYTES",
+	  "largest gzip member, uncompressed; default 1M" },
+	{ "plain", 0, "output", OPT_BOOL, FIELD(plain), 0, 0, 1, NULL,
+	  "write uncompressed <Type>.ncap files" },
+	{ "include", 0, "output", OPT_STRING, FIELD(include), 0, 0, 0, "TYPES",
+	  "comma-separated record types to write, instead of every type with a decoder" },
+	{ "exclude", 0, "output", OPT_STRING, FIELD(exclude), 0, 0, 0, "TYPES",
+	  "comma-separated record types not to write (excluded types cost nothing)" },
+	{ "entropy", 0, "output", OPT_BOOL, FIELD(entropy), 0, 0, 1, NULL,
+	  "compute PayloadEntropy fields (default on; --no-entropy for speed)" },
+	{ "payload", 0, "output", OPT_BOOL, FIELD(payload), 0, 0, 1, NULL,
+	  "keep TCP and UDP payload bytes in the records (default off)" },
+	{ "workers", 'w', "lcores", OPT_UINT, FIELD(workers), 0, 1, 128, "N",
+	  "decoding lcores (default: chosen from the lcores EAL gives)" },
+	{ "compressors", 0, "lcores", OPT_UINT, FIELD(compressors), 0, 0, 64, "N",
+	  "compression lcores; 0 makes the workers compress inline (default: chosen)" },
+	{ "mbufs", 0, "memory", OPT_UINT, FIELD(mbufs), 0, 1024, 1u << 24, "N",
+	  "packet buffers in the mempool (default: sized to the run)" },
+	{ "ring-size", 0, "memory", OPT_UINT, FIELD(ring_size), 0, 64, 1u << 20, "N",
+	  "packets queued per worker between dispatcher and worker (power of two; default 2048)" },
+	{ "chunks", 0, "memory", OPT_UINT, FIELD(chunks), 0, 16, 1u << 20, "N",
+	  "record chunks in flight (default: sized to the run)" },
+	{ "progress", 0, NULL, OPT_TRISTATE, FIELD(progress), 0, 0, 1, NULL,
+	  "progress line on stderr (default: when stderr is a terminal)" },
+	{ "quiet", 'q', NULL, OPT_FLAG, FIELD(quiet), 0, 0, 1, NULL,
+	  "no summary at the end" },
+	{ "stats-interval", 0, "output", OPT_UINT, FIELD(stats_interval), 0, 0, 86400, "SECONDS",
+	  "live capture: print counters every SECONDS (default 0: only at the end)" },
+	{ "config", 'c', NULL, OPT_STRING, FIELD(config_path), 0, 0, 0, "FILE",
+	  "read settings from an INI file (see config/netcap.conf); flags override it" },
+};
+#define N_OPTIONS (sizeof options / sizeof *options)
+
+enum { OPT_HELP = 1000, OPT_VERSION, OPT_NEGATED = 2000, OPT_INDEX = 3000 };
+
+void config_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: netcap -r FILE [-r FILE...] [-o DIR] [options] [-- EAL arguments]\n"
+		"       netcap -i IFACE [-o DIR] [options] [-- EAL arguments]\n"
+		"       netcap -c netcap.conf [options]\n\n"
+		"Decodes packets into netcap audit records, one <Type>.ncap.gz file per record type.\n"
+		"Long options also work with a single dash (-read, -out, -include), as netcap's.\n\n");
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		const struct option_spec *o = &options[i];
+		char left[64];
+		int n = 0;
+		if (o->short_flag)
+			n = snprintf(left, sizeof left, "-%c, ", o->short_flag);
+		snprintf(left + n, sizeof left - (size_t)n, "--%s%s%s", o->flag, o->arg ? " " : "",
+			 o->arg ? o->arg : "");
+		fprintf(out, "  %-28s %s\n", left, o->help);
+		if (o->kind == OPT_BOOL || o->kind == OPT_TRISTATE)
+			fprintf(out, "  %-28s   (--no-%s turns it off)\n", "", o->flag);
+		if (o->section)
+			fprintf(out, "  %-28s   config file: [%s] %s\n", "", o->section, o->flag);
+	}
+	fprintf(out,
+		"  %-28s %s\n  %-28s %s\n\n"
+		"EAL arguments after -- (or [eal] args in the file) go to DPDK unchanged; without them\n"
+		"NETCAP picks --no-huge, --no-pci, --no-shconf, all CPUs as lcores, and memory sized to the run.\n",
+		"-h, --help", "this text", "--version", "print the version");
+}
+
+static int parse_u64(const char *s, bool size_suffix, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	if (*s == '-' || *s == '\0')
+		return -1;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		return -1;
+	if (size_suffix && *end) {
+		unsigned shift = 0;
+		switch (*end) {
+		case 'k': case 'K': shift = 10; break;
+		case 'm': case 'M': shift = 20; break;
+		case 'g': case 'G': shift = 30; break;
+		default: return -1;
+		}
+		end++;
+		if (*end == 'i' || *end == 'B' || *end == 'b')
+			end += (*end == 'i') ? 1 : 0;
+		if (*end == 'B' || *end == 'b')
+			end++;
+		if (v > (UINT64_MAX >> shift))
+			return -1;
+		v <<= shift;
+	}
+	if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "1", "yes", "true", "on" };
+	static const char *const no[] = { "0", "no", "false", "off" };
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(s, yes[i]) == 0)
+			return *out = true, 0;
+		if (strcasecmp(s, no[i]) == 0)
+			return *out = false, 0;
+	}
+	return -1;
+}
+
+/* Stores value for option o; where says where it came from, for errors. */
+static int set_option(struct netcap_config *cfg, const struct option_spec *o,
+		      const char *value, const char *where)
+{
+	void *field = (char *)cfg + o->offset;
+	uint64_t u;
+	bool b;
+	switch (o->kind) {
+	case OPT_STRING:
+		*(const char **)field = value;
+		return 0;
+	case OPT_LIST: {
+		unsigned *count = (unsigned *)((char *)cfg + o->count_offset);
+		/* In the file a list is comma-separated; on the command line the
+		 * flag repeats. Both forms work in both places. */
+		char *copy = strdup(value), *save = NULL;
+		for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			while (*tok == ' ')
+				tok++;
+			if (*count >= CONFIG_MAX_INPUTS) {
+				fprintf(stderr, "netcap: %s: more than %d values for %s\n", where,
+					CONFIG_MAX_INPUTS, o->flag);
+				return -1;
+			}
+			((const char **)field)[(*count)++] = tok;
+		}
+		return 0; /* copy stays: the list points into it */
+	}
+	case OPT_UINT:
+	case OPT_SIZE:
+	case OPT_INT:
+		if (parse_u64(value, o->kind == OPT_SIZE, &u) < 0 || (int64_t)u < o->min || (int64_t)u > o->max) {
+			fprintf(stderr, "netcap: %s: invalid value '%s' for %s (expected %s from %" PRId64 " to %" PRId64 ")\n",
+				where, value, o->flag, o->kind == OPT_SIZE ? "a size" : "an integer", o->min, o->max);
+			return -1;
+		}
+		if (o->kind == OPT_SIZE)
+			*(uint64_t *)field = u;
+		else if (o->kind == OPT_INT)
+			*(int *)field = (int)u;
+		else
+			*(unsigned *)field = (unsigned)u;
+		return 0;
+	case OPT_BOOL:
+	case OPT_FLAG:
+	case OPT_TRISTATE:
+		if (parse_bool(value, &b) < 0) {
+			fprintf(stderr, "netcap: %s: invalid value '%s' for %s (expected yes or no)\n",
+				where, value, o->flag);
+			return -1;
+		}
+		if (o->kind == OPT_TRISTATE)
+			*(int *)field = b;
+		else
+			*(bool *)field = b;
+		return 0;
+	}
+	return -1;
+}
+
+static const struct option_spec *find_option(const char *name)
+{
+	for (size_t i = 0; i < N_OPTIONS; i++)
+		if (strcmp(options[i].flag, name) == 0)
+			return &options[i];
+	return NULL;
+}
+
+static int split_eal_args(struct netcap_config *cfg, const char *line)
+{
+	char *copy = strdup(line), *save = NULL;
+	for (char *tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+		if (cfg->n_eal_args >= CONFIG_MAX_EAL_ARGS - 1) {
+			fprintf(stderr, "netcap: too many EAL arguments (at most %d)\n", CONFIG_MAX_EAL_ARGS - 1);
+			return -1;
+		}
+		cfg->eal_args[cfg->n_eal_args++] = tok;
+	}
+	return 0;
+}
+
+static int load_file(struct netcap_config *cfg, const char *path)
+{
+	struct rte_cfgfile *file = rte_cfgfile_load(path, 0);
+	if (!file) {
+		fprintf(stderr, "netcap: %s: cannot read or parse the config file\n", path);
+		return -1;
+	}
+	int rc = 0;
+	int n_sections = rte_cfgfile_num_sections(file, NULL, 0);
+	char (*names)[CFG_NAME_LEN] = calloc((size_t)n_sections + 1, CFG_NAME_LEN);
+	char **section_names = calloc((size_t)n_sections + 1, sizeof *section_names);
+	for (int i = 0; i < n_sections; i++)
+		section_names[i] = names[i];
+	rte_cfgfile_sections(file, section_names, n_sections);
+	for (int s = 0; s < n_sections && rc == 0; s++) {
+		const char *sec = section_names[s];
+		int n = rte_cfgfile_section_num_entries(file, sec);
+		struct rte_cfgfile_entry *entries = calloc((size_t)n + 1, sizeof *entries);
+		rte_cfgfile_section_entries(file, sec, entries, n);
+		for (int e = 0; e < n && rc == 0; e++) {
+			char where[512];
+			snprintf(where, sizeof where, "%s: [%s] %s", path, sec, entries[e].name);
+			if (strcmp(sec, "eal") == 0 && strcmp(entries[e].name, "args") == 0) {
+				rc = split_eal_args(cfg, entries[e].value);
+				continue;
+			}
+			const struct option_spec *o = find_option(entries[e].name);
+			if (!o || !o->section || strcmp(o->section, sec) != 0) {
+				fprintf(stderr, "netcap: %s: unknown setting%s%s%s\n", where,
+					o && o->section ? " (it belongs in [" : "",
+					o && o->section ? o->section : "", o && o->section ? "])" : "");
+				rc = -1;
+				break;
+			}
+			rc = set_option(cfg, o, strdup(entries[e].value), where);
+		}
+		free(entries);
+	}
+	free(section_names);
+	free(names);
+	rte_cfgfile_close(file);
+	return rc;
+}
+
+/* netcap users type long flags with one dash (-out, -include). Rewrite
+ * those that name an option exactly into the -- form, before getopt. */
+static void normalize_single_dash(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		char *a = argv[i];
+		if (strcmp(a, "--") == 0)
+			break;
+		if (a[0] != '-' || a[1] == '-' || a[1] == '\0' || a[2] == '\0')
+			continue;
+		char name[64];
+		snprintf(name, sizeof name, "%s", a + 1);
+		char *eq = strchr(name, '=');
+		if (eq)
+			*eq = '\0';
+		const char *bare = strncmp(name, "no-", 3) == 0 ? name + 3 : name;
+		if (find_option(bare) || strcmp(name, "help") == 0 || strcmp(name, "version") == 0 ||
+		    strcmp(name, "iface") == 0) {
+			size_t len = strlen(a);
+			char *b = malloc(len + 2);
+			b[0] = '-';
+			memcpy(b + 1, a, len + 1);
+			argv[i] = b;
+		}
+	}
+}
+
+int config_parse(struct netcap_config *cfg, int argc, char **argv)
+{
+	*cfg = (struct netcap_config){
+		.out_dir = ".",
+		.level = 1,
+		.chunk_size = 64 << 10,
+		.member_size = 1 << 20,
+		.entropy = true,
+		.ring_size = 2048,
+		.progress = -1,
+		.compressors = UINT_MAX, /* "not given": chosen from the lcores */
+	};
+	normalize_single_dash(argc, argv);
+
+	/* getopt's tables, built from the option table. */
+	struct option longopts[2 * N_OPTIONS + 4];
+	char shortopts[3 * N_OPTIONS + 4];
+	size_t nl = 0, ns = 0;
+	shortopts[ns++] = '+'; /* stop at "--" and at the first non-option */
+	shortopts[ns++] = 'h';
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		const struct option_spec *o = &options[i];
+		bool takes_arg = o->kind != OPT_BOOL && o->kind != OPT_FLAG && o->kind != OPT_TRISTATE;
+		longopts[nl++] = (struct option){ o->flag, takes_arg ? required_argument : no_argument, NULL, OPT_INDEX + (int)i };
+		if (!takes_arg && o->kind != OPT_FLAG) {
+			static char negated[N_OPTIONS][64];
+			snprintf(negated[i], sizeof negated[i], "no-%s", o->flag);
+			longopts[nl++] = (struct option){ negated[i], no_argument, NULL, OPT_NEGATED + (int)i };
+		}
+		if (o->short_flag) {
+			shortopts[ns++] = o->short_flag;
+			if (takes_arg)
+				shortopts[ns++] = ':';
+		}
+	}
+	longopts[nl++] = (struct option){ "iface", required_argument, NULL, 'i' }; /* netcap's name */
+	longopts[nl++] = (struct option){ "help", no_argument, NULL, OPT_HELP };
+	longopts[nl++] = (struct option){ "version", no_argument, NULL, OPT_VERSION };
+	longopts[nl] = (struct option){ 0 };
+	shortopts[ns] = '\0';
+
+	/* The config file comes first whatever the flag order: flags override. */
+	for (int i = 1; i < argc - 1; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) {
+			cfg->config_path = argv[i + 1];
+			if (load_file(cfg, cfg->config_path) < 0)
+				return -1;
+		}
+	}
+	/* Flags replace list values from the file rather than adding to them. */
+	bool list_from_flags[N_OPTIONS] = { false };
+
+	opterr = 0;
+	optind = 1;
+	int c, idx;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, &idx)) != -1) {
+		const struct option_spec *o = NULL;
+		char where[96];
+		if (c == OPT_HELP || c == 'h') {
+			config_usage(stdout);
+			return 1;
+		}
+		if (c == OPT_VERSION) {
+			printf("netcap %s\n", NCAP_VERSION);
+			return 1;
+		}
+		if (c == '?' || c == ':') {
+			if (optopt && optopt < 256)
+				fprintf(stderr, "netcap: option -%c %s (see netcap --help)\n", optopt,
+					c == ':' ? "needs a value" : "is unknown");
+			else
+				fprintf(stderr, "netcap: option '%s' is unknown or needs a value (see netcap --help)\n",
+					argv[optind - 1]);
+			return -1;
+		}
+		if (c >= OPT_INDEX) {
+			o = &options[c - OPT_INDEX];
+		} else if (c >= OPT_NEGATED) {
+			o = &options[c - OPT_NEGATED];
+			snprintf(where, sizeof where, "--no-%s", o->flag);
+			if (set_option(cfg, o, "no", where) < 0)
+				return -1;
+			continue;
+		} else {
+			for (size_t i = 0; i < N_OPTIONS; i++)
+				if (options[i].short_flag == c)
+					o = &options[i];
+		}
+		if (!o)
+			return -1;
+		snprintf(where, sizeof where, "--%s", o->flag);
+		if (o->kind == OPT_LIST && !list_from_flags[o - options]) {
+			list_from_flags[o - options] = true;
+			*(unsigned *)((char *)cfg + o->count_offset) = 0;
+		}
+		if (o->kind == OPT_BOOL || o->kind == OPT_FLAG || o->kind == OPT_TRISTATE)
+			optarg = "yes";
+		if (strcmp(o->flag, "config") == 0)
+			continue; /* loaded above */
+		if (set_option(cfg, o, optarg, where) < 0)
+			return -1;
+	}
+	if (optind < argc) {
+		if (strcmp(argv[optind - 1], "--") == 0) {
+			for (int i = optind; i < argc; i++) {
+				if (cfg->n_eal_args >= CONFIG_MAX_EAL_ARGS - 1) {
+					fprintf(stderr, "netcap: too many EAL arguments\n");
+					return -1;
+				}
+				cfg->eal_args[cfg->n_eal_args++] = argv[i];
+			}
+		} else {
+			fprintf(stderr, "netcap: unexpected argument '%s' (EAL arguments go after --; see netcap --help)\n",
+				argv[optind]);
+			return -1;
+		}
+	}
+
+	unsigned kinds = (cfg->n_pcaps > 0) + (cfg->iface != NULL) + (cfg->n_pci > 0);
+	if (kinds == 0) {
+		fprintf(stderr, "netcap: no input: give -r FILE, -i IFACE or --pci ADDR (see netcap --help)\n");
+		return -1;
+	}
+	if (kinds > 1) {
+		fprintf(stderr, "netcap: give one kind of input: -r, -i or --pci, not several\n");
+		return -1;
+	}
+	if (cfg->ring_size & (cfg->ring_size - 1)) {
+		fprintf(stderr, "netcap: --ring-size %u is not a power of two\n", cfg->ring_size);
+		return -1;
+	}
+	if (cfg->chunk_size > cfg->member_size) {
+		fprintf(stderr, "netcap: --chunk-size (%" PRIu64 ") must not exceed --member-size (%" PRIu64 ")\n",
+			cfg->chunk_size, cfg->member_size);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,65 @@
+/* config.h: NETCAP's settings, from config/netcap.conf and the command line.
+ *
+ * One table (config.c) describes every option once: its command-line flag,
+ * its section and key in the INI file, its type, limits and help text. The
+ * file is read first, flags override it, and --help is printed from the
+ * same table, so the three can never disagree. */
+#ifndef PIPELINE_CONFIG_H
+#define PIPELINE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_MAX_INPUTS 16
+#define CONFIG_MAX_EAL_ARGS 64
+
+struct netcap_config {
+	/* inputs: exactly one kind */
+	const char *pcaps[CONFIG_MAX_INPUTS];
+	unsigned n_pcaps;
+	const char *iface;
+	const char *pci[CONFIG_MAX_INPUTS];
+	unsigned n_pci;
+
+	/* output */
+	const char *out_dir;
+	int level;                /* libdeflate 0..12 */
+	uint64_t chunk_size;      /* bytes of delimited records per chunk */
+	uint64_t member_size;     /* gzip member cap */
+	bool plain;               /* write .ncap instead of .ncap.gz */
+	const char *include;      /* comma list of record types, NULL: default set */
+	const char *exclude;
+	bool entropy;
+	bool payload;             /* keep TCP/UDP payload bytes in records */
+
+	/* lcores */
+	unsigned workers;         /* 0: chosen from the lcores given */
+	unsigned compressors;
+
+	/* memory */
+	unsigned mbufs;           /* 0: sized to the run */
+	unsigned ring_size;       /* per-worker mbuf ring (power of two) */
+	unsigned chunks;          /* 0: sized to the run */
+
+	/* user interface */
+	int progress;             /* -1 auto (stderr is a terminal), 0, 1 */
+	bool quiet;
+	unsigned stats_interval;  /* seconds between live stats lines, 0: none */
+
+	/* EAL arguments (config file [eal] args, then those after --) */
+	char *eal_args[CONFIG_MAX_EAL_ARGS];
+	int n_eal_args;
+
+	const char *config_path;
+};
+
+/* Defaults, then the file named by -c/--config (if any), then the flags.
+ * Returns 0, 1 when the program should exit successfully (--help,
+ * --version), or -1 after printing an error naming the option. */
+int config_parse(struct netcap_config *cfg, int argc, char **argv);
+
+#include <stdio.h>
+void config_usage(FILE *out);
+
+#endif

@@ -1,0 +1,677 @@
+/* engine.c: setting up and running the capture engine (see engine.h).
+ *
+ * Order of a run: choose the record types, scan the input files, build the
+ * EAL arguments (sensible defaults unless the user gave their own), start
+ * EAL, decide which lcore plays which role, create the mempools and rings,
+ * start the ports, launch the loop on every lcore, and when all have
+ * finished close every file and print the summary. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_version.h>
+
+#include "ncap/schema.h"
+#include "pipeline/engine.h"
+#include "pipeline/pipeline.h"
+
+struct engine eng;
+
+extern const int decode_record_types[];
+extern const size_t decode_record_types_count;
+
+/* Both directions of a connection hash alike with this Toeplitz key
+ * (0x6d5a repeated; Woo and Park, "Scalable TCP Session Monitoring with
+ * Symmetric Receive-side Scaling"). */
+static uint8_t symmetric_rss_key[52] = {
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d,
+	0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d,
+	0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+};
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	atomic_store(&eng.stop, true);
+}
+
+/* ---- record types --------------------------------------------------- */
+
+static bool has_decoder(int type)
+{
+	for (size_t i = 0; i < decode_record_types_count; i++)
+		if (decode_record_types[i] == type)
+			return true;
+	return false;
+}
+
+static void list_types(FILE *out)
+{
+	for (size_t i = 0; i < decode_record_types_count; i++)
+		fprintf(out, "%s%s", i ? ", " : "", ncap_type_by_id(decode_record_types[i])->name);
+	fprintf(out, "\n");
+}
+
+static void set_enabled(int type, bool on)
+{
+	uint64_t bit = 1ull << (type % 64);
+	if (on)
+		eng.enabled[type / 64] |= bit;
+	else
+		eng.enabled[type / 64] &= ~bit;
+}
+
+static int apply_type_list(const char *list, bool on, const char *flag)
+{
+	char *copy = strdup(list), *save = NULL;
+	int rc = 0;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		while (*tok == ' ')
+			tok++;
+		const struct ncap_type *t = ncap_type_by_name(tok);
+		if (!t || !has_decoder(t->id)) {
+			fprintf(stderr, "netcap: %s: %s '%s'; record types NETCAP writes: ", flag,
+				t ? "no decoder produces record type" : "unknown record type", tok);
+			list_types(stderr);
+			rc = -1;
+			break;
+		}
+		set_enabled(t->id, on);
+	}
+	free(copy);
+	return rc;
+}
+
+static int choose_record_types(const struct netcap_config *cfg)
+{
+	memset(eng.enabled, 0, sizeof eng.enabled);
+	if (cfg->include) {
+		if (apply_type_list(cfg->include, true, "--include") < 0)
+			return -1;
+	} else {
+		for (size_t i = 0; i < decode_record_types_count; i++)
+			set_enabled(decode_record_types[i], true);
+	}
+	if (cfg->exclude && apply_type_list(cfg->exclude, false, "--exclude") < 0)
+		return -1;
+	eng.n_enabled = 0;
+	for (int t = 0; t < NCAP_TYPE_LIMIT; t++)
+		eng.n_enabled += (eng.enabled[t / 64] >> (t % 64)) & 1;
+	if (eng.n_enabled == 0) {
+		fprintf(stderr, "netcap: --include/--exclude leave no record type to write\n");
+		return -1;
+	}
+	return 0;
+}
+
+static bool type_enabled(int t)
+{
+	return (eng.enabled[t / 64] >> (t % 64)) & 1;
+}
+
+/* ---- EAL ------------------------------------------------------------ */
+
+static bool user_gave(const struct netcap_config *cfg, const char *const *flags)
+{
+	for (int i = 0; i < cfg->n_eal_args; i++)
+		for (const char *const *f = flags; *f; f++) {
+			size_t n = strlen(*f);
+			if (strncmp(cfg->eal_args[i], *f, n) == 0 &&
+			    (cfg->eal_args[i][n] == '\0' || cfg->eal_args[i][n] == '='))
+				return true;
+		}
+	return false;
+}
+
+static int build_eal_args(const struct netcap_config *cfg, const char *argv0,
+			  char **argv, int max, uint64_t mem_mb)
+{
+	static char storage[16][4096];
+	int argc = 0, s = 0;
+	argv[argc++] = (char *)argv0;
+	static const char *const lcore_flags[] = { "-l", "-c", "--lcores", NULL };
+	static const char *const mem_flags[] = { "-m", "--socket-mem", "--no-huge", "--huge-dir", "--in-memory", NULL };
+	static const char *const pci_flags[] = { "--no-pci", "-a", "--allow", "-b", "--block", NULL };
+	static const char *const shconf_flags[] = { "--no-shconf", "--file-prefix", "--in-memory", NULL };
+	static const char *const tele_flags[] = { "--no-telemetry", "--telemetry", NULL };
+	static const char *const log_flags[] = { "--log-level", NULL };
+
+	if (!user_gave(cfg, lcore_flags)) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		snprintf(storage[s], sizeof storage[s], "0-%ld", cpus > 1 ? cpus - 1 : 0);
+		argv[argc++] = "-l";
+		argv[argc++] = storage[s++];
+	}
+	if (!user_gave(cfg, mem_flags)) {
+		argv[argc++] = "--no-huge";
+		snprintf(storage[s], sizeof storage[s], "%llu", (unsigned long long)mem_mb);
+		argv[argc++] = "-m";
+		argv[argc++] = storage[s++];
+	}
+	if (cfg->n_pci == 0 && !user_gave(cfg, pci_flags))
+		argv[argc++] = "--no-pci";
+	for (unsigned i = 0; i < cfg->n_pci; i++) {
+		argv[argc++] = "-a";
+		argv[argc++] = (char *)cfg->pci[i];
+	}
+	if (!user_gave(cfg, shconf_flags))
+		argv[argc++] = "--no-shconf";
+	/* Telemetry serves /netcap/stats in live mode; a replay has no use for
+	 * its socket. */
+	if (cfg->n_pcaps && !user_gave(cfg, tele_flags))
+		argv[argc++] = "--no-telemetry";
+	if (!user_gave(cfg, log_flags))
+		argv[argc++] = "--log-level=lib.eal:error";
+
+	if (cfg->n_pcaps) {
+		int n = snprintf(storage[s], sizeof storage[s], "--vdev=net_pcap_netcap0");
+		for (unsigned i = 0; i < cfg->n_pcaps; i++)
+			n += snprintf(storage[s] + n, sizeof storage[s] - (size_t)n, ",rx_pcap=%s", cfg->pcaps[i]);
+		if ((size_t)n >= sizeof storage[s])
+			return -1;
+		argv[argc++] = storage[s++];
+	} else if (cfg->iface) {
+		snprintf(storage[s], sizeof storage[s],
+			 "--vdev=net_af_packet_netcap0,iface=%s,qpairs=%u,qdisc_bypass=0,framecnt=16384",
+			 cfg->iface, eng.n_workers ? eng.n_workers : 1);
+		argv[argc++] = storage[s++];
+	}
+	for (int i = 0; i < cfg->n_eal_args && argc < max - 1; i++)
+		argv[argc++] = cfg->eal_args[i];
+	argv[argc] = NULL;
+	return argc;
+}
+
+/* ---- lcore roles ---------------------------------------------------- */
+
+static int plan_layout(const struct netcap_config *cfg)
+{
+	unsigned lcores[RTE_MAX_LCORE], L = 0, id;
+	RTE_LCORE_FOREACH(id)
+		lcores[L++] = id;
+
+	unsigned W = cfg->workers, C = cfg->compressors;
+	if (C == UINT_MAX) /* not given */
+		C = L >= 2 ? (L + 2) / 4 : 0;
+	if (C == 0 && L >= 2 && !cfg->workers && cfg->compressors == UINT_MAX)
+		C = 1;
+	if (!W)
+		W = L > C ? L - C : 1;
+	if (W > L) {
+		fprintf(stderr, "netcap: --workers %u needs at least %u lcores, EAL gave %u "
+			"(more lcores than CPUs work too: -- --lcores='(0-%u)@(0-%u)')\n",
+			W, W, L, W - 1, L - 1);
+		return -1;
+	}
+	if (W > MAX_WORKERS || C > MAX_COMPRESSORS) {
+		fprintf(stderr, "netcap: at most %d workers and %d compressors\n", MAX_WORKERS, MAX_COMPRESSORS);
+		return -1;
+	}
+	/* Compressors get lcores of their own when there are enough; else
+	 * they share the workers' lcores (the inline layout). C == 0 means
+	 * every worker compresses the types it is given. */
+	bool inline_layout = W + C > L || C == 0;
+	if (C == 0)
+		C = W;
+	if (C > eng.n_enabled)
+		C = eng.n_enabled;
+	eng.n_workers = W;
+	eng.n_compressors = C;
+	for (unsigned w = 0; w < W; w++) {
+		eng.worker_lcore[w] = lcores[w];
+		eng.lc[lcores[w]].active = true;
+		eng.lc[lcores[w]].worker = (int)w;
+	}
+	for (unsigned c = 0; c < C; c++) {
+		unsigned lcore = inline_layout ? lcores[c % W] : lcores[W + c];
+		if (eng.lc[lcore].compressor >= 0) {
+			/* an lcore compresses for one shard; fold extra shards */
+			eng.n_compressors = C = c;
+			break;
+		}
+		eng.compressor_lcore[c] = lcore;
+		eng.lc[lcore].active = true;
+		eng.lc[lcore].compressor = (int)c;
+	}
+	/* Spread the record types over the compressors, the busiest first so
+	 * that Ethernet, IPv4 and TCP do not share one. */
+	static const int busiest[] = { TYPES__TYPE__NC_TCP, TYPES__TYPE__NC_Ethernet, TYPES__TYPE__NC_IPv4,
+				       TYPES__TYPE__NC_UDP, TYPES__TYPE__NC_IPv6 };
+	unsigned next = 0;
+	memset(eng.type_owner, -1, sizeof eng.type_owner);
+	for (size_t i = 0; i < sizeof busiest / sizeof *busiest; i++)
+		if (type_enabled(busiest[i]))
+			eng.type_owner[busiest[i]] = (int8_t)(next++ % C);
+	for (int t = 0; t < NCAP_TYPE_LIMIT; t++)
+		if (type_enabled(t) && eng.type_owner[t] < 0)
+			eng.type_owner[t] = (int8_t)(next++ % C);
+	return 0;
+}
+
+/* ---- memory --------------------------------------------------------- */
+
+static void chunk_init(struct rte_mempool *mp, void *arg, void *obj, unsigned idx)
+{
+	(void)mp, (void)idx;
+	size_t cap = *(size_t *)arg;
+	struct ncap_chunk *c = obj;
+	*c = (struct ncap_chunk){ .data = (uint8_t *)(c + 1), .cap = cap };
+}
+
+/* Chunks hold chunk_size bytes plus room for the records of one more packet
+ * beyond it, so a chunk is sent once it passes chunk_size and a record never
+ * has to be split or refused. */
+#define CHUNK_SLACK (128u << 10)
+
+static unsigned mbufs_needed(const struct netcap_config *cfg)
+{
+	if (cfg->mbufs)
+		return cfg->mbufs;
+	/* Offline replay must never let the pcap PMD run out (it drops the
+	 * packet): every ring full, every burst in hand, every cache. */
+	unsigned n = eng.n_workers * cfg->ring_size + (eng.n_workers + 2) * BURST * 4 + 512 * RTE_MAX(1u, rte_lcore_count()) + 4096;
+	if (cfg->iface || cfg->n_pci)
+		n += 8192 * eng.n_workers; /* descriptors of every RX queue */
+	return n;
+}
+
+static unsigned chunks_needed(const struct netcap_config *cfg)
+{
+	if (cfg->chunks)
+		return cfg->chunks;
+	return eng.n_workers * eng.n_enabled + 64 * eng.n_compressors + 64;
+}
+
+static int create_pools(const struct netcap_config *cfg)
+{
+	unsigned n_mbufs = mbufs_needed(cfg);
+	eng.mbuf_pool = rte_pktmbuf_pool_create("netcap_mbufs", n_mbufs, 256, 0,
+						RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (!eng.mbuf_pool) {
+		fprintf(stderr, "netcap: cannot allocate %u packet buffers: %s (raise -m or lower --mbufs)\n",
+			n_mbufs, rte_strerror(rte_errno));
+		return -1;
+	}
+	static size_t chunk_cap;
+	chunk_cap = cfg->chunk_size + CHUNK_SLACK;
+	unsigned n_chunks = chunks_needed(cfg);
+	eng.chunk_pool = rte_mempool_create("netcap_chunks", n_chunks, sizeof(struct ncap_chunk) + chunk_cap,
+					    0, 0, NULL, NULL, chunk_init, &chunk_cap, (int)rte_socket_id(), 0);
+	if (!eng.chunk_pool) {
+		fprintf(stderr, "netcap: cannot allocate %u record chunks: %s\n", n_chunks, rte_strerror(rte_errno));
+		return -1;
+	}
+	char name[32];
+	for (unsigned w = 0; w < eng.n_workers; w++) {
+		snprintf(name, sizeof name, "netcap_in%u", w);
+		eng.worker_ring[w] = rte_ring_create(name, cfg->ring_size, (int)rte_socket_id(),
+						     RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (!eng.worker_ring[w])
+			goto ring_error;
+	}
+	for (unsigned c = 0; c < eng.n_compressors; c++) {
+		snprintf(name, sizeof name, "netcap_chunks%u", c);
+		/* Never full: it can hold every chunk there is. */
+		struct rte_ring *r = rte_ring_create(name, rte_align32pow2(n_chunks + 1), (int)rte_socket_id(),
+						     RING_F_SC_DEQ);
+		if (!r)
+			goto ring_error;
+		eng.lc[eng.compressor_lcore[c]].chunk_ring = r;
+	}
+	return 0;
+ring_error:
+	fprintf(stderr, "netcap: cannot create ring %s: %s\n", name, rte_strerror(rte_errno));
+	return -1;
+}
+
+/* Estimated DPDK memory in MB for -m, when the user leaves it to us. */
+static uint64_t memory_estimate(const struct netcap_config *cfg)
+{
+	uint64_t bytes = (uint64_t)mbufs_needed(cfg) * (RTE_MBUF_DEFAULT_BUF_SIZE + 256);
+	bytes += (uint64_t)chunks_needed(cfg) * (cfg->chunk_size + CHUNK_SLACK + 256);
+	bytes += 2 * (uint64_t)(rte_align32pow2(chunks_needed(cfg) + 1)) * 8 * eng.n_compressors;
+	return bytes / (1 << 20) + 128;
+}
+
+/* ---- ports ---------------------------------------------------------- */
+
+static int setup_port(uint16_t port, uint16_t n_rxq, bool rss)
+{
+	struct rte_eth_dev_info info;
+	struct rte_eth_conf conf = { 0 };
+	int rc = rte_eth_dev_info_get(port, &info);
+	if (rc < 0)
+		return rc;
+	if (n_rxq > info.max_rx_queues) {
+		fprintf(stderr, "netcap: port %u has %u RX queues, %u needed\n", port, info.max_rx_queues, n_rxq);
+		return -EINVAL;
+	}
+	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+	if (rss && n_rxq > 1) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_key = symmetric_rss_key;
+		conf.rx_adv_conf.rss_conf.rss_key_len = info.hash_key_size ? info.hash_key_size : 40;
+		conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) &
+						   info.flow_type_rss_offloads;
+	}
+	uint16_t n_txq = info.max_tx_queues ? 1 : 0;
+	if ((rc = rte_eth_dev_configure(port, n_rxq, n_txq, &conf)) < 0)
+		return rc;
+	uint16_t rxd = 4096, txd = 512;
+	rte_eth_dev_adjust_nb_rx_tx_desc(port, &rxd, &txd);
+	for (uint16_t q = 0; q < n_rxq; q++)
+		if ((rc = rte_eth_rx_queue_setup(port, q, rxd, rte_eth_dev_socket_id(port), NULL, eng.mbuf_pool)) < 0)
+			return rc;
+	for (uint16_t q = 0; q < n_txq; q++)
+		if ((rc = rte_eth_tx_queue_setup(port, q, txd, rte_eth_dev_socket_id(port), NULL)) < 0)
+			return rc;
+	if ((rc = rte_eth_dev_start(port)) < 0)
+		return rc;
+	rte_eth_promiscuous_enable(port); /* not every PMD can; harmless */
+	return 0;
+}
+
+/* The pcap PMD stamps every mbuf with the packet's capture time, in a
+ * dynamic field it registers without advertising the offload. DPDK 22.11
+ * stores microseconds there (later releases nanoseconds). Live ports use
+ * the wall clock instead: NIC clocks are not Unix time. */
+static void use_pcap_timestamps(void)
+{
+	int offset = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, NULL);
+	int bit = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, NULL);
+	if (offset < 0 || bit < 0) {
+		fprintf(stderr, "netcap: warning: the pcap PMD gives no capture times; using the wall clock\n");
+		return;
+	}
+	eng.ts_offset = offset;
+	eng.ts_flag = 1ull << bit;
+	eng.ts_scale = RTE_VERSION < RTE_VERSION_NUM(23, 11, 0, 0) ? 1000 : 1;
+}
+
+static int setup_inputs(const struct netcap_config *cfg)
+{
+	uint16_t port;
+	int rc;
+	unsigned first = eng.worker_lcore[0];
+	if (cfg->n_pcaps) {
+		if (rte_eth_dev_get_port_by_name("net_pcap_netcap0", &port) != 0) {
+			fprintf(stderr, "netcap: the pcap PMD did not create its port\n");
+			return -1;
+		}
+		if ((rc = setup_port(port, (uint16_t)cfg->n_pcaps, false)) < 0)
+			goto port_error;
+		eng.ports[eng.n_ports++] = port;
+		use_pcap_timestamps();
+		/* The pcap PMD cannot spread load: one lcore reads every
+		 * file and, with several workers, dispatches by flow hash. */
+		struct lcore_conf *lc = &eng.lc[first];
+		for (unsigned i = 0; i < cfg->n_pcaps; i++)
+			lc->rxq[lc->n_rxq++] = (struct rx_queue){
+				.port = port, .queue = (uint16_t)i, .link = eng.files[i].link,
+				.expected = eng.files[i].packets, .done = eng.files[i].packets == 0,
+			};
+		if (eng.n_workers > 1) {
+			lc->dispatch = true;
+			for (unsigned w = 0; w < eng.n_workers; w++)
+				eng.lc[eng.worker_lcore[w]].in_ring = eng.worker_ring[w];
+		}
+		atomic_store(&eng.rx_active, 1);
+		return 0;
+	}
+	/* af_packet (kernel fanout) and NICs (symmetric RSS) spread load:
+	 * worker w reads queue w of every port. */
+	if (cfg->iface) {
+		if (rte_eth_dev_get_port_by_name("net_af_packet_netcap0", &port) != 0) {
+			fprintf(stderr, "netcap: cannot open interface %s through net_af_packet (see the EAL messages above)\n",
+				cfg->iface);
+			return -1;
+		}
+		eng.ports[eng.n_ports++] = port;
+	} else {
+		for (unsigned i = 0; i < cfg->n_pci; i++) {
+			if (rte_eth_dev_get_port_by_name(cfg->pci[i], &port) != 0) {
+				fprintf(stderr, "netcap: no DPDK port for PCI device %s (is it bound to vfio-pci?)\n",
+					cfg->pci[i]);
+				return -1;
+			}
+			eng.ports[eng.n_ports++] = port;
+		}
+	}
+	for (unsigned p = 0; p < eng.n_ports; p++) {
+		if ((rc = setup_port(eng.ports[p], (uint16_t)eng.n_workers, cfg->n_pci > 0)) < 0) {
+			port = eng.ports[p];
+			goto port_error;
+		}
+		for (unsigned w = 0; w < eng.n_workers; w++) {
+			struct lcore_conf *lc = &eng.lc[eng.worker_lcore[w]];
+			lc->rxq[lc->n_rxq++] = (struct rx_queue){ .port = eng.ports[p], .queue = (uint16_t)w,
+								  .link = LINK_ETHERNET };
+		}
+	}
+	atomic_store(&eng.rx_active, eng.n_workers);
+	return 0;
+port_error:
+	fprintf(stderr, "netcap: cannot set up port %u: %s\n", port, rte_strerror(-rc));
+	return -1;
+}
+
+static int setup_workers(const struct netcap_config *cfg)
+{
+	for (unsigned w = 0; w < eng.n_workers; w++) {
+		struct lcore_conf *lc = &eng.lc[eng.worker_lcore[w]];
+		lc->ws = rte_zmalloc("netcap_worker", sizeof *lc->ws, RTE_CACHE_LINE_SIZE);
+		if (!lc->ws || decoder_init(&lc->ws->dctx, 1 << 20) < 0 || !(lc->ws->linear = malloc(256 << 10)))
+			return -1;
+		memcpy(lc->ws->dctx.enabled, eng.enabled, sizeof eng.enabled);
+		lc->ws->dctx.entropy = cfg->entropy;
+	}
+	for (unsigned c = 0; c < eng.n_compressors; c++) {
+		struct lcore_conf *lc = &eng.lc[eng.compressor_lcore[c]];
+		lc->cs = rte_zmalloc("netcap_compressor", sizeof *lc->cs, RTE_CACHE_LINE_SIZE);
+		if (!lc->cs)
+			return -1;
+	}
+	atomic_store(&eng.workers_active, eng.n_workers);
+	return 0;
+}
+
+/* ---- control thread --------------------------------------------------- */
+
+static atomic_bool control_done;
+
+static void *control_main(void *arg)
+{
+	const struct netcap_config *cfg = arg;
+	bool progress = cfg->progress == 1 || (cfg->progress == -1 && isatty(STDERR_FILENO) && !eng.live);
+	uint64_t last_stats = rte_get_tsc_cycles();
+	while (!atomic_load(&control_done)) {
+		usleep(200 * 1000);
+		if (progress)
+			report_progress(false);
+		if (eng.live && cfg->stats_interval &&
+		    rte_get_tsc_cycles() - last_stats > cfg->stats_interval * rte_get_tsc_hz()) {
+			last_stats = rte_get_tsc_cycles();
+			report_summary(stderr);
+		}
+	}
+	if (progress)
+		report_progress(true);
+	return NULL;
+}
+
+/* ---- the run -------------------------------------------------------- */
+
+static int scan_inputs(const struct netcap_config *cfg)
+{
+	char err[1024];
+	size_t n = 0;
+	for (unsigned i = 0; i < cfg->n_pcaps; i++) {
+		struct input_file *f = &eng.files[eng.n_files++];
+		f->path = cfg->pcaps[i];
+		if (strpbrk(f->path, ",=")) {
+			fprintf(stderr, "netcap: %s: DPDK's device arguments cannot carry ',' or '=' in a file name; rename or link it\n",
+				f->path);
+			return -1;
+		}
+		if (input_scan_pcap(f, err, sizeof err) < 0) {
+			fprintf(stderr, "netcap: %s\n", err);
+			return -1;
+		}
+		eng.expected_packets += f->packets;
+		eng.expected_bytes += f->bytes;
+		n += (size_t)snprintf(eng.input_source + n, n < sizeof eng.input_source ? sizeof eng.input_source - n : 0,
+				      "%s%s", i ? "," : "", f->path);
+	}
+	if (cfg->iface)
+		snprintf(eng.input_source, sizeof eng.input_source, "%s", cfg->iface);
+	for (unsigned i = 0; i < cfg->n_pci; i++)
+		n += (size_t)snprintf(eng.input_source + n, n < sizeof eng.input_source ? sizeof eng.input_source - n : 0,
+				      "%s%s", i ? "," : "", cfg->pci[i]);
+	return 0;
+}
+
+static int make_out_dir(const char *dir)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s", dir);
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			goto fail;
+		*p = '/';
+	}
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		goto fail;
+	if (access(dir, W_OK) < 0)
+		goto fail;
+	return 0;
+fail:
+	fprintf(stderr, "netcap: output directory %s: %s\n", dir, strerror(errno));
+	return -1;
+}
+
+static void init_lcores(void)
+{
+	for (unsigned i = 0; i < RTE_MAX_LCORE; i++) {
+		eng.lc[i].worker = -1;
+		eng.lc[i].compressor = -1;
+	}
+}
+
+/* Closes every file; their sizes on disk go to the summary. */
+static void close_writers(void)
+{
+	for (unsigned c = 0; c < eng.n_compressors; c++) {
+		struct compressor_state *cs = eng.lc[eng.compressor_lcore[c]].cs;
+		for (int t = 0; cs && t < NCAP_TYPE_LIMIT; t++) {
+			if (!cs->writer[t])
+				continue;
+			char err[512];
+			if (ncap_writer_close(cs->writer[t], err, sizeof err) < 0) {
+				fprintf(stderr, "netcap: %s\n", err);
+				atomic_store(&eng.write_failed, true);
+			}
+			cs->writer[t] = NULL;
+			char path[4096];
+			struct stat st;
+			snprintf(path, sizeof path, "%s/%s.ncap%s", eng.cfg->out_dir, ncap_type_by_id(t)->name,
+				 eng.cfg->plain ? "" : ".gz");
+			if (stat(path, &st) == 0)
+				eng.file_bytes[t] = (uint64_t)st.st_size;
+		}
+	}
+}
+
+int engine_run(struct netcap_config *cfg, const char *argv0)
+{
+	init_lcores();
+	eng.cfg = cfg;
+	eng.ts_offset = -1;
+	eng.live = cfg->n_pcaps == 0;
+	if (choose_record_types(cfg) < 0 || scan_inputs(cfg) < 0 || make_out_dir(cfg->out_dir) < 0)
+		return 2;
+
+	/* EAL needs the memory size before the layout is known: assume the
+	 * largest layout the CPUs allow. */
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	eng.n_workers = cfg->workers ? cfg->workers : (unsigned)(cpus > 0 ? cpus : 1);
+	eng.n_compressors = eng.n_workers;
+	char *eal_argv[CONFIG_MAX_EAL_ARGS + 32];
+	int eal_argc = build_eal_args(cfg, argv0, eal_argv, CONFIG_MAX_EAL_ARGS + 32, memory_estimate(cfg));
+	if (eal_argc < 0) {
+		fprintf(stderr, "netcap: input file names too long for DPDK's device arguments\n");
+		return 2;
+	}
+	if (rte_eal_init(eal_argc, eal_argv) < 0) {
+		fprintf(stderr, "netcap: DPDK EAL initialisation failed: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	int rc = 1;
+	if (plan_layout(cfg) < 0 || create_pools(cfg) < 0 || setup_inputs(cfg) < 0 || setup_workers(cfg) < 0)
+		goto out;
+
+	eng.start_ns = 0;
+	{
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		eng.start_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	}
+	eng.wopts = (struct ncap_writer_opts){
+		.level = cfg->level, .member_cap = cfg->member_size, .input_source = eng.input_source,
+		.contains_payloads = cfg->payload, .created_ns = eng.start_ns, .plain = cfg->plain,
+	};
+	if (cfg->level == 0)
+		eng.wopts.level = 0; /* libdeflate: store */
+
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (eng.live)
+		report_register_telemetry();
+
+	pthread_t control;
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	cpu_set_t all;
+	CPU_ZERO(&all);
+	for (long c = 0; c < cpus; c++)
+		CPU_SET(c, &all);
+	pthread_attr_setaffinity_np(&attr, sizeof all, &all);
+	bool control_running = pthread_create(&control, &attr, control_main, cfg) == 0;
+
+	eng.start_tsc = rte_get_tsc_cycles();
+	rte_eal_mp_remote_launch(lcore_main, NULL, CALL_MAIN);
+	rte_eal_mp_wait_lcore();
+	eng.end_tsc = rte_get_tsc_cycles();
+
+	atomic_store(&control_done, true);
+	if (control_running)
+		pthread_join(control, NULL);
+	close_writers();
+	if (!cfg->quiet)
+		report_summary(stdout);
+	rc = atomic_load(&eng.write_failed) ? 1 : 0;
+out:
+	for (unsigned p = 0; p < eng.n_ports; p++) {
+		rte_eth_dev_stop(eng.ports[p]);
+		rte_eth_dev_close(eng.ports[p]);
+	}
+	rte_eal_cleanup();
+	return rc;
+}

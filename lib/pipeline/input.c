@@ -1,0 +1,48 @@
+/* input.c: inspecting pcap and pcapng files before the run.
+ *
+ * DPDK's pcap PMD never signals the end of a file: rx_burst just returns 0
+ * forever. So each file is read once through libpcap first (the PMD reads
+ * it with the same library, so both stop at the same packet, even in a
+ * file cut short), which gives the exact number of packets the PMD will
+ * deliver, the bytes for the progress line, and the link type the PMD does
+ * not report. The scan also warms the page cache for the replay. */
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "pipeline/pipeline.h"
+
+int input_scan_pcap(struct input_file *f, char *err, size_t errlen)
+{
+	char pcap_err[PCAP_ERRBUF_SIZE];
+	struct stat st;
+	if (stat(f->path, &st) < 0) {
+		snprintf(err, errlen, "%s: %s", f->path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", f->path);
+		return -1;
+	}
+	f->file_size = (uint64_t)st.st_size;
+	pcap_t *p = pcap_open_offline(f->path, pcap_err);
+	if (!p) {
+		snprintf(err, errlen, "%s: not a readable pcap or pcapng file: %s", f->path, pcap_err);
+		return -1;
+	}
+	f->link = pcap_datalink(p);
+	struct pcap_pkthdr *hdr;
+	const u_char *data;
+	int rc;
+	while ((rc = pcap_next_ex(p, &hdr, &data)) == 1) {
+		f->packets++;
+		f->bytes += hdr->caplen;
+	}
+	if (rc == PCAP_ERROR)
+		fprintf(stderr, "netcap: warning: %s: %s after %llu packets; the rest is skipped\n",
+			f->path, pcap_geterr(p), (unsigned long long)f->packets);
+	pcap_close(p);
+	return 0;
+}

@@ -1,0 +1,371 @@
+/* lcore.c: the loop every lcore runs, and its roles.
+ *
+ * Like DPDK's l3fwd, one tight loop per lcore; here it visits up to three
+ * roles in turn: RX (read port queues, and either process the packets or
+ * dispatch them to workers by flow hash), worker (decode, build records,
+ * fill per-type chunks) and compressor (gzip chunks into the files of the
+ * record types it owns). Nothing on this path allocates, locks or makes a
+ * system call per packet; waiting for a full ring or an empty chunk pool
+ * runs this lcore's other roles so lcores that share roles never deadlock.
+ *
+ * End of input travels as counters: RX lcores finish when every queue has
+ * delivered the packets its file holds (or on SIGINT), then decrement
+ * rx_active; workers finish when their input is drained, send their
+ * partial chunks, then decrement workers_active; compressors finish when no
+ * worker is active and their ring is empty. */
+#include <sched.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_prefetch.h>
+
+#include "flow/flowhash.h"
+#include "ncap/schema.h"
+#include "pipeline/pipeline.h"
+
+#define RX_STALL_SECONDS 5
+#define LINEAR_MAX (256u << 10)
+
+static void service_compressor(struct lcore_conf *lc);
+
+static int64_t wallclock_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void idle_backoff(unsigned *idle)
+{
+	/* Lcores may share a CPU (tests, small machines): after a short
+	 * spin, give the CPU away instead of burning it. */
+	++*idle;
+	if (*idle < 64)
+		rte_pause();
+	else if (*idle < 2048)
+		sched_yield();
+	else
+		usleep(50);
+}
+
+/* ---- compressor role ------------------------------------------------ */
+
+static struct ncap_writer *writer_for(struct compressor_state *cs, int type)
+{
+	if (cs->writer[type] || cs->failed)
+		return cs->writer[type];
+	const struct ncap_type *t = ncap_type_by_id(type);
+	char path[4096], err[512];
+	snprintf(path, sizeof path, "%s/%s.ncap%s", eng.cfg->out_dir, t->name, eng.cfg->plain ? "" : ".gz");
+	cs->writer[type] = ncap_writer_open(path, type, &eng.wopts, err, sizeof err);
+	if (!cs->writer[type]) {
+		fprintf(stderr, "netcap: %s\n", err);
+		cs->failed = true;
+		atomic_store(&eng.write_failed, true);
+	}
+	return cs->writer[type];
+}
+
+static void compress_chunk(struct lcore_conf *lc, struct ncap_chunk *c)
+{
+	struct compressor_state *cs = lc->cs;
+	struct ncap_writer *w = writer_for(cs, c->type);
+	if (w && ncap_writer_write(w, c->data, c->len) < 0 && !cs->failed) {
+		fprintf(stderr, "netcap: %s\n", ncap_writer_error(w));
+		cs->failed = true;
+		atomic_store(&eng.write_failed, true);
+	}
+	cs->chunks++;
+	cs->bytes_in += c->len;
+	rte_mempool_put(eng.chunk_pool, c);
+}
+
+static unsigned compressor_step(struct lcore_conf *lc)
+{
+	void *chunks[8];
+	unsigned n = rte_ring_sc_dequeue_burst(lc->chunk_ring, chunks, 8, NULL);
+	for (unsigned i = 0; i < n; i++)
+		compress_chunk(lc, chunks[i]);
+	return n;
+}
+
+static void service_compressor(struct lcore_conf *lc)
+{
+	if (lc->compressor >= 0)
+		compressor_step(lc);
+}
+
+static void maybe_finish_compressor(struct lcore_conf *lc)
+{
+	if (atomic_load_explicit(&eng.workers_active, memory_order_acquire) != 0)
+		return;
+	/* Workers enqueue before they decrement: drain what is left. */
+	while (compressor_step(lc))
+		;
+	lc->compressor_finished = true;
+}
+
+/* ---- chunks --------------------------------------------------------- */
+
+static struct ncap_chunk *chunk_get(struct lcore_conf *lc, int type)
+{
+	void *obj;
+	while (rte_mempool_get(eng.chunk_pool, &obj) != 0) {
+		lc->stats.chunk_waits++;
+		service_compressor(lc);
+		rte_pause();
+	}
+	struct ncap_chunk *c = obj;
+	ncap_chunk_reset(c);
+	c->type = type;
+	return c;
+}
+
+static void chunk_send(struct lcore_conf *lc, struct ncap_chunk *c)
+{
+	unsigned owner = eng.compressor_lcore[eng.type_owner[c->type]];
+	lc->stats.chunks_sent++;
+	if (owner == rte_lcore_id()) {
+		compress_chunk(lc, c); /* inline layout: no ring needed */
+		return;
+	}
+	while (rte_ring_mp_enqueue(eng.lc[owner].chunk_ring, c) != 0) {
+		lc->stats.chunk_waits++;
+		service_compressor(lc);
+		rte_pause();
+	}
+}
+
+static void flush_chunks(struct lcore_conf *lc)
+{
+	struct worker_state *ws = lc->ws;
+	for (int t = 0; t < NCAP_TYPE_LIMIT; t++) {
+		if (!ws->chunk[t])
+			continue;
+		if (ws->chunk[t]->len)
+			chunk_send(lc, ws->chunk[t]);
+		else
+			rte_mempool_put(eng.chunk_pool, ws->chunk[t]);
+		ws->chunk[t] = NULL;
+	}
+}
+
+/* ---- worker role ---------------------------------------------------- */
+
+static void emit_records(struct lcore_conf *lc, struct worker_state *ws)
+{
+	const struct packet *p = &ws->pkt;
+	for (unsigned i = 0; i < p->n_rec; i++) {
+		int t = p->rec[i].type;
+		struct ncap_chunk *c = ws->chunk[t];
+		if (!c)
+			c = ws->chunk[t] = chunk_get(lc, t);
+		size_t before = c->len;
+		if (!ncap_chunk_append(c, p->rec[i].msg)) {
+			/* Chunks have room past chunk_size, so only a record
+			 * larger than that slack gets here. */
+			lc->stats.decode_errors++;
+			continue;
+		}
+		lc->stats.records[t]++;
+		lc->stats.record_bytes[t] += c->len - before;
+		if (c->len >= eng.cfg->chunk_size) {
+			chunk_send(lc, c);
+			ws->chunk[t] = NULL;
+		}
+	}
+}
+
+/* link < 0: the dispatcher put the link type in the mbuf. */
+static void process_burst(struct lcore_conf *lc, struct rte_mbuf **bufs, unsigned n, int link)
+{
+	struct worker_state *ws = lc->ws;
+	int64_t now = eng.ts_offset < 0 ? wallclock_ns() : 0;
+	uint64_t t0 = rte_rdtsc();
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_mbuf *m = bufs[i];
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(bufs[i + 1], void *));
+		const uint8_t *data = rte_pktmbuf_mtod(m, const uint8_t *);
+		uint32_t len = m->data_len;
+		if (m->nb_segs > 1) {
+			len = m->pkt_len < LINEAR_MAX ? m->pkt_len : LINEAR_MAX;
+			data = rte_pktmbuf_read(m, 0, len, ws->linear);
+		}
+		int64_t ts = now;
+		if (eng.ts_offset >= 0 && (m->ol_flags & eng.ts_flag))
+			ts = (int64_t)*RTE_MBUF_DYNFIELD(m, eng.ts_offset, rte_mbuf_timestamp_t *) * eng.ts_scale;
+		decode_packet(&ws->dctx, &ws->pkt, link >= 0 ? link : (int)m->hash.usr,
+			      data, len, m->pkt_len, ts);
+		lc->stats.packets++;
+		lc->stats.decode_errors += ws->pkt.error;
+		lc->stats.unknown += ws->pkt.unknown;
+		emit_records(lc, ws);
+	}
+	rte_pktmbuf_free_bulk(bufs, n);
+	lc->stats.decode_cycles += rte_rdtsc() - t0;
+}
+
+static unsigned worker_step(struct lcore_conf *lc)
+{
+	if (!lc->in_ring)
+		return 0; /* this worker reads its queues in the RX role */
+	struct rte_mbuf *bufs[BURST];
+	unsigned n = rte_ring_sc_dequeue_burst(lc->in_ring, (void **)bufs, BURST, NULL);
+	if (n)
+		process_burst(lc, bufs, n, -1);
+	return n;
+}
+
+static void maybe_finish_worker(struct lcore_conf *lc)
+{
+	if (lc->in_ring) {
+		if (atomic_load_explicit(&eng.rx_active, memory_order_acquire) != 0)
+			return;
+		while (worker_step(lc))
+			;
+	} else if (!lc->rx_finished) {
+		return;
+	}
+	flush_chunks(lc);
+	lc->worker_finished = true;
+	atomic_fetch_sub_explicit(&eng.workers_active, 1, memory_order_release);
+}
+
+/* ---- RX role -------------------------------------------------------- */
+
+static void flush_to_worker(struct lcore_conf *lc, unsigned w)
+{
+	unsigned n = lc->n_pending[w], sent = 0;
+	struct rte_ring *ring = eng.worker_ring[w];
+	while (sent < n) {
+		sent += rte_ring_sp_enqueue_burst(ring, (void **)&lc->pending[w][sent], n - sent, NULL);
+		if (sent == n)
+			break;
+		if (eng.live) {
+			/* Waiting would only move the loss to the NIC. */
+			rte_pktmbuf_free_bulk(&lc->pending[w][sent], n - sent);
+			lc->stats.ring_full_drops += n - sent;
+			break;
+		}
+		/* Offline replay never drops: wait, doing our own work. */
+		lc->stats.ring_full_waits++;
+		if (lc->worker >= 0 && !lc->worker_finished)
+			worker_step(lc);
+		service_compressor(lc);
+		rte_pause();
+	}
+	lc->n_pending[w] = 0;
+}
+
+static void dispatch(struct lcore_conf *lc, struct rte_mbuf **bufs, unsigned n, int link)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_mbuf *m = bufs[i];
+		uint32_t h = flow_hash_symmetric(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, link);
+		unsigned w = (unsigned)(((uint64_t)h * eng.n_workers) >> 32);
+		m->hash.usr = (uint32_t)link;
+		lc->pending[w][lc->n_pending[w]++] = m;
+		if (lc->n_pending[w] == BURST)
+			flush_to_worker(lc, w);
+	}
+	for (unsigned w = 0; w < eng.n_workers; w++)
+		if (lc->n_pending[w])
+			flush_to_worker(lc, w);
+	lc->stats.dispatched += n;
+}
+
+static unsigned rx_step(struct lcore_conf *lc)
+{
+	struct rte_mbuf *bufs[BURST];
+	unsigned total = 0;
+	bool all_done = true;
+	bool stop = atomic_load_explicit(&eng.stop, memory_order_relaxed);
+	for (unsigned i = 0; i < lc->n_rxq; i++) {
+		struct rx_queue *q = &lc->rxq[i];
+		if (q->done)
+			continue;
+		if (stop) {
+			q->done = true;
+			continue;
+		}
+		uint16_t want = BURST;
+		if (q->expected && q->expected - q->received < want)
+			want = (uint16_t)(q->expected - q->received);
+		uint16_t n = rte_eth_rx_burst(q->port, q->queue, bufs, want);
+		if (n == 0) {
+			/* Safety net only: the scan's count is exact unless the
+			 * file changed under us or the PMD failed to allocate. */
+			uint64_t now = rte_get_tsc_cycles();
+			if (!q->idle_since) {
+				q->idle_since = now;
+			} else if (q->expected && now - q->idle_since > RX_STALL_SECONDS * rte_get_tsc_hz()) {
+				fprintf(stderr, "netcap: warning: port %u queue %u delivered %llu of %llu packets, then nothing for %d s; ending its input\n",
+					q->port, q->queue, (unsigned long long)q->received,
+					(unsigned long long)q->expected, RX_STALL_SECONDS);
+				q->done = true;
+			}
+			all_done &= q->done;
+			continue;
+		}
+		q->idle_since = 0;
+		q->received += n;
+		lc->stats.rx_packets += n;
+		for (unsigned k = 0; k < n; k++)
+			lc->stats.rx_bytes += bufs[k]->pkt_len;
+		if (lc->dispatch)
+			dispatch(lc, bufs, n, q->link);
+		else
+			process_burst(lc, bufs, n, q->link);
+		total += n;
+		if (q->expected && q->received >= q->expected)
+			q->done = true;
+		all_done &= q->done;
+	}
+	if (all_done) {
+		lc->rx_finished = true;
+		atomic_fetch_sub_explicit(&eng.rx_active, 1, memory_order_release);
+	}
+	return total;
+}
+
+/* ---- the loop ------------------------------------------------------- */
+
+int lcore_main(void *arg)
+{
+	(void)arg;
+	struct lcore_conf *lc = &eng.lc[rte_lcore_id()];
+	if (!lc->active)
+		return 0;
+	unsigned idle = 0;
+	for (;;) {
+		unsigned work = 0;
+		if (lc->n_rxq && !lc->rx_finished)
+			work += rx_step(lc);
+		if (lc->worker >= 0 && !lc->worker_finished) {
+			work += worker_step(lc);
+			if (!work)
+				maybe_finish_worker(lc);
+		}
+		if (lc->compressor >= 0 && !lc->compressor_finished) {
+			unsigned n = compressor_step(lc);
+			work += n;
+			if (!n)
+				maybe_finish_compressor(lc);
+		}
+		bool rx_done = !lc->n_rxq || lc->rx_finished;
+		bool worker_done = lc->worker < 0 || lc->worker_finished;
+		bool compressor_done = lc->compressor < 0 || lc->compressor_finished;
+		if (rx_done && worker_done && compressor_done)
+			break;
+		if (work)
+			idle = 0;
+		else
+			idle_backoff(&idle);
+	}
+	return 0;
+}

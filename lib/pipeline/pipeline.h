@@ -1,0 +1,141 @@
+/* pipeline.h: state shared by the engine's files (engine.c sets up,
+ * lcore.c runs the per-lcore loop, input.c inspects inputs, report.c prints
+ * and serves counters). Not a public API. */
+#ifndef PIPELINE_PIPELINE_H
+#define PIPELINE_PIPELINE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include "decode/decode.h"
+#include "ncap/chunk.h"
+#include "ncap/writer.h"
+#include "pipeline/config.h"
+
+#define BURST 32
+#define MAX_WORKERS 128
+#define MAX_COMPRESSORS 64
+#define MAX_RX_QUEUES 64
+
+/* One input file as libpcap sees it, scanned before the run. */
+struct input_file {
+	const char *path;
+	int link;                 /* DLT_ */
+	uint64_t packets;         /* what the pcap PMD will deliver */
+	uint64_t bytes;           /* captured bytes */
+	uint64_t file_size;
+};
+
+struct rx_queue {
+	uint16_t port, queue;
+	int link;
+	uint64_t expected;        /* offline: packets in the file; 0 live */
+	uint64_t received;
+	uint64_t idle_since;      /* TSC of the first empty poll in a row */
+	bool done;
+};
+
+/* Counters of one lcore, written only by it. */
+struct lcore_stats {
+	uint64_t rx_packets, rx_bytes;
+	uint64_t dispatched;
+	uint64_t ring_full_drops;   /* live: dispatcher ring full */
+	uint64_t ring_full_waits;   /* offline: dispatcher waited */
+	uint64_t packets, decode_errors, unknown;
+	uint64_t chunks_sent, chunk_waits;
+	uint64_t records[NCAP_TYPE_LIMIT];
+	uint64_t record_bytes[NCAP_TYPE_LIMIT];
+	uint64_t decode_cycles;     /* TSC spent decoding and packing */
+} __rte_cache_aligned;
+
+struct worker_state {
+	struct decoder_ctx dctx;
+	struct packet pkt;
+	struct ncap_chunk *chunk[NCAP_TYPE_LIMIT];
+	uint8_t *linear;            /* multi-segment packets are copied here */
+};
+
+struct compressor_state {
+	struct ncap_writer *writer[NCAP_TYPE_LIMIT];
+	uint64_t chunks, bytes_in;
+	bool failed;
+};
+
+struct lcore_conf {
+	bool active;
+	/* roles */
+	unsigned n_rxq;
+	struct rx_queue rxq[MAX_RX_QUEUES];
+	bool dispatch;              /* RX'd packets go to workers by flow hash */
+	int worker;                 /* index, or -1 */
+	int compressor;             /* index, or -1 */
+	/* progress through the roles */
+	bool rx_finished, worker_finished, compressor_finished;
+	struct rte_ring *in_ring;   /* worker: mbufs from the dispatcher */
+	struct rte_ring *chunk_ring;/* compressor: chunks from workers */
+	struct worker_state *ws;
+	struct compressor_state *cs;
+	/* dispatcher: packets buffered per worker until a burst is full */
+	struct rte_mbuf *pending[MAX_WORKERS][BURST];
+	unsigned n_pending[MAX_WORKERS];
+	struct lcore_stats stats;
+};
+
+struct engine {
+	struct netcap_config *cfg;
+	bool live;
+	unsigned n_workers, n_compressors;
+	unsigned worker_lcore[MAX_WORKERS];
+	unsigned compressor_lcore[MAX_COMPRESSORS];
+	struct lcore_conf lc[RTE_MAX_LCORE];
+	struct rte_ring *worker_ring[MAX_WORKERS];
+	struct rte_mempool *mbuf_pool;
+	struct rte_mempool *chunk_pool;
+	int8_t type_owner[NCAP_TYPE_LIMIT]; /* compressor index, -1: type off */
+	uint64_t enabled[NCAP_TYPE_LIMIT / 64];
+	unsigned n_enabled;
+
+	struct input_file files[CONFIG_MAX_INPUTS];
+	unsigned n_files;
+	uint64_t expected_packets, expected_bytes;
+	uint16_t ports[CONFIG_MAX_INPUTS];
+	unsigned n_ports;
+
+	int ts_offset;              /* mbuf timestamp dynfield, -1: none */
+	uint64_t ts_flag;
+	int64_t ts_scale;           /* to nanoseconds */
+	struct ncap_writer_opts wopts;
+	char input_source[1024];
+
+	uint64_t file_bytes[NCAP_TYPE_LIMIT]; /* output file sizes, at the end */
+
+	atomic_bool stop;           /* SIGINT/SIGTERM */
+	atomic_uint rx_active;      /* lcores still reading ports */
+	atomic_uint workers_active;
+	atomic_bool write_failed;
+	uint64_t start_tsc, end_tsc;
+	int64_t start_ns;
+};
+
+extern struct engine eng;
+
+/* lcore.c */
+int lcore_main(void *arg);
+
+/* input.c */
+int input_scan_pcap(struct input_file *f, char *err, size_t errlen);
+
+/* report.c */
+void report_progress(bool final);
+void report_summary(FILE *out);
+void report_register_telemetry(void);
+void report_totals(struct lcore_stats *sum);
+
+#endif

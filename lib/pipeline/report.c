@@ -1,0 +1,174 @@
+/* report.c: what a user sees of a run: the progress line, the summary,
+ * and the /netcap/stats telemetry command. Counters are summed from the
+ * lcores' own (written by one lcore each, read here without locks: a
+ * slightly stale total is fine for a display). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_telemetry.h>
+
+#include "ncap/schema.h"
+#include "pipeline/pipeline.h"
+
+void report_totals(struct lcore_stats *sum)
+{
+	memset(sum, 0, sizeof *sum);
+	for (unsigned i = 0; i < RTE_MAX_LCORE; i++) {
+		const struct lcore_stats *s = &eng.lc[i].stats;
+		if (!eng.lc[i].active)
+			continue;
+		sum->rx_packets += s->rx_packets;
+		sum->rx_bytes += s->rx_bytes;
+		sum->dispatched += s->dispatched;
+		sum->ring_full_drops += s->ring_full_drops;
+		sum->ring_full_waits += s->ring_full_waits;
+		sum->packets += s->packets;
+		sum->decode_errors += s->decode_errors;
+		sum->unknown += s->unknown;
+		sum->chunks_sent += s->chunks_sent;
+		sum->chunk_waits += s->chunk_waits;
+		sum->decode_cycles += s->decode_cycles;
+		for (int t = 0; t < NCAP_TYPE_LIMIT; t++) {
+			sum->records[t] += s->records[t];
+			sum->record_bytes[t] += s->record_bytes[t];
+		}
+	}
+}
+
+static double seconds_since_start(void)
+{
+	uint64_t end = eng.end_tsc ? eng.end_tsc : rte_get_tsc_cycles();
+	return (double)(end - eng.start_tsc) / (double)rte_get_tsc_hz();
+}
+
+void report_progress(bool final)
+{
+	struct lcore_stats s;
+	report_totals(&s);
+	double secs = seconds_since_start();
+	if (secs <= 0)
+		return;
+	double pps = (double)s.rx_packets / secs, mbps = (double)s.rx_bytes / secs / 1e6;
+	if (eng.expected_packets) {
+		double done = (double)s.rx_packets / (double)eng.expected_packets;
+		double eta = pps > 0 ? (double)(eng.expected_packets - s.rx_packets) / pps : 0;
+		fprintf(stderr, "\r%5.1f%%  %" PRIu64 "/%" PRIu64 " packets  %.2f Mpps  %.1f MB/s  ETA %.0fs   %s",
+			done * 100, s.rx_packets, eng.expected_packets, pps / 1e6, mbps, final ? 0 : eta,
+			final ? "\n" : "");
+	} else {
+		fprintf(stderr, "\r%" PRIu64 " packets  %.2f Mpps  %.1f MB/s   %s", s.rx_packets, pps / 1e6, mbps,
+			final ? "\n" : "");
+	}
+}
+
+struct port_drops {
+	uint64_t imissed, nombuf, ierrors;
+};
+
+static struct port_drops port_drops(void)
+{
+	struct port_drops d = { 0 };
+	for (unsigned p = 0; p < eng.n_ports; p++) {
+		struct rte_eth_stats st;
+		if (rte_eth_stats_get(eng.ports[p], &st) == 0) {
+			d.imissed += st.imissed;
+			d.nombuf += st.rx_nombuf;
+			d.ierrors += st.ierrors;
+		}
+	}
+	return d;
+}
+
+void report_summary(FILE *out)
+{
+	struct lcore_stats s;
+	report_totals(&s);
+	struct port_drops d = port_drops();
+	double secs = seconds_since_start();
+	uint64_t records = 0, out_bytes = 0;
+	for (int t = 0; t < NCAP_TYPE_LIMIT; t++) {
+		records += s.records[t];
+		out_bytes += eng.file_bytes[t];
+	}
+	fprintf(out, "netcap: %s\n", eng.input_source);
+	fprintf(out, "  packets     %" PRIu64 " (%" PRIu64 " bytes) in %.3f s: %.3f Mpps, %.1f MB/s\n",
+		s.rx_packets, s.rx_bytes, secs, secs > 0 ? s.rx_packets / secs / 1e6 : 0,
+		secs > 0 ? s.rx_bytes / secs / 1e6 : 0);
+	fprintf(out, "  layout      %u worker%s, %u compressor%s%s\n", eng.n_workers, eng.n_workers == 1 ? "" : "s",
+		eng.n_compressors, eng.n_compressors == 1 ? "" : "s",
+		eng.lc[eng.compressor_lcore[0]].worker >= 0 ? " (inline)" : "");
+	if (s.packets)
+		fprintf(out, "  decoding    %.0f ns/packet per worker\n",
+			(double)s.decode_cycles * 1e9 / (double)rte_get_tsc_hz() / (double)s.packets);
+	fprintf(out, "  records     %" PRIu64 "; output %" PRIu64 " bytes in %s\n", records, out_bytes, eng.cfg->out_dir);
+	for (int t = 0; t < NCAP_TYPE_LIMIT; t++) {
+		if (!s.records[t])
+			continue;
+		fprintf(out, "    %-28s %12" PRIu64 " records %12" PRIu64 " bytes", ncap_type_by_id(t)->name,
+			s.records[t], s.record_bytes[t]);
+		if (eng.file_bytes[t])
+			fprintf(out, " -> %" PRIu64 " gz", eng.file_bytes[t]);
+		fprintf(out, "\n");
+	}
+	fprintf(out, "  decode      %" PRIu64 " malformed, %" PRIu64 " with an unknown layer\n",
+		s.decode_errors, s.unknown);
+	uint64_t lost = d.imissed + d.nombuf + s.ring_full_drops;
+	fprintf(out, "  drops       %" PRIu64 " (nic imissed %" PRIu64 ", rx_nombuf %" PRIu64 ", ring full %" PRIu64 ")\n",
+		lost, d.imissed, d.nombuf, s.ring_full_drops);
+	if (eng.expected_packets && s.rx_packets != eng.expected_packets)
+		fprintf(out, "  incomplete  %" PRIu64 " of %" PRIu64 " packets read%s\n", s.rx_packets,
+			eng.expected_packets, atomic_load(&eng.stop) ? " (interrupted)" : "");
+	fflush(out);
+}
+
+static int telemetry_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd, (void)params;
+	struct lcore_stats s;
+	report_totals(&s);
+	struct port_drops pd = port_drops();
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "packets", s.rx_packets);
+	rte_tel_data_add_dict_u64(d, "bytes", s.rx_bytes);
+	rte_tel_data_add_dict_u64(d, "decoded", s.packets);
+	rte_tel_data_add_dict_u64(d, "malformed", s.decode_errors);
+	rte_tel_data_add_dict_u64(d, "unknown_layer", s.unknown);
+	rte_tel_data_add_dict_u64(d, "drops_imissed", pd.imissed);
+	rte_tel_data_add_dict_u64(d, "drops_rx_nombuf", pd.nombuf);
+	rte_tel_data_add_dict_u64(d, "drops_ring_full", s.ring_full_drops);
+	for (int t = 0; t < NCAP_TYPE_LIMIT; t++)
+		if (s.records[t])
+			rte_tel_data_add_dict_u64(d, ncap_type_by_id(t)->name, s.records[t]);
+	return 0;
+}
+
+static int telemetry_ports(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd, (void)params;
+	rte_tel_data_start_dict(d);
+	for (unsigned p = 0; p < eng.n_ports; p++) {
+		struct rte_eth_stats st;
+		if (rte_eth_stats_get(eng.ports[p], &st) != 0)
+			continue;
+		char key[64];
+		snprintf(key, sizeof key, "port%u_ipackets", eng.ports[p]);
+		rte_tel_data_add_dict_u64(d, key, st.ipackets);
+		snprintf(key, sizeof key, "port%u_imissed", eng.ports[p]);
+		rte_tel_data_add_dict_u64(d, key, st.imissed);
+		snprintf(key, sizeof key, "port%u_rx_nombuf", eng.ports[p]);
+		rte_tel_data_add_dict_u64(d, key, st.rx_nombuf);
+	}
+	return 0;
+}
+
+void report_register_telemetry(void)
+{
+	rte_telemetry_register_cmd("/netcap/stats", telemetry_stats,
+				   "Packets, records per type and drops by cause. Takes no parameters");
+	rte_telemetry_register_cmd("/netcap/ports", telemetry_ports,
+				   "Per-port RX counters. Takes no parameters");
+}
