@@ -16,10 +16,12 @@
 
 #define NCAP_DEFAULT_MEMBER_CAP (1u << 20)
 #define NCAP_DEFAULT_LEVEL 1
+#define NCAP_LEVEL_STORE (-1)
 #define NCAP_VERSION "0.1.0"
 
 struct ncap_writer_opts {
-	int level;               /* libdeflate level 0..12; 0 uses the default (1) */
+	int level;               /* libdeflate level 1..12; 0: the default (1);
+				  * NCAP_LEVEL_STORE: deflate without compressing */
 	size_t member_cap;       /* 0: NCAP_DEFAULT_MEMBER_CAP */
 	const char *input_source; /* Header.InputSource: pcap path or interface */
 	bool contains_payloads;  /* Header.ContainsPayloads */

@@ -637,7 +637,7 @@ int engine_run(struct netcap_config *cfg, const char *argv0)
 		.contains_payloads = cfg->payload, .created_ns = eng.start_ns, .plain = cfg->plain,
 	};
 	if (cfg->level == 0)
-		eng.wopts.level = 0; /* libdeflate: store */
+		eng.wopts.level = NCAP_LEVEL_STORE;
 
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGINT, &sa, NULL);
