@@ -28,6 +28,12 @@ LIBNETCAP := $(BUILD)/libnetcap.a
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(OBJ)/%.o)
 UNIT_BIN := $(BUILD)/tests/unit-tests
+# Test helpers shared by the unit tests and the test tools; one tool binary
+# build/tests/NAME per tests/tools/NAME.c.
+SUPPORT_SRC := $(wildcard tests/support/*.c)
+SUPPORT_OBJ := $(SUPPORT_SRC:%.c=$(OBJ)/%.o)
+TOOL_SRC := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/%)
 
 # Libraries per binary (a static libnetcap.a pulls in only what each uses).
 LIBS_netcap-dump    := $(BASE_LIBS)
@@ -53,7 +59,7 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/bench.sh
 
-check: all $(UNIT_BIN)
+check: all $(UNIT_BIN) $(TOOL_BINS)
 	@tests/run-tests.sh
 
 $(GEN)/netcap.pb-c.c $(GEN)/netcap.pb-c.h: proto/netcap.proto
@@ -88,11 +94,15 @@ $(BUILD)/$(1): $(patsubst %.c,$(OBJ)/%.o,$(wildcard app/$(1)/*.c)) $(LIBNETCAP)
 endef
 $(foreach app,$(APPS),$(eval $(call app_rule,$(app))))
 
-$(UNIT_BIN): $(UNIT_OBJ) $(LIBNETCAP)
+$(UNIT_BIN): $(UNIT_OBJ) $(SUPPORT_OBJ) $(LIBNETCAP)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(LIBNETCAP) $(TEST_LIBS) $(ALL_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(SUPPORT_OBJ) $(LIBNETCAP) $(TEST_LIBS) $(ALL_LIBS)
+
+$(TOOL_BINS): $(BUILD)/tests/%: $(OBJ)/tests/tools/%.o $(SUPPORT_OBJ) $(LIBNETCAP)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBNETCAP) $(BASE_LIBS) -lpthread
 
 clean:
 	rm -rf $(BUILD)
 
--include $(LIB_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(patsubst %.c,$(OBJ)/%.d,$(wildcard app/*/*.c))
+-include $(LIB_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(SUPPORT_OBJ:.o=.d) $(TOOL_SRC:%.c=$(OBJ)/%.d) $(patsubst %.c,$(OBJ)/%.d,$(wildcard app/*/*.c))

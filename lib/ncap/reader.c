@@ -253,9 +253,15 @@ static int refill(struct ncap_reader *r)
 				return 0;
 			return fail_at(r, r->member_off, "gzip member truncated: header incomplete");
 		}
+		/* A valid member (at most NCAP_MAX_MEMBER uncompressed) always
+		 * fits the full window, so not decoding there means corrupt
+		 * data, not a member too large. */
 		if (widen_window(r) < 0)
-			return r->failed ? -1 : fail_at(r, r->member_off,
-				"gzip member larger than the %u MiB read window", MAX_WINDOW >> 20);
+			return r->failed ? -1 : r->in_cap < MAX_WINDOW
+				? fail_at(r, r->member_off, "out of memory for the read window")
+				: fail_at(r, r->member_off,
+					  "gzip member corrupt (deflate data invalid; no valid member within the %u MiB read window)",
+					  MAX_WINDOW >> 20);
 	}
 }
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -163,9 +164,14 @@ struct ncap_writer *ncap_writer_open(const char *path, int type,
 	}
 	return w;
 
-fail_close:
+fail_close: {
+	/* Remove the unusable file, but never a device or FIFO ("/dev/full",
+	 * "/dev/stdout"): only a regular file is ours to delete. */
+	struct stat st;
+	if (fstat(w->fd, &st) == 0 && S_ISREG(st.st_mode))
+		unlink(path);
 	close(w->fd);
-	unlink(path);
+}
 fail:
 	libdeflate_free_compressor(w->compressor);
 	free(w->out);
