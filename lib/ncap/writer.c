@@ -120,7 +120,8 @@ struct ncap_writer *ncap_writer_open(const char *path, int type,
 	w->member_cap = opts->member_cap ? opts->member_cap : NCAP_DEFAULT_MEMBER_CAP;
 	w->pending = malloc(w->member_cap);
 	if (w->gzip) {
-		w->compressor = libdeflate_alloc_compressor(opts->level ? opts->level : NCAP_DEFAULT_LEVEL);
+		int level = opts->level == NCAP_LEVEL_STORE ? 0 : opts->level ? opts->level : NCAP_DEFAULT_LEVEL;
+		w->compressor = libdeflate_alloc_compressor(level);
 		if (w->compressor) {
 			w->out_cap = libdeflate_gzip_compress_bound(w->compressor, w->member_cap);
 			w->out = malloc(w->out_cap);
