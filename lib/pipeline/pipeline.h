@@ -50,6 +50,7 @@ struct lcore_stats {
 	uint64_t ring_full_waits;   /* offline: dispatcher waited */
 	uint64_t packets, decode_errors, unknown;
 	uint64_t chunks_sent, chunk_waits;
+	uint64_t oversized_records; /* larger than a chunk's slack: not written */
 	uint64_t records[NCAP_TYPE_LIMIT];
 	uint64_t record_bytes[NCAP_TYPE_LIMIT];
 	uint64_t decode_cycles;     /* TSC spent decoding and packing */

@@ -31,6 +31,7 @@ void report_totals(struct lcore_stats *sum)
 		sum->unknown += s->unknown;
 		sum->chunks_sent += s->chunks_sent;
 		sum->chunk_waits += s->chunk_waits;
+		sum->oversized_records += s->oversized_records;
 		sum->decode_cycles += s->decode_cycles;
 		for (int t = 0; t < NCAP_TYPE_LIMIT; t++) {
 			sum->records[t] += s->records[t];
@@ -116,6 +117,9 @@ void report_summary(FILE *out)
 	}
 	fprintf(out, "  decode      %" PRIu64 " malformed, %" PRIu64 " with an unknown layer\n",
 		s.decode_errors, s.unknown);
+	if (s.oversized_records)
+		fprintf(out, "  oversized   %" PRIu64 " records larger than a chunk's slack were not written\n",
+			s.oversized_records);
 	uint64_t lost = d.imissed + d.nombuf + s.ring_full_drops;
 	fprintf(out, "  drops       %" PRIu64 " (nic imissed %" PRIu64 ", rx_nombuf %" PRIu64 ", ring full %" PRIu64 ")\n",
 		lost, d.imissed, d.nombuf, s.ring_full_drops);

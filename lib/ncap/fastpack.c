@@ -1,0 +1,208 @@
+/* fastpack.c: hand-written serializers for the per-packet record types.
+ * See fastpack.h; field numbers are proto/netcap.proto's. Each serializer
+ * first bounds the record's size from its variable-length parts, so it
+ * never writes past `room`. */
+#include <string.h>
+
+#include "ncap/fastpack.h"
+#include "ncap/pbwire.h"
+#include "netcap.pb-c.h"
+
+#define FIELD_MAX 11          /* tag (1) + 10-byte varint */
+#define LEN_FIELD_OVERHEAD 8  /* tag + length varint */
+
+static size_t str_bound(const char *s)
+{
+	return s ? strlen(s) + LEN_FIELD_OVERHEAD : 0;
+}
+
+/* Writes the length prefix before a body written at out + 1. */
+static long finish(uint8_t *out, uint8_t *end)
+{
+	size_t len = (size_t)(end - out - 1);
+	size_t k = ncap_varint_size(len);
+	if (k > 1)
+		memmove(out + k, out + 1, len);
+	ncap_varint_put(out, len);
+	return (long)(k + len);
+}
+
+static long pack_ethernet(const Types__Ethernet *m, uint8_t *out, size_t room)
+{
+	if (6 * FIELD_MAX + str_bound(m->srcmac) + str_bound(m->dstmac) + 3 > room)
+		return 0;
+	uint8_t *p = out + 1;
+	p = pb_int64(p, 1, m->timestamp);
+	p = pb_string(p, 2, m->srcmac);
+	p = pb_string(p, 3, m->dstmac);
+	p = pb_int32(p, 4, m->ethernettype);
+	p = pb_double(p, 5, m->payloadentropy);
+	p = pb_int32(p, 6, m->payloadsize);
+	return finish(out, p);
+}
+
+static long pack_dot1q(const Types__Dot1Q *m, uint8_t *out, size_t room)
+{
+	if (5 * FIELD_MAX + 3 > room)
+		return 0;
+	uint8_t *p = out + 1;
+	p = pb_int64(p, 1, m->timestamp);
+	p = pb_int32(p, 2, m->priority);
+	p = pb_bool(p, 3, m->dropeligible);
+	p = pb_int32(p, 4, m->vlanidentifier);
+	p = pb_int32(p, 5, m->type);
+	return finish(out, p);
+}
+
+/* IPv4Option and TCPOption have the same shape: type, length, data. */
+#define OPTION_BOUND(o) (3 * FIELD_MAX + LEN_FIELD_OVERHEAD + (o)->optiondata.len)
+
+static uint8_t *put_option(uint8_t *p, unsigned field, int32_t type, int32_t length,
+			   const ProtobufCBinaryData *data)
+{
+	uint8_t *len_at;
+	p = pb_begin_nested(p, field, &len_at);
+	p = pb_int32(p, 1, type);
+	p = pb_int32(p, 2, length);
+	p = pb_bytes_field(p, 3, data->data, data->len);
+	return pb_end_nested(len_at, p);
+}
+
+static long pack_ipv4(const Types__IPv4 *m, uint8_t *out, size_t room)
+{
+	size_t bound = 19 * FIELD_MAX + str_bound(m->srcip) + str_bound(m->dstip) +
+		       m->padding.len + LEN_FIELD_OVERHEAD + 3;
+	for (size_t i = 0; i < m->n_options; i++)
+		bound += OPTION_BOUND(m->options[i]);
+	if (bound > room)
+		return 0;
+	uint8_t *p = out + 1;
+	p = pb_int64(p, 1, m->timestamp);
+	p = pb_int32(p, 2, m->version);
+	p = pb_int32(p, 3, m->ihl);
+	p = pb_int32(p, 4, m->tos);
+	p = pb_int32(p, 5, m->length);
+	p = pb_int32(p, 6, m->id);
+	p = pb_int32(p, 7, m->flags);
+	p = pb_int32(p, 8, m->fragoffset);
+	p = pb_int32(p, 9, m->ttl);
+	p = pb_int32(p, 10, m->protocol);
+	p = pb_int32(p, 11, m->checksum);
+	p = pb_string(p, 12, m->srcip);
+	p = pb_string(p, 13, m->dstip);
+	p = pb_bytes_field(p, 14, m->padding.data, m->padding.len);
+	for (size_t i = 0; i < m->n_options; i++) {
+		const Types__IPv4Option *o = m->options[i];
+		p = put_option(p, 15, o->optiontype, o->optionlength, &o->optiondata);
+	}
+	p = pb_double(p, 16, m->payloadentropy);
+	p = pb_int32(p, 17, m->payloadsize);
+	p = pb_int32(p, 18, m->srcport);
+	p = pb_int32(p, 19, m->dstport);
+	return finish(out, p);
+}
+
+static long pack_ipv6(const Types__IPv6 *m, uint8_t *out, size_t room)
+{
+	if (m->hopbyhop)
+		return -1; /* rare: protobuf-c handles the nested options */
+	if (14 * FIELD_MAX + str_bound(m->srcip) + str_bound(m->dstip) + 3 > room)
+		return 0;
+	uint8_t *p = out + 1;
+	p = pb_int64(p, 1, m->timestamp);
+	p = pb_int32(p, 2, m->version);
+	p = pb_int32(p, 3, m->trafficclass);
+	p = pb_uint32(p, 4, m->flowlabel);
+	p = pb_int32(p, 5, m->length);
+	p = pb_int32(p, 6, m->nextheader);
+	p = pb_int32(p, 7, m->hoplimit);
+	p = pb_string(p, 8, m->srcip);
+	p = pb_string(p, 9, m->dstip);
+	p = pb_double(p, 10, m->payloadentropy);
+	p = pb_int32(p, 11, m->payloadsize);
+	p = pb_int32(p, 13, m->srcport);
+	p = pb_int32(p, 14, m->dstport);
+	return finish(out, p);
+}
+
+static long pack_tcp(const Types__TCP *m, uint8_t *out, size_t room)
+{
+	size_t bound = 25 * FIELD_MAX + str_bound(m->srcip) + str_bound(m->dstip) +
+		       m->padding.len + m->payload.len + 2 * LEN_FIELD_OVERHEAD + 3;
+	for (size_t i = 0; i < m->n_options; i++)
+		bound += OPTION_BOUND(m->options[i]);
+	if (bound > room)
+		return 0;
+	uint8_t *p = out + 1;
+	p = pb_int64(p, 1, m->timestamp);
+	p = pb_int32(p, 2, m->srcport);
+	p = pb_int32(p, 3, m->dstport);
+	p = pb_uint32(p, 4, m->seqnum);
+	p = pb_uint32(p, 5, m->acknum);
+	p = pb_int32(p, 6, m->dataoffset);
+	p = pb_bool(p, 7, m->fin);
+	p = pb_bool(p, 8, m->syn);
+	p = pb_bool(p, 9, m->rst);
+	p = pb_bool(p, 10, m->psh);
+	p = pb_bool(p, 11, m->ack);
+	p = pb_bool(p, 12, m->urg);
+	p = pb_bool(p, 13, m->ece);
+	p = pb_bool(p, 14, m->cwr);
+	p = pb_bool(p, 15, m->ns);
+	p = pb_int32(p, 16, m->window);
+	p = pb_int32(p, 17, m->checksum);
+	p = pb_int32(p, 18, m->urgent);
+	p = pb_bytes_field(p, 19, m->padding.data, m->padding.len);
+	for (size_t i = 0; i < m->n_options; i++) {
+		const Types__TCPOption *o = m->options[i];
+		p = put_option(p, 20, o->optiontype, o->optionlength, &o->optiondata);
+	}
+	p = pb_double(p, 21, m->payloadentropy);
+	p = pb_int32(p, 22, m->payloadsize);
+	p = pb_bytes_field(p, 23, m->payload.data, m->payload.len);
+	p = pb_string(p, 24, m->srcip);
+	p = pb_string(p, 25, m->dstip);
+	return finish(out, p);
+}
+
+static long pack_udp(const Types__UDP *m, uint8_t *out, size_t room)
+{
+	if (10 * FIELD_MAX + str_bound(m->srcip) + str_bound(m->dstip) + m->payload.len +
+	    LEN_FIELD_OVERHEAD + 3 > room)
+		return 0;
+	uint8_t *p = out + 1;
+	p = pb_int64(p, 1, m->timestamp);
+	p = pb_int32(p, 2, m->srcport);
+	p = pb_int32(p, 3, m->dstport);
+	p = pb_int32(p, 4, m->length);
+	p = pb_int32(p, 5, m->checksum);
+	p = pb_double(p, 6, m->payloadentropy);
+	p = pb_int32(p, 7, m->payloadsize);
+	p = pb_bytes_field(p, 8, m->payload.data, m->payload.len);
+	p = pb_string(p, 9, m->srcip);
+	p = pb_string(p, 10, m->dstip);
+	return finish(out, p);
+}
+
+long ncap_fastpack(int type, const ProtobufCMessage *msg, uint8_t *out, size_t room)
+{
+	switch (type) {
+	case TYPES__TYPE__NC_Ethernet: return pack_ethernet((const Types__Ethernet *)msg, out, room);
+	case TYPES__TYPE__NC_Dot1Q: return pack_dot1q((const Types__Dot1Q *)msg, out, room);
+	case TYPES__TYPE__NC_IPv4: return pack_ipv4((const Types__IPv4 *)msg, out, room);
+	case TYPES__TYPE__NC_IPv6: return pack_ipv6((const Types__IPv6 *)msg, out, room);
+	case TYPES__TYPE__NC_TCP: return pack_tcp((const Types__TCP *)msg, out, room);
+	case TYPES__TYPE__NC_UDP: return pack_udp((const Types__UDP *)msg, out, room);
+	default: return -1;
+	}
+}
+
+long ncap_pack_delimited(const ProtobufCMessage *msg, uint8_t *out, size_t room)
+{
+	size_t size = protobuf_c_message_get_packed_size(msg);
+	size_t k = ncap_varint_size(size);
+	if (k + size > room)
+		return 0;
+	ncap_varint_put(out, size);
+	return (long)(k + protobuf_c_message_pack(msg, out + k));
+}
