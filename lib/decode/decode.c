@@ -2,6 +2,7 @@
  * event counting, and the helpers every decoder shares. */
 #include <arpa/inet.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,10 @@
 const char *const decode_protocol_names[PROTO_COUNT] = { DECODE_PROTOCOLS(X_NAME) };
 const char *const decode_reason_names[REASON_COUNT] = { DECODE_REASONS(X_NAME) };
 #undef X_NAME
+
+static pthread_once_t xlogx_once = PTHREAD_ONCE_INIT;
+static void xlogx_init(void);
+static void entropy_resolve(struct packet *pkt);
 
 /* ---- dispatch tables ------------------------------------------------ */
 
@@ -100,6 +105,7 @@ int decoder_init(struct decoder_ctx *ctx, size_t arena_bytes)
 {
 	memset(ctx, 0, sizeof *ctx);
 	ctx->entropy = true;
+	pthread_once(&xlogx_once, xlogx_init);
 	ctx->arena.cap = arena_bytes;
 	ctx->arena.base = malloc(arena_bytes);
 	return ctx->arena.base ? 0 : -1;
@@ -135,6 +141,8 @@ void decode_packet(struct decoder_ctx *ctx, struct packet *pkt, int link,
 	ctx->stats.packets++;
 	struct cursor cur = cur_make(data, cap_len);
 	decode_link(ctx, pkt, link, &cur);
+	if (pkt->n_entropy)
+		entropy_resolve(pkt);
 }
 
 int decode_fail(struct decoder_ctx *ctx, struct packet *pkt,
@@ -262,21 +270,111 @@ void packet_set_ports(struct packet *pkt, uint16_t src_port, uint16_t dst_port)
 	}
 }
 
+/* Entropy from a histogram of n bytes: H = log2(n) - sum(c log2 c) / n.
+ * c log2 c comes from a table for the counts packets have; n log2 n terms
+ * are what make per-layer entropy affordable. */
+#define XLOGX_TABLE 2048
+static double xlogx_table[XLOGX_TABLE];
+static void xlogx_init(void)
+{
+	for (int c = 1; c < XLOGX_TABLE; c++)
+		xlogx_table[c] = c * log2(c);
+}
+
+static inline double xlogx(uint32_t c)
+{
+	return c < XLOGX_TABLE ? xlogx_table[c] : c * log2(c);
+}
+
+struct histogram {
+	uint16_t count[256];       /* a packet has at most 65535 bytes */
+	double sum_xlogx;          /* sum over byte values of c log2 c */
+	uint32_t n;
+};
+
+static void histogram_fill(struct histogram *h, const uint8_t *data, uint32_t len)
+{
+	memset(h->count, 0, sizeof h->count);
+	for (uint32_t i = 0; i < len; i++)
+		h->count[data[i]]++;
+	double sum = 0;
+	if (len < XLOGX_TABLE) {
+		/* Every count is in the table: four independent sums. */
+		double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+		for (int b = 0; b < 256; b += 4) {
+			s0 += xlogx_table[h->count[b]];
+			s1 += xlogx_table[h->count[b + 1]];
+			s2 += xlogx_table[h->count[b + 2]];
+			s3 += xlogx_table[h->count[b + 3]];
+		}
+		sum = (s0 + s1) + (s2 + s3);
+	} else {
+		for (int b = 0; b < 256; b++)
+			sum += xlogx(h->count[b]);
+	}
+	h->sum_xlogx = sum;
+	h->n = len;
+}
+
+/* Adds a few bytes (an outer layer's header) keeping the sum current. */
+static void histogram_add(struct histogram *h, const uint8_t *data, uint32_t len)
+{
+	for (uint32_t i = 0; i < len; i++) {
+		uint32_t c = h->count[data[i]]++;
+		h->sum_xlogx += xlogx(c + 1) - xlogx(c);
+	}
+	h->n += len;
+}
+
+static double histogram_entropy(const struct histogram *h)
+{
+	if (h->n == 0)
+		return 0.0;
+	double e = log2(h->n) - h->sum_xlogx / h->n;
+	return e > 0 ? e : 0.0; /* rounding can leave -0.000... for one value */
+}
+
 double shannon_entropy(const uint8_t *data, uint32_t len)
 {
-	if (len == 0)
-		return 0.0;
-	uint32_t counts[256] = { 0 };
-	for (uint32_t i = 0; i < len; i++)
-		counts[data[i]]++;
-	double h = 0.0, n = (double)len;
-	for (int b = 0; b < 256; b++) {
-		if (counts[b]) {
-			double p = counts[b] / n;
-			h -= p * log2(p);
+	pthread_once(&xlogx_once, xlogx_init);
+	struct histogram h;
+	histogram_fill(&h, data, len);
+	return histogram_entropy(&h);
+}
+
+void entropy_request(struct decoder_ctx *ctx, struct packet *pkt, double *field,
+		     const uint8_t *data, uint32_t len)
+{
+	if (!ctx->entropy || !field || pkt->n_entropy >= PACKET_MAX_ENTROPY || !len)
+		return;
+	uint32_t start = (uint32_t)(data - pkt->data);
+	pkt->entropy[pkt->n_entropy++] = (struct entropy_request){ field, start, start + len };
+}
+
+/* Innermost payload first; each outer one adds only the bytes around it. */
+static void entropy_resolve(struct packet *pkt)
+{
+	unsigned n = pkt->n_entropy;
+	struct entropy_request *r = pkt->entropy;
+	for (unsigned i = 1; i < n; i++) /* insertion sort: by size, smallest first */
+		for (unsigned j = i; j > 0 && r[j].end - r[j].start < r[j - 1].end - r[j - 1].start; j--) {
+			struct entropy_request t = r[j];
+			r[j] = r[j - 1];
+			r[j - 1] = t;
 		}
+	struct histogram h;
+	uint32_t s = 0, e = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (i > 0 && r[i].start <= s && r[i].end >= e) {
+			histogram_add(&h, pkt->data + r[i].start, s - r[i].start);
+			histogram_add(&h, pkt->data + e, r[i].end - e);
+		} else {
+			histogram_fill(&h, pkt->data + r[i].start, r[i].end - r[i].start);
+		}
+		s = r[i].start;
+		e = r[i].end;
+		*r[i].field = histogram_entropy(&h);
 	}
-	return h;
 }
 
 char *format_mac(struct arena *a, const uint8_t mac[6])

@@ -91,6 +91,7 @@ extern const char *const decode_reason_names[REASON_COUNT];
 #define NCAP_TYPE_LIMIT 128   /* Types__Type values are below this */
 #define PACKET_MAX_RECORDS 64
 #define PACKET_MAX_DEPTH 16   /* encapsulated layers before TOO_DEEP */
+#define PACKET_MAX_ENTROPY 16
 
 /* Bump allocator for one packet's records, reset per packet. */
 struct arena {
@@ -152,8 +153,15 @@ struct packet {
 	bool unknown;
 	uint8_t unknown_proto;    /* the decoder that met the unknown next layer */
 
+	uint8_t n_entropy;        /* requests in entropy[] */
 	uint8_t n_rec;
+	/* Arrays last: decode_packet() clears only what comes before them. */
 	struct pkt_record rec[PACKET_MAX_RECORDS];
+	/* PayloadEntropy fields to fill once the packet is decoded. */
+	struct entropy_request {
+		double *field;
+		uint32_t start, end;   /* offsets in data */
+	} entropy[PACKET_MAX_ENTROPY];
 };
 
 struct decode_stats {
@@ -247,6 +255,13 @@ void packet_set_ports(struct packet *pkt, uint16_t src_port, uint16_t dst_port);
 
 /* Shannon entropy of data in bits per byte (0..8); 0 for no data. */
 double shannon_entropy(const uint8_t *data, uint32_t len);
+
+/* Sets *field to the entropy of the len bytes at data (inside the packet)
+ * when the packet has been decoded, if entropy is enabled. Layers' payloads
+ * nest (Ethernet's holds IPv4's, which holds TCP's), so the requests share
+ * one histogram pass over the packet instead of one pass per layer. */
+void entropy_request(struct decoder_ctx *ctx, struct packet *pkt, double *field,
+		     const uint8_t *data, uint32_t len);
 
 /* Text forms, allocated in the arena ("" when out of space). */
 char *format_mac(struct arena *a, const uint8_t mac[6]);

@@ -32,8 +32,7 @@ int decode_ethernet(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *
 		r->dstmac = format_mac(&ctx->arena, dst);
 		r->ethernettype = ieee8023 ? 0 : type;
 		r->payloadsize = (int32_t)cur_left(cur);
-		if (ctx->entropy)
-			r->payloadentropy = shannon_entropy(cur_here(cur), cur_left(cur));
+		entropy_request(ctx, pkt, &r->payloadentropy, cur_here(cur), cur_left(cur));
 	}
 	if (ieee8023)
 		return decode_ethertype(ctx, pkt, 0, cur); /* LLC: a later decoder */
