@@ -32,6 +32,8 @@ struct netcap_config {
 	const char *exclude;
 	bool entropy;
 	bool payload;             /* keep TCP/UDP payload bytes in records */
+	bool errors_pcap;         /* malformed packets to errors.pcap + errors.log */
+	bool unknown_pcap;        /* packets with an unknown layer to unknown.pcap */
 
 	/* lcores */
 	unsigned workers;         /* 0: chosen from the lcores given */

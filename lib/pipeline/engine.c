@@ -26,6 +26,7 @@
 #include "ncap/schema.h"
 #include "pipeline/engine.h"
 #include "pipeline/pipeline.h"
+#include "pipeline/sidecar.h"
 
 struct engine eng;
 
@@ -606,6 +607,9 @@ int engine_run(struct netcap_config *cfg, const char *argv0)
 	eng.live = cfg->n_pcaps == 0;
 	if (choose_record_types(cfg) < 0 || scan_inputs(cfg) < 0 || make_out_dir(cfg->out_dir) < 0)
 		return 2;
+	eng.sidecar = cfg->errors_pcap || cfg->unknown_pcap;
+	if (eng.sidecar && sidecar_open(cfg->out_dir, cfg->errors_pcap, cfg->unknown_pcap) < 0)
+		return 2;
 
 	/* EAL needs the memory size before the layout is known: assume the
 	 * largest layout the CPUs allow. */
@@ -664,6 +668,8 @@ int engine_run(struct netcap_config *cfg, const char *argv0)
 	if (control_running)
 		pthread_join(control, NULL);
 	close_writers();
+	if (eng.sidecar)
+		sidecar_close(&eng.sidecar_errors, &eng.sidecar_unknown);
 	if (!cfg->quiet)
 		report_summary(stdout);
 	rc = atomic_load(&eng.write_failed) ? 1 : 0;

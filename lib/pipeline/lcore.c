@@ -27,6 +27,7 @@
 #include "ncap/fastpack.h"
 #include "ncap/schema.h"
 #include "pipeline/pipeline.h"
+#include "pipeline/sidecar.h"
 
 #define RX_STALL_SECONDS 5
 #define LINEAR_MAX (256u << 10)
@@ -214,6 +215,8 @@ static void process_burst(struct lcore_conf *lc, struct rte_mbuf **bufs, unsigne
 		lc->stats.packets++;
 		lc->stats.decode_errors += ws->pkt.error;
 		lc->stats.unknown += ws->pkt.unknown;
+		if (eng.sidecar && (ws->pkt.error || ws->pkt.unknown))
+			sidecar_packet(&ws->pkt, link >= 0 ? link : (int)m->hash.usr);
 		emit_records(lc, ws);
 	}
 	rte_pktmbuf_free_bulk(bufs, n);

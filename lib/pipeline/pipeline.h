@@ -113,6 +113,8 @@ struct engine {
 	uint64_t ts_flag;
 	int64_t ts_scale;           /* to nanoseconds */
 	struct ncap_writer_opts wopts;
+	bool sidecar;               /* errors.pcap or unknown.pcap wanted */
+	unsigned long long sidecar_errors, sidecar_unknown;
 	char input_source[1024];
 
 	uint64_t file_bytes[NCAP_TYPE_LIMIT]; /* output file sizes, at the end */

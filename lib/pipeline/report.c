@@ -117,6 +117,10 @@ void report_summary(FILE *out)
 	}
 	fprintf(out, "  decode      %" PRIu64 " malformed, %" PRIu64 " with an unknown layer\n",
 		s.decode_errors, s.unknown);
+	if (eng.cfg->errors_pcap)
+		fprintf(out, "  errors.pcap %llu packets (reasons in errors.log)\n", eng.sidecar_errors);
+	if (eng.cfg->unknown_pcap)
+		fprintf(out, "  unknown.pcap %llu packets\n", eng.sidecar_unknown);
 	if (s.oversized_records)
 		fprintf(out, "  oversized   %" PRIu64 " records larger than a chunk's slack were not written\n",
 			s.oversized_records);
