@@ -1,0 +1,339 @@
+/* ipv6.c: IPv6 headers and their extension headers (IPv6 record), RFC 8200.
+ *
+ * As gopacket's IPv6: Length is the payload length field, NextHeader the
+ * fixed header's value, and a hop-by-hop header right after the fixed header
+ * belongs to the IPv6 layer: its options fill the record's HopByHop message
+ * (gopacket's IPv6.HopByHop; OptionAlignment is all zero when decoding, as
+ * there), a Pad1 option reads as type 0, length 0, actual length 1, and a
+ * payload length of 0 takes its size from a jumbo payload option (RFC 2675).
+ * PayloadSize and PayloadEntropy cover what follows the hop-by-hop header,
+ * captured and within the payload length. (gopacket cuts the payload length
+ * from after the hop-by-hop header instead of from the fixed header, so its
+ * payload may run that many bytes into link padding; we do not copy that.)
+ *
+ * The other extension headers (routing, fragment, destination options, AH,
+ * mobility, HIP, shim6, experimental) are walked to reach the transport,
+ * each counted as a layer towards PACKET_MAX_DEPTH; their faults are
+ * PROTO_IPV6_EXT. A fragment header with an offset above 0 ends decoding
+ * with pkt->fragment set; a first fragment goes on into its transport header
+ * (gopacket stops at every fragment). ESP hides what follows; No Next Header
+ * ends the packet. A payload length beyond the captured data is handled as
+ * IPv4's total length is. */
+#include "decode/decoders.h"
+
+#define IPV6_HEADER_BYTES 40
+#define HBH_OPTION_PAD1 0
+#define HBH_OPTION_JUMBO 0xc2
+
+enum {
+	NEXT_HOP_BY_HOP = 0,
+	NEXT_ROUTING = 43,
+	NEXT_FRAGMENT = 44,
+	NEXT_AUTH = 51,
+	NEXT_NONE = 59,
+	NEXT_DEST_OPTIONS = 60,
+	NEXT_MOBILITY = 135,
+	NEXT_HIP = 139,
+	NEXT_SHIM6 = 140,
+	NEXT_EXPERIMENT1 = 253,
+	NEXT_EXPERIMENT2 = 254,
+};
+
+struct ipv6_header {
+	uint8_t version, traffic_class, next_header, hop_limit;
+	uint32_t flow_label;
+	uint16_t payload_length;
+	uint8_t src[16], dst[16];
+};
+
+/* The hop-by-hop header, when it follows the fixed header. */
+struct hop_by_hop {
+	bool present;
+	uint8_t next_header;
+	uint32_t bytes;           /* the whole header */
+	struct cursor options;    /* its option area, walked again to fill */
+	size_t n_options;
+	bool has_jumbo;
+	uint32_t jumbo_length;
+};
+
+/* A type-length-value option of hop-by-hop and destination headers. */
+struct tlv_option {
+	uint8_t type, length;
+	uint32_t actual_length;   /* bytes taken, type and length included */
+	const uint8_t *data;
+};
+
+/* KL_OPTION with *opt read, KL_DONE at the end of area, KL_MALFORMED when
+ * an option runs past the area. Every option takes at least one byte. */
+static int tlv_option_next(struct cursor *area, struct tlv_option *opt)
+{
+	if (cur_left(area) == 0)
+		return KL_DONE;
+	*opt = (struct tlv_option){ .type = cur_u8(area), .actual_length = 1 };
+	if (opt->type == HBH_OPTION_PAD1)
+		return KL_OPTION;
+	opt->length = cur_u8(area);
+	opt->data = cur_bytes(area, opt->length);
+	opt->actual_length = opt->length + 2u;
+	return cur_ok(area) ? KL_OPTION : KL_MALFORMED;
+}
+
+static bool is_extension(uint8_t next)
+{
+	switch (next) {
+	case NEXT_HOP_BY_HOP: case NEXT_ROUTING: case NEXT_FRAGMENT: case NEXT_AUTH:
+	case NEXT_DEST_OPTIONS: case NEXT_MOBILITY: case NEXT_HIP: case NEXT_SHIM6:
+	case NEXT_EXPERIMENT1: case NEXT_EXPERIMENT2:
+		return true;
+	}
+	return false;
+}
+
+/* Moves the extension header of type `type` at the cursor into *ext. A
+ * header past the data is TRUNCATED when the data was cut, else its length
+ * contradicts the payload length. */
+static int take_extension(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur,
+			  uint8_t type, struct cursor *ext)
+{
+	uint32_t bytes = 8;
+	if (type == NEXT_AUTH)
+		bytes = (cur_peek_u8(cur, 1) + 2u) * 4;       /* RFC 4302: 32-bit words - 2 */
+	else if (type != NEXT_FRAGMENT)
+		bytes = (cur_peek_u8(cur, 1) + 1u) * 8;       /* 8-byte units - 1 */
+	if (cur_left(cur) < 2 || bytes > cur_left(cur))
+		return decode_fail(ctx, pkt, PROTO_IPV6_EXT,
+				   pkt->ip_partial ? REASON_TRUNCATED : REASON_BAD_HEADER_LENGTH);
+	*ext = cur_sub(cur, bytes);
+	return DECODE_OK;
+}
+
+static int parse_fixed_header(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur,
+			      struct ipv6_header *h)
+{
+	uint32_t first_word = cur_be32(cur);
+	h->payload_length = cur_be16(cur);
+	h->next_header = cur_u8(cur);
+	h->hop_limit = cur_u8(cur);
+	cur_copy(cur, h->src, 16);
+	cur_copy(cur, h->dst, 16);
+	if (!cur_ok(cur))
+		return decode_fail(ctx, pkt, PROTO_IPV6, REASON_TRUNCATED);
+	h->version = first_word >> 28;
+	h->traffic_class = (first_word >> 20) & 0xff;
+	h->flow_label = first_word & 0xfffff;
+	if (h->version != 6)
+		return decode_fail(ctx, pkt, PROTO_IPV6, REASON_BAD_VERSION);
+	return DECODE_OK;
+}
+
+/* Checks the hop-by-hop options and finds a jumbo payload length. */
+static int scan_hop_by_hop(struct decoder_ctx *ctx, struct packet *pkt, struct hop_by_hop *hbh)
+{
+	struct cursor area = hbh->options;
+	struct tlv_option opt;
+	int rc;
+	while ((rc = tlv_option_next(&area, &opt)) == KL_OPTION) {
+		hbh->n_options++;
+		/* The first jumbo option counts, as in gopacket and tcpdump. */
+		if (opt.type == HBH_OPTION_JUMBO && opt.length == 4 && !hbh->has_jumbo) {
+			struct cursor value = cur_make(opt.data, 4);
+			hbh->has_jumbo = true;
+			hbh->jumbo_length = cur_be32(&value);
+		}
+	}
+	if (rc == KL_MALFORMED)
+		return decode_fail(ctx, pkt, PROTO_IPV6_EXT, REASON_BAD_OPTION);
+	return DECODE_OK;
+}
+
+static int parse_hop_by_hop(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur,
+			    struct hop_by_hop *hbh)
+{
+	struct cursor ext;
+	if (take_extension(ctx, pkt, cur, NEXT_HOP_BY_HOP, &ext) != DECODE_OK)
+		return DECODE_STOP;
+	hbh->present = true;
+	hbh->bytes = cur_left(&ext);
+	hbh->next_header = cur_u8(&ext);
+	cur_skip(&ext, 1);        /* the length, known already */
+	hbh->options = cur_rest(&ext);
+	return scan_hop_by_hop(ctx, pkt, hbh);
+}
+
+/* Cuts the cursor to the payload length and tells whether the payload is
+ * all there. Called before the hop-by-hop header is read, except for a
+ * payload length of 0, which the jumbo option replaces. */
+static bool limit_payload(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur,
+			  uint32_t declared)
+{
+	if (declared <= cur_left(cur)) {
+		cur_limit(cur, declared);
+		return true;
+	}
+	if (pkt->cap_len >= pkt->wire_len)
+		decode_note(ctx, PROTO_IPV6, REASON_BAD_LENGTH);
+	return false;
+}
+
+/* Reads the hop-by-hop header if any and sets the payload bounds. */
+static int parse_payload_start(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur,
+			       const struct ipv6_header *h, struct hop_by_hop *hbh)
+{
+	bool jumbogram = h->payload_length == 0;
+	if (!jumbogram)
+		pkt->ip_partial = !limit_payload(ctx, pkt, cur, h->payload_length);
+	else
+		pkt->ip_partial = pkt->cap_len < pkt->wire_len; /* until the jumbo length is known */
+	pkt->ip_len = IPV6_HEADER_BYTES + h->payload_length;
+	if (h->next_header == NEXT_HOP_BY_HOP &&
+	    parse_hop_by_hop(ctx, pkt, cur, hbh) != DECODE_OK)
+		return DECODE_STOP;
+	if (!jumbogram)
+		return DECODE_OK;
+	/* The jumbo length counts the hop-by-hop header, already consumed. */
+	if (!hbh->has_jumbo || hbh->jumbo_length < hbh->bytes)
+		return decode_fail(ctx, pkt, PROTO_IPV6, REASON_BAD_LENGTH);
+	pkt->ip_partial = !limit_payload(ctx, pkt, cur, hbh->jumbo_length - hbh->bytes);
+	pkt->ip_len = hbh->jumbo_length <= UINT32_MAX - IPV6_HEADER_BYTES
+		? IPV6_HEADER_BYTES + hbh->jumbo_length : UINT32_MAX;
+	return DECODE_OK;
+}
+
+static void set_packet_fields(struct decoder_ctx *ctx, struct packet *pkt,
+			      const struct ipv6_header *h)
+{
+	pkt->ip_version = 6;
+	pkt->ip_proto = h->next_header;   /* the transport's, once the chain is walked */
+	memcpy(pkt->src_ip, h->src, 16);
+	memcpy(pkt->dst_ip, h->dst, 16);
+	pkt->src_ip_str = format_ip(&ctx->arena, 6, h->src);
+	pkt->dst_ip_str = format_ip(&ctx->arena, 6, h->dst);
+	pkt->fragment = false;
+}
+
+static void *new_message(struct decoder_ctx *ctx, struct packet *pkt,
+			 const ProtobufCMessageDescriptor *desc)
+{
+	void **one = record_array(ctx, pkt, desc, 1);
+	return one ? one[0] : NULL;
+}
+
+static Types__IPv6HopByHop *hop_by_hop_message(struct decoder_ctx *ctx, struct packet *pkt,
+					       const struct hop_by_hop *hbh)
+{
+	Types__IPv6HopByHop *m = new_message(ctx, pkt, &types__ipv6_hop_by_hop__descriptor);
+	if (!m)
+		return NULL;
+	m->timestamp = pkt->ts;
+	m->srcip = (char *)pkt->src_ip_str;
+	m->dstip = (char *)pkt->dst_ip_str;
+	Types__IPv6HopByHopOption **options = (Types__IPv6HopByHopOption **)record_array(
+		ctx, pkt, &types__ipv6_hop_by_hop_option__descriptor, hbh->n_options);
+	Types__IPv6HopByHopOptionAlignment **alignments = (Types__IPv6HopByHopOptionAlignment **)
+		record_array(ctx, pkt, &types__ipv6_hop_by_hop_option_alignment__descriptor,
+			     hbh->n_options);
+	if (!options || !alignments)
+		return m;
+	struct cursor area = hbh->options;
+	struct tlv_option opt;
+	for (size_t i = 0; i < hbh->n_options && tlv_option_next(&area, &opt) == KL_OPTION; i++) {
+		options[i]->optiontype = opt.type;
+		options[i]->optionlength = opt.length;
+		options[i]->actuallength = (int32_t)opt.actual_length;
+		options[i]->optiondata = pb_bytes(opt.data, opt.length);
+		options[i]->optionalignment = alignments[i];
+	}
+	m->n_options = hbh->n_options;
+	m->options = options;
+	return m;
+}
+
+static void fill_record(struct decoder_ctx *ctx, struct packet *pkt, Types__IPv6 *r,
+			const struct ipv6_header *h, const struct hop_by_hop *hbh,
+			const struct cursor *payload)
+{
+	r->timestamp = pkt->ts;
+	r->version = h->version;
+	r->trafficclass = h->traffic_class;
+	r->flowlabel = h->flow_label;
+	r->length = h->payload_length;
+	r->nextheader = h->next_header;
+	r->hoplimit = h->hop_limit;
+	r->srcip = (char *)pkt->src_ip_str;
+	r->dstip = (char *)pkt->dst_ip_str;
+	r->payloadsize = (int32_t)cur_left(payload);
+	if (ctx->entropy)
+		entropy_request(ctx, pkt, &r->payloadentropy, cur_here(payload), cur_left(payload));
+	if (hbh->present)
+		r->hopbyhop = hop_by_hop_message(ctx, pkt, hbh);
+}
+
+/* Reads one extension header other than a leading hop-by-hop one: its next
+ * header goes to *next. Returns DECODE_OK to go on, DECODE_STOP on a fault,
+ * and sets *stop at a non-first fragment. */
+static int skip_extension(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur,
+			  uint8_t *next, bool *stop)
+{
+	struct cursor ext;
+	if (take_extension(ctx, pkt, cur, *next, &ext) != DECODE_OK)
+		return DECODE_STOP;
+	uint8_t type = *next;
+	*next = cur_u8(&ext);
+	cur_skip(&ext, 1);        /* length, or the fragment header's reserved byte */
+	if (type == NEXT_FRAGMENT) {
+		uint16_t offset_flags = cur_be16(&ext);
+		bool more_fragments = offset_flags & 1;
+		if (offset_flags >> 3) {
+			pkt->fragment = true;
+			*stop = true;
+		} else if (more_fragments) {
+			pkt->ip_partial = true;
+		}
+	} else if (type == NEXT_HOP_BY_HOP || type == NEXT_DEST_OPTIONS) {
+		struct tlv_option opt;
+		int rc;
+		while ((rc = tlv_option_next(&ext, &opt)) == KL_OPTION)
+			;
+		if (rc == KL_MALFORMED)
+			return decode_fail(ctx, pkt, PROTO_IPV6_EXT, REASON_BAD_OPTION);
+	}
+	return DECODE_OK;
+}
+
+/* Walks the extension headers from `next` to the transport and hands it on. */
+static int decode_extensions(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur,
+			     uint8_t next)
+{
+	bool stop = false;
+	while (is_extension(next) && !stop) {
+		if (++pkt->depth > PACKET_MAX_DEPTH)
+			return decode_fail(ctx, pkt, PROTO_IPV6_EXT, REASON_TOO_DEEP);
+		if (skip_extension(ctx, pkt, cur, &next, &stop) != DECODE_OK)
+			return DECODE_STOP;
+	}
+	pkt->ip_proto = next;
+	if (stop || next == NEXT_NONE)
+		return DECODE_OK;
+	return decode_ip_protocol(ctx, pkt, next, cur);
+}
+
+int decode_ipv6(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
+{
+	struct ipv6_header h;
+	struct hop_by_hop hbh = { 0 };
+	if (parse_fixed_header(ctx, pkt, cur, &h) != DECODE_OK ||
+	    parse_payload_start(ctx, pkt, cur, &h, &hbh) != DECODE_OK)
+		return DECODE_STOP;
+	set_packet_fields(ctx, pkt, &h);
+
+	Types__IPv6 *r = RECORD_NEW(ctx, pkt, IPv6, ipv6);
+	/* The transport back-fills the ports into the innermost IP record. */
+	pkt->ipv6_rec = r;
+	pkt->ipv4_rec = NULL;
+	if (r)
+		fill_record(ctx, pkt, r, &h, &hbh, cur);
+
+	uint8_t next = hbh.present ? hbh.next_header : h.next_header;
+	return decode_extensions(ctx, pkt, cur, next);
+}
