@@ -16,6 +16,10 @@
  * tshark show it; when the frame was not cut by the snaplen the length lies,
  * and that is counted (decode_note) without stopping.
  *
+ * A total length of 0 is TCP segmentation offload (a host capture before
+ * the NIC segments): the captured data is the datagram, as gopacket and
+ * tshark take it; Length is then the captured length, as gopacket sets it.
+ *
  * A non-first fragment (offset > 0) carries no transport header: it sets
  * pkt->fragment and stops. A first fragment with more to come is decoded on
  * into its transport header, which may be cut at the fragment's end (gopacket
@@ -60,6 +64,15 @@ static int parse_header(struct decoder_ctx *ctx, struct packet *pkt, struct curs
 		return decode_fail(ctx, pkt, PROTO_IPV4, REASON_BAD_VERSION);
 	if (h->ihl * 4 < IPV4_MIN_HEADER)
 		return decode_fail(ctx, pkt, PROTO_IPV4, REASON_BAD_HEADER_LENGTH);
+	if (h->total_length == 0) {
+		/* TCP segmentation offload: the host captured the segment before
+		 * the NIC split it and filled in lengths. gopacket (so netcap)
+		 * and tshark take the captured data as the datagram; so do we,
+		 * and count it. */
+		decode_note(ctx, PROTO_IPV4, REASON_BAD_LENGTH);
+		uint32_t rest = cur_left(cur) + IPV4_MIN_HEADER;
+		h->total_length = rest > UINT16_MAX ? UINT16_MAX : (uint16_t)rest;
+	}
 	if (h->total_length < h->ihl * 4)
 		return decode_fail(ctx, pkt, PROTO_IPV4, REASON_BAD_LENGTH);
 
