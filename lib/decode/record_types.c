@@ -11,5 +11,11 @@ const int decode_record_types[] = {
 	TYPES__TYPE__NC_IPv6,
 	TYPES__TYPE__NC_TCP,
 	TYPES__TYPE__NC_UDP,
+	/* built by lib/flow from every decoded packet */
+	TYPES__TYPE__NC_Connection,
+	TYPES__TYPE__NC_Flow,
+	TYPES__TYPE__NC_LinkFlow,
+	TYPES__TYPE__NC_NetworkFlow,
+	TYPES__TYPE__NC_TransportFlow,
 };
 const size_t decode_record_types_count = sizeof decode_record_types / sizeof *decode_record_types;

@@ -7,44 +7,29 @@
 #include "decode/decode.h"
 #include "flow/flowhash.h"
 
-static uint32_t hash_endpoints(const uint8_t *a, const uint8_t *b, unsigned addr_len,
-			       uint16_t pa, uint16_t pb, uint8_t proto)
+static void read_ports(struct cursor *c, struct flow_tuple *t)
 {
-	int order = memcmp(a, b, addr_len);
-	if (order > 0 || (order == 0 && pa > pb)) {
-		const uint8_t *t = a;
-		a = b;
-		b = t;
-		uint16_t tp = pa;
-		pa = pb;
-		pb = tp;
+	if (t->proto != 6 && t->proto != 17 && t->proto != 132)
+		return;
+	uint16_t sp = cur_be16(c), dp = cur_be16(c);
+	if (cur_ok(c)) {
+		t->src_port = sp;
+		t->dst_port = dp;
 	}
-	uint32_t h = rte_hash_crc(a, addr_len, proto);
-	h = rte_hash_crc(b, addr_len, h);
-	return rte_hash_crc_4byte((uint32_t)pa << 16 | pb, h);
 }
 
-static uint32_t hash_ports(struct cursor *c, const uint8_t *src, const uint8_t *dst,
-			   unsigned addr_len, uint8_t proto)
+bool flow_tuple_extract(const uint8_t *data, uint32_t len, int link, struct flow_tuple *t)
 {
-	uint16_t sp = 0, dp = 0;
-	if (proto == 6 || proto == 17 || proto == 132) {
-		sp = cur_be16(c);
-		dp = cur_be16(c);
-		if (!cur_ok(c))
-			sp = dp = 0;
-	}
-	return hash_endpoints(src, dst, addr_len, sp, dp, proto);
-}
-
-uint32_t flow_hash_symmetric(const uint8_t *data, uint32_t len, int link)
-{
+	memset(t, 0, sizeof *t);
 	struct cursor c = cur_make(data, len);
 	uint16_t type;
-	const uint8_t *macs = NULL;
 	if (link == LINK_ETHERNET) {
-		macs = cur_bytes(&c, 12);
+		cur_copy(&c, t->dst_mac, 6);
+		cur_copy(&c, t->src_mac, 6);
 		type = cur_be16(&c);
+		if (!cur_ok(&c))
+			return false;
+		t->has_mac = true;
 		for (int vlans = 0; (type == 0x8100 || type == 0x88a8 || type == 0x9100) && vlans < 4; vlans++) {
 			cur_skip(&c, 2);
 			type = cur_be16(&c);
@@ -56,41 +41,81 @@ uint32_t flow_hash_symmetric(const uint8_t *data, uint32_t len, int link)
 	} else if (link == LINK_IPV6) {
 		type = 0x86dd;
 	} else {
-		/* Other links: all of a capture's packets hash by their first
-		 * bytes, stable per direction-less pair is not knowable cheaply. */
-		return 0;
+		return false;
 	}
 	if (!cur_ok(&c))
-		return 0;
+		return t->has_mac;
 	if (type == 0x0800) {
-		uint8_t vihl = cur_u8(&c);
-		cur_skip(&c, 5);
-		uint16_t frag = cur_be16(&c);
-		cur_skip(&c, 1);
-		uint8_t proto = cur_u8(&c);
-		cur_skip(&c, 2);
-		const uint8_t *src = cur_bytes(&c, 4), *dst = cur_bytes(&c, 4);
-		if (!cur_ok(&c))
-			return 0;
-		/* Fragments other than the first have no ports: hash them, and
-		 * the first, by addresses only so they stay together. */
-		if (frag & 0x3fff)
-			return hash_endpoints(src, dst, 4, 0, 0, proto);
-		cur_skip(&c, (uint32_t)((vihl & 15) * 4) - 20);
-		return hash_ports(&c, src, dst, 4, proto);
+		struct cursor ip = c;
+		uint8_t vihl = cur_u8(&ip);
+		cur_skip(&ip, 5);
+		uint16_t frag = cur_be16(&ip);
+		cur_skip(&ip, 1);
+		uint8_t proto = cur_u8(&ip);
+		cur_skip(&ip, 2);
+		uint8_t src[4], dst[4];
+		cur_copy(&ip, src, 4);
+		cur_copy(&ip, dst, 4);
+		if (!cur_ok(&ip) || (vihl >> 4) != 4)
+			return t->has_mac;
+		t->version = 4;
+		t->proto = proto;
+		memcpy(t->src, src, 4);
+		memcpy(t->dst, dst, 4);
+		/* Fragments, first included, go by addresses only. */
+		if (!(frag & 0x3fff) && (vihl & 15) >= 5 && cur_skip(&ip, (uint32_t)((vihl & 15) * 4) - 20))
+			read_ports(&ip, t);
+		return true;
 	}
 	if (type == 0x86dd) {
-		cur_skip(&c, 6);
-		uint8_t next = cur_u8(&c);
-		cur_skip(&c, 1);
-		const uint8_t *src = cur_bytes(&c, 16), *dst = cur_bytes(&c, 16);
-		if (!cur_ok(&c))
-			return 0;
-		return hash_ports(&c, src, dst, 16, next);
+		struct cursor ip = c;
+		uint8_t v = cur_u8(&ip);
+		cur_skip(&ip, 5);
+		uint8_t next = cur_u8(&ip);
+		cur_skip(&ip, 1);
+		uint8_t src[16], dst[16];
+		cur_copy(&ip, src, 16);
+		cur_copy(&ip, dst, 16);
+		if (!cur_ok(&ip) || (v >> 4) != 6)
+			return t->has_mac;
+		t->version = 6;
+		t->proto = next;
+		memcpy(t->src, src, 16);
+		memcpy(t->dst, dst, 16);
+		read_ports(&ip, t);
+		return true;
 	}
-	if (macs) {
-		const uint8_t *dst = macs, *src = macs + 6;
-		return hash_endpoints(src, dst, 6, 0, 0, 0);
+	return t->has_mac;
+}
+
+uint32_t flow_tuple_hash(const struct flow_tuple *t)
+{
+	const uint8_t *a, *b;
+	unsigned len;
+	uint16_t pa = t->src_port, pb = t->dst_port;
+	if (t->version) {
+		a = t->src, b = t->dst, len = t->version == 4 ? 4 : 16;
+	} else if (t->has_mac) {
+		a = t->src_mac, b = t->dst_mac, len = 6;
+	} else {
+		return 0;
 	}
-	return 0;
+	int order = memcmp(a, b, len);
+	if (order > 0 || (order == 0 && pa > pb)) {
+		const uint8_t *x = a;
+		a = b, b = x;
+		uint16_t y = pa;
+		pa = pb, pb = y;
+	}
+	uint32_t h = rte_hash_crc(a, len, t->proto);
+	h = rte_hash_crc(b, len, h);
+	return rte_hash_crc_4byte((uint32_t)pa << 16 | pb, h);
+}
+
+uint32_t flow_hash_symmetric(const uint8_t *data, uint32_t len, int link)
+{
+	struct flow_tuple t;
+	if (!flow_tuple_extract(data, len, link, &t))
+		return 0;
+	return flow_tuple_hash(&t);
 }

@@ -35,6 +35,10 @@ struct netcap_config {
 	bool errors_pcap;         /* malformed packets to errors.pcap + errors.log */
 	bool unknown_pcap;        /* packets with an unknown layer to unknown.pcap */
 
+	/* flows (seconds) */
+	unsigned flow_capacity;   /* entries per family per worker */
+	unsigned tcp_idle, udp_idle, other_idle, active_timeout, tcp_close, aggregate_window;
+
 	/* lcores */
 	unsigned workers;         /* 0: chosen from the lcores given */
 	unsigned compressors;

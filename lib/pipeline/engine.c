@@ -470,15 +470,66 @@ port_error:
 	return -1;
 }
 
+static void choose_flow_settings(const struct netcap_config *cfg)
+{
+	const int64_t s = 1000000000LL;
+	struct flow_settings *fs = &eng.flow_settings;
+	flow_settings_default(fs);
+	fs->capacity = cfg->flow_capacity;
+	fs->tcp_idle = cfg->tcp_idle * s;
+	fs->udp_idle = cfg->udp_idle * s;
+	fs->other_idle = cfg->other_idle * s;
+	fs->active = cfg->active_timeout * s;
+	fs->tcp_close = cfg->tcp_close * s;
+	fs->window = cfg->aggregate_window * s;
+	static const int flow_types[] = { TYPES__TYPE__NC_Connection, TYPES__TYPE__NC_Flow, TYPES__TYPE__NC_LinkFlow,
+					  TYPES__TYPE__NC_NetworkFlow, TYPES__TYPE__NC_TransportFlow };
+	for (size_t i = 0; i < sizeof flow_types / sizeof *flow_types; i++)
+		if (type_enabled(flow_types[i]))
+			fs->want[flow_types[i]] = eng.flows_wanted = true;
+}
+
+/* LinkFlow, NetworkFlow and TransportFlow shares are summed by one
+ * aggregator: on the single worker itself, or as a role of worker 0's
+ * lcore fed by a ring. */
+static int setup_aggregator(void)
+{
+	const struct flow_settings *fs = &eng.flow_settings;
+	if (!fs->want[TYPES__TYPE__NC_LinkFlow] && !fs->want[TYPES__TYPE__NC_NetworkFlow] &&
+	    !fs->want[TYPES__TYPE__NC_TransportFlow])
+		return 0;
+	struct lcore_conf *lc0 = &eng.lc[eng.worker_lcore[0]];
+	eng.aggregator = flow_aggregator_create(fs->capacity * eng.n_workers, fs, flow_emit, lc0->ws);
+	if (!eng.aggregator)
+		return -1;
+	if (eng.n_workers == 1)
+		return 0;
+	eng.partial_pool = rte_mempool_create("netcap_partials", 16383, sizeof(struct flow_partial), 64, 0,
+					      NULL, NULL, NULL, NULL, (int)rte_socket_id(), 0);
+	eng.partial_ring = rte_ring_create("netcap_partials", 16384, (int)rte_socket_id(), RING_F_SC_DEQ);
+	if (!eng.partial_pool || !eng.partial_ring)
+		return -1;
+	lc0->aggregator = true;
+	atomic_fetch_add(&eng.workers_active, 1);
+	return 0;
+}
+
 static int setup_workers(const struct netcap_config *cfg)
 {
+	choose_flow_settings(cfg);
 	for (unsigned w = 0; w < eng.n_workers; w++) {
 		struct lcore_conf *lc = &eng.lc[eng.worker_lcore[w]];
 		lc->ws = rte_zmalloc("netcap_worker", sizeof *lc->ws, RTE_CACHE_LINE_SIZE);
 		if (!lc->ws || decoder_init(&lc->ws->dctx, 1 << 20) < 0 || !(lc->ws->linear = malloc(256 << 10)))
 			return -1;
+		lc->ws->lc = lc;
 		memcpy(lc->ws->dctx.enabled, eng.enabled, sizeof eng.enabled);
 		lc->ws->dctx.entropy = cfg->entropy;
+		if (eng.flows_wanted &&
+		    !(lc->ws->flows = flows_create(&eng.flow_settings, flow_emit, flow_partial_out, lc->ws))) {
+			fprintf(stderr, "netcap: cannot allocate flow tables of %u entries\n", cfg->flow_capacity);
+			return -1;
+		}
 	}
 	for (unsigned c = 0; c < eng.n_compressors; c++) {
 		struct lcore_conf *lc = &eng.lc[eng.compressor_lcore[c]];
@@ -487,7 +538,8 @@ static int setup_workers(const struct netcap_config *cfg)
 			return -1;
 	}
 	atomic_store(&eng.workers_active, eng.n_workers);
-	return 0;
+	atomic_store(&eng.flow_workers_active, eng.n_workers);
+	return setup_aggregator();
 }
 
 /* ---- control thread --------------------------------------------------- */

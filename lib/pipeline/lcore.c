@@ -158,37 +158,125 @@ static void flush_chunks(struct lcore_conf *lc)
 
 /* ---- worker role ---------------------------------------------------- */
 
-/* Serializes the packet's records into their types' chunks: the hot types
- * through the hand-written packers, the others through protobuf-c. */
+/* Serializes one record into its type's chunk: the hot types through the
+ * hand-written packers, the others through protobuf-c. */
+static void emit_one(struct lcore_conf *lc, struct worker_state *ws, int t, const ProtobufCMessage *msg)
+{
+	struct ncap_chunk *c = ws->chunk[t];
+	if (!c)
+		c = ws->chunk[t] = chunk_get(lc, t);
+	uint8_t *at = c->data + c->len;
+	size_t room = c->cap - c->len;
+	long n = ncap_fastpack(t, msg, at, room);
+	if (n < 0)
+		n = ncap_pack_delimited(msg, at, room);
+	if (n == 0) {
+		/* Chunks have CHUNK_SLACK past chunk_size, so only a record
+		 * larger than that gets here (payload capture of huge frames):
+		 * counted, not written. */
+		lc->stats.oversized_records++;
+		return;
+	}
+	c->len += (size_t)n;
+	c->records++;
+	lc->stats.records[t]++;
+	lc->stats.record_bytes[t] += (uint64_t)n;
+	if (c->len >= eng.cfg->chunk_size) {
+		chunk_send(lc, c);
+		ws->chunk[t] = NULL;
+	}
+}
+
 static void emit_records(struct lcore_conf *lc, struct worker_state *ws)
 {
 	const struct packet *p = &ws->pkt;
-	for (unsigned i = 0; i < p->n_rec; i++) {
-		int t = p->rec[i].type;
-		struct ncap_chunk *c = ws->chunk[t];
-		if (!c)
-			c = ws->chunk[t] = chunk_get(lc, t);
-		uint8_t *at = c->data + c->len;
-		size_t room = c->cap - c->len;
-		long n = ncap_fastpack(t, p->rec[i].msg, at, room);
-		if (n < 0)
-			n = ncap_pack_delimited(p->rec[i].msg, at, room);
-		if (n == 0) {
-			/* Chunks have CHUNK_SLACK past chunk_size, so only a
-			 * record larger than that gets here (payload capture of
-			 * huge frames): counted, not written. */
-			lc->stats.oversized_records++;
-			continue;
-		}
-		c->len += (size_t)n;
-		c->records++;
-		lc->stats.records[t]++;
-		lc->stats.record_bytes[t] += (uint64_t)n;
-		if (c->len >= eng.cfg->chunk_size) {
-			chunk_send(lc, c);
-			ws->chunk[t] = NULL;
-		}
+	for (unsigned i = 0; i < p->n_rec; i++)
+		emit_one(lc, ws, p->rec[i].type, p->rec[i].msg);
+}
+
+/* ---- flows ---------------------------------------------------------- */
+
+/* Flow records expire inside flows_*(): they come back here. */
+void flow_emit(void *ctx, int type, const ProtobufCMessage *msg)
+{
+	struct worker_state *ws = ctx;
+	if (eng.enabled[type / 64] >> (type % 64) & 1)
+		emit_one(ws->lc, ws, type, msg);
+}
+
+static unsigned aggregator_step(struct lcore_conf *lc);
+
+/* A worker's share of an aggregate goes to the aggregator: directly when
+ * there is one worker, else over a ring. */
+void flow_partial_out(void *ctx, const struct flow_partial *p)
+{
+	struct worker_state *ws = ctx;
+	struct lcore_conf *lc = ws->lc;
+	if (!eng.partial_ring) {
+		flow_aggregator_add(eng.aggregator, p);
+		return;
 	}
+	void *obj;
+	while (rte_mempool_get(eng.partial_pool, &obj) != 0) {
+		lc->stats.chunk_waits++;
+		if (lc->aggregator)
+			aggregator_step(lc);
+		service_compressor(lc);
+		rte_pause();
+	}
+	memcpy(obj, p, sizeof *p);
+	while (rte_ring_mp_enqueue(eng.partial_ring, obj) != 0) {
+		if (lc->aggregator)
+			aggregator_step(lc);
+		rte_pause();
+	}
+}
+
+static int64_t watermark(void)
+{
+	int64_t w = INT64_MAX;
+	for (unsigned i = 0; i < eng.n_workers; i++) {
+		int64_t t = atomic_load_explicit(&eng.worker_time[i], memory_order_acquire);
+		if (t < w)
+			w = t;
+	}
+	return w;
+}
+
+static unsigned aggregator_step(struct lcore_conf *lc)
+{
+	(void)lc;
+	void *objs[32];
+	unsigned n = rte_ring_sc_dequeue_burst(eng.partial_ring, objs, 32, NULL);
+	for (unsigned i = 0; i < n; i++)
+		flow_aggregator_add(eng.aggregator, objs[i]);
+	if (n)
+		rte_mempool_put_bulk(eng.partial_pool, objs, n);
+	if (eng.live) {
+		int64_t w = watermark();
+		if (w != INT64_MAX)
+			flow_aggregator_advance(eng.aggregator, w);
+	}
+	return n;
+}
+
+static void publish_time(struct lcore_conf *lc, int64_t t)
+{
+	atomic_store_explicit(&eng.worker_time[lc->worker], t, memory_order_release);
+	if (eng.live && !eng.partial_ring && eng.aggregator)
+		flow_aggregator_advance(eng.aggregator, t);
+}
+
+/* Live capture: the wall clock expires flows even when no packet comes. */
+static void flow_clock_tick(struct lcore_conf *lc, struct worker_state *ws)
+{
+	uint64_t now = rte_get_tsc_cycles();
+	if (now < ws->next_tick)
+		return;
+	ws->next_tick = now + rte_get_tsc_hz() / 10;
+	int64_t wall = wallclock_ns();
+	flows_advance(ws->flows, wall);
+	publish_time(lc, wall);
 }
 
 /* link < 0: the dispatcher put the link type in the mbuf. */
@@ -218,8 +306,16 @@ static void process_burst(struct lcore_conf *lc, struct rte_mbuf **bufs, unsigne
 		if (eng.sidecar && (ws->pkt.error || ws->pkt.unknown))
 			sidecar_packet(&ws->pkt, link >= 0 ? link : (int)m->hash.usr);
 		emit_records(lc, ws);
+		if (ws->flows)
+			flows_packet(ws->flows, &ws->pkt, link >= 0 ? link : (int)m->hash.usr);
 	}
 	rte_pktmbuf_free_bulk(bufs, n);
+	if (ws->flows && !eng.live) {
+		/* Offline, packet time drives expiry: a replay gives the same
+		 * records however fast it runs. */
+		flows_advance(ws->flows, flows_now(ws->flows));
+		publish_time(lc, flows_now(ws->flows));
+	}
 	lc->stats.decode_cycles += rte_rdtsc() - t0;
 }
 
@@ -234,6 +330,19 @@ static unsigned worker_step(struct lcore_conf *lc)
 	return n;
 }
 
+/* The aggregator finishes after every worker has handed in its shares. */
+static void maybe_finish_aggregator(struct lcore_conf *lc)
+{
+	if (atomic_load_explicit(&eng.flow_workers_active, memory_order_acquire) != 0)
+		return;
+	while (aggregator_step(lc))
+		;
+	flow_aggregator_flush(eng.aggregator);
+	flush_chunks(lc);
+	lc->aggregator_finished = true;
+	atomic_fetch_sub_explicit(&eng.workers_active, 1, memory_order_release);
+}
+
 static void maybe_finish_worker(struct lcore_conf *lc)
 {
 	if (lc->in_ring) {
@@ -244,6 +353,15 @@ static void maybe_finish_worker(struct lcore_conf *lc)
 	} else if (!lc->rx_finished) {
 		return;
 	}
+	struct worker_state *ws = lc->ws;
+	if (ws->flows) {
+		flows_counters(ws->flows, &lc->flow_counters);
+		flows_flush(ws->flows);
+		atomic_store_explicit(&eng.worker_time[lc->worker], INT64_MAX, memory_order_release);
+		if (!eng.partial_ring && eng.aggregator)
+			flow_aggregator_flush(eng.aggregator);
+	}
+	atomic_fetch_sub_explicit(&eng.flow_workers_active, 1, memory_order_release);
 	flush_chunks(lc);
 	lc->worker_finished = true;
 	atomic_fetch_sub_explicit(&eng.workers_active, 1, memory_order_release);
@@ -361,8 +479,16 @@ int lcore_main(void *arg)
 			work += rx_step(lc);
 		if (lc->worker >= 0 && !lc->worker_finished) {
 			work += worker_step(lc);
+			if (eng.live && lc->ws->flows)
+				flow_clock_tick(lc, lc->ws);
 			if (!work)
 				maybe_finish_worker(lc);
+		}
+		if (lc->aggregator && !lc->aggregator_finished) {
+			unsigned n = aggregator_step(lc);
+			work += n;
+			if (!n && lc->worker_finished)
+				maybe_finish_aggregator(lc);
 		}
 		if (lc->compressor >= 0 && !lc->compressor_finished) {
 			unsigned n = compressor_step(lc);
@@ -373,7 +499,8 @@ int lcore_main(void *arg)
 		bool rx_done = !lc->n_rxq || lc->rx_finished;
 		bool worker_done = lc->worker < 0 || lc->worker_finished;
 		bool compressor_done = lc->compressor < 0 || lc->compressor_finished;
-		if (rx_done && worker_done && compressor_done)
+		bool aggregator_done = !lc->aggregator || lc->aggregator_finished;
+		if (rx_done && worker_done && compressor_done && aggregator_done)
 			break;
 		if (work)
 			idle = 0;

@@ -15,6 +15,7 @@
 #include <rte_ring.h>
 
 #include "decode/decode.h"
+#include "flow/flows.h"
 #include "ncap/chunk.h"
 #include "ncap/writer.h"
 #include "pipeline/config.h"
@@ -57,7 +58,10 @@ struct lcore_stats {
 } __rte_cache_aligned;
 
 struct worker_state {
+	struct lcore_conf *lc;
 	struct decoder_ctx dctx;
+	struct flows *flows;        /* NULL when no flow type is enabled */
+	uint64_t next_tick;         /* TSC: live flow expiry by the clock */
 	struct packet pkt;
 	struct ncap_chunk *chunk[NCAP_TYPE_LIMIT];
 	uint8_t *linear;            /* multi-segment packets are copied here */
@@ -79,6 +83,8 @@ struct lcore_conf {
 	int compressor;             /* index, or -1 */
 	/* progress through the roles */
 	bool rx_finished, worker_finished, compressor_finished;
+	bool aggregator;            /* sums LinkFlow/NetworkFlow/TransportFlow shares */
+	bool aggregator_finished;
 	struct rte_ring *in_ring;   /* worker: mbufs from the dispatcher */
 	struct rte_ring *chunk_ring;/* compressor: chunks from workers */
 	struct worker_state *ws;
@@ -87,6 +93,7 @@ struct lcore_conf {
 	struct rte_mbuf *pending[MAX_WORKERS][BURST];
 	unsigned n_pending[MAX_WORKERS];
 	struct lcore_stats stats;
+	struct flow_counters flow_counters; /* at the worker's end */
 };
 
 struct engine {
@@ -121,7 +128,15 @@ struct engine {
 
 	atomic_bool stop;           /* SIGINT/SIGTERM */
 	atomic_uint rx_active;      /* lcores still reading ports */
-	atomic_uint workers_active;
+	atomic_uint workers_active;   /* workers, plus the aggregator */
+	atomic_uint flow_workers_active; /* workers only */
+	bool flows_wanted;
+	struct flow_settings flow_settings;
+	struct flow_aggregator *aggregator;
+	unsigned aggregator_lcore;
+	struct rte_ring *partial_ring;   /* workers -> aggregator */
+	struct rte_mempool *partial_pool;
+	_Atomic int64_t worker_time[MAX_WORKERS]; /* flow clock, INT64_MAX when done */
 	atomic_bool write_failed;
 	uint64_t start_tsc, end_tsc;
 	int64_t start_ns;
@@ -131,6 +146,8 @@ extern struct engine eng;
 
 /* lcore.c */
 int lcore_main(void *arg);
+void flow_emit(void *ctx, int type, const ProtobufCMessage *msg);
+void flow_partial_out(void *ctx, const struct flow_partial *p);
 
 /* input.c */
 int input_scan_pcap(struct input_file *f, char *err, size_t errlen);

@@ -124,6 +124,17 @@ void report_summary(FILE *out)
 	if (s.oversized_records)
 		fprintf(out, "  oversized   %" PRIu64 " records larger than a chunk's slack were not written\n",
 			s.oversized_records);
+	if (eng.flows_wanted) {
+		uint64_t evicted = 0;
+		size_t per_entry = 0;
+		for (unsigned w = 0; w < eng.n_workers; w++) {
+			const struct flow_counters *fc = &eng.lc[eng.worker_lcore[w]].flow_counters;
+			evicted += fc->evicted;
+			per_entry = fc->bytes_per_entry;
+		}
+		fprintf(out, "  flows       %zu bytes per tracked connection; %" PRIu64 " written early (tables full)\n",
+			per_entry, evicted);
+	}
 	uint64_t lost = d.imissed + d.nombuf + s.ring_full_drops;
 	fprintf(out, "  drops       %" PRIu64 " (nic imissed %" PRIu64 ", rx_nombuf %" PRIu64 ", ring full %" PRIu64 ")\n",
 		lost, d.imissed, d.nombuf, s.ring_full_drops);

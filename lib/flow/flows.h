@@ -1,0 +1,88 @@
+/* flows.h: flow and connection records (Flow, Connection, LinkFlow,
+ * NetworkFlow, TransportFlow), built per worker from decoded packets.
+ *
+ * Connection (bidirectional) and Flow (one direction) live in the worker's
+ * tables: the engine's symmetric hashing puts both directions of a
+ * connection on one worker, so they need no locks, and a record's
+ * boundaries depend only on its own packets (idle timeout, active timeout,
+ * TCP teardown), which makes the records the same whatever the number of
+ * workers. Every packet counts, the first one included.
+ *
+ * LinkFlow, NetworkFlow and TransportFlow aggregate over MAC, IP and port
+ * pairs, which span workers. Each worker sums its share per key and aligned
+ * time window (--aggregate-window) and hands the partial sums to one
+ * aggregator (struct flow_aggregator), which adds them up and writes a
+ * window's records once every worker's clock has passed its end. Sums
+ * commute, so these records too are the same for any number of workers.
+ * See docs/flows.md. */
+#ifndef FLOW_FLOWS_H
+#define FLOW_FLOWS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <protobuf-c/protobuf-c.h>
+
+#include "decode/decode.h"
+#include "flow/table.h"
+
+struct flow_settings {
+	uint32_t capacity;          /* entries per family per worker */
+	int64_t tcp_idle, udp_idle, other_idle; /* ns */
+	int64_t active;             /* ns: a longer connection is cut */
+	int64_t tcp_close;          /* ns after FIN both ways or RST */
+	int64_t window;             /* ns: LinkFlow/NetworkFlow/TransportFlow windows */
+	bool want[NCAP_TYPE_LIMIT]; /* which families to build */
+};
+
+void flow_settings_default(struct flow_settings *s);
+
+enum flow_family { FAMILY_LINK, FAMILY_NETWORK, FAMILY_TRANSPORT, FAMILY_COUNT };
+
+/* A worker's partial sums for one aggregate key and window. */
+struct flow_partial {
+	uint8_t family;
+	uint8_t key_len;
+	uint8_t key[FLOW_KEY_MAX - 8];
+	int64_t window_start;
+	int64_t first, last;
+	uint64_t bytes, packets;
+};
+
+typedef void (*flow_emit_fn)(void *ctx, int type, const ProtobufCMessage *msg);
+typedef void (*flow_partial_fn)(void *ctx, const struct flow_partial *p);
+
+struct flows;
+struct flows *flows_create(const struct flow_settings *s, flow_emit_fn emit,
+			   flow_partial_fn partial, void *ctx);
+void flows_free(struct flows *f);
+/* Accounts one decoded packet. */
+void flows_packet(struct flows *f, const struct packet *pkt, int link);
+/* Expires what is due at `now` (packet time offline, wall clock live). */
+void flows_advance(struct flows *f, int64_t now);
+/* Writes everything still open (end of input). */
+void flows_flush(struct flows *f);
+/* Latest time seen or advanced to. */
+int64_t flows_now(const struct flows *f);
+
+struct flow_counters {
+	uint64_t tracked;           /* entries now */
+	uint64_t evicted;           /* written early because a table was full */
+	size_t bytes_per_entry;     /* Connection table */
+};
+void flows_counters(const struct flows *f, struct flow_counters *out);
+
+struct flow_aggregator;
+struct flow_aggregator *flow_aggregator_create(uint32_t capacity, const struct flow_settings *s,
+					       flow_emit_fn emit, void *ctx);
+void flow_aggregator_free(struct flow_aggregator *a);
+void flow_aggregator_add(struct flow_aggregator *a, const struct flow_partial *p);
+/* Writes the windows that ended at or before watermark (every worker's
+ * clock has passed it). Live capture only: a replay writes its windows at
+ * the end (flush), so captures whose time runs backwards (concatenated
+ * files) still give one record per key and window, for any worker count;
+ * the aggregator's capacity bounds the memory (when full, the window due
+ * first is written early). */
+void flow_aggregator_advance(struct flow_aggregator *a, int64_t watermark);
+void flow_aggregator_flush(struct flow_aggregator *a);
+
+#endif

@@ -1,0 +1,250 @@
+/* table.c: see table.h. Linear probing over an index of slots (twice the
+ * capacity, so probes stay short), backward-shift deletion, entries from a
+ * free list. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow/table.h"
+
+struct flow_table {
+	uint32_t capacity, count;
+	uint32_t index_mask;
+	uint32_t *index;        /* entry number + 1; 0: empty */
+	uint8_t *entries;
+	size_t entry_size;
+	uint32_t free_head;     /* entry number + 1: recycled entries */
+	uint32_t fresh;         /* entries never used start here: untouched
+				 * memory stays unmapped until flows need it */
+	uint32_t wheel[FLOW_WHEEL_SLOTS]; /* list heads, entry number + 1 */
+	int64_t tick;
+	int64_t wheel_time;     /* start of the slot due next; 0: not started */
+	uint64_t evictions;
+	flow_expire_fn expire;
+	void *ctx;
+};
+
+static inline struct flow_node *node_at(const struct flow_table *t, uint32_t i)
+{
+	return (struct flow_node *)(t->entries + (size_t)i * t->entry_size);
+}
+
+static inline uint32_t node_number(const struct flow_table *t, const struct flow_node *n)
+{
+	return (uint32_t)(((const uint8_t *)n - t->entries) / t->entry_size);
+}
+
+struct flow_table *flow_table_create(uint32_t capacity, size_t entry_size, int64_t tick_ns,
+				     flow_expire_fn expire, void *ctx)
+{
+	struct flow_table *t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL;
+	uint32_t slots = 2;
+	while (slots < 2 * capacity)
+		slots <<= 1;
+	t->capacity = capacity;
+	t->index_mask = slots - 1;
+	t->entry_size = (entry_size + 7) & ~(size_t)7;
+	t->index = calloc(slots, sizeof *t->index);
+	t->entries = calloc(capacity, t->entry_size);
+	t->tick = tick_ns;
+	t->expire = expire;
+	t->ctx = ctx;
+	if (!t->index || !t->entries) {
+		flow_table_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void flow_table_free(struct flow_table *t)
+{
+	if (!t)
+		return;
+	free(t->index);
+	free(t->entries);
+	free(t);
+}
+
+/* ---- wheel ---------------------------------------------------------- */
+
+static void wheel_unlink(struct flow_table *t, struct flow_node *n)
+{
+	if (n->prev)
+		node_at(t, n->prev - 1)->next = n->next;
+	else
+		t->wheel[n->slot] = n->next;
+	if (n->next)
+		node_at(t, n->next - 1)->prev = n->prev;
+	n->next = n->prev = 0;
+}
+
+static void wheel_link(struct flow_table *t, struct flow_node *n)
+{
+	int64_t at = n->expire_at;
+	if (t->wheel_time == 0)
+		t->wheel_time = at - at % t->tick; /* the wheel starts at the first entry */
+	int64_t span = (int64_t)FLOW_WHEEL_SLOTS * t->tick;
+	if (at < t->wheel_time)
+		at = t->wheel_time;
+	if (at >= t->wheel_time + span)
+		at = t->wheel_time + span - t->tick; /* rescheduled when reached */
+	int64_t slot_time = at - at % t->tick;
+	n->scheduled_at = slot_time;
+	n->slot = (uint16_t)((slot_time / t->tick) % FLOW_WHEEL_SLOTS);
+	uint32_t num = node_number(t, n) + 1;
+	n->prev = 0;
+	n->next = t->wheel[n->slot];
+	if (n->next)
+		node_at(t, n->next - 1)->prev = num;
+	t->wheel[n->slot] = num;
+}
+
+/* ---- index ---------------------------------------------------------- */
+
+static uint32_t *index_find(struct flow_table *t, const void *key, uint8_t key_len, uint32_t hash)
+{
+	for (uint32_t i = hash & t->index_mask;; i = (i + 1) & t->index_mask) {
+		uint32_t e = t->index[i];
+		if (!e)
+			return &t->index[i];
+		struct flow_node *n = node_at(t, e - 1);
+		if (n->hash == hash && n->key_len == key_len && memcmp(n->key, key, key_len) == 0)
+			return &t->index[i];
+	}
+}
+
+static void index_remove(struct flow_table *t, struct flow_node *n)
+{
+	uint32_t *slot = index_find(t, n->key, n->key_len, n->hash);
+	uint32_t hole = (uint32_t)(slot - t->index);
+	/* Backward shift: pull later members of the probe run into the hole. */
+	for (uint32_t i = (hole + 1) & t->index_mask; t->index[i]; i = (i + 1) & t->index_mask) {
+		uint32_t home = node_at(t, t->index[i] - 1)->hash & t->index_mask;
+		bool movable = hole <= i ? (home <= hole || home > i) : (home <= hole && home > i);
+		if (movable) {
+			t->index[hole] = t->index[i];
+			hole = i;
+		}
+	}
+	t->index[hole] = 0;
+}
+
+struct flow_node *flow_table_find(struct flow_table *t, const void *key, uint8_t key_len, uint32_t hash)
+{
+	uint32_t e = *index_find(t, key, key_len, hash);
+	return e ? node_at(t, e - 1) : NULL;
+}
+
+/* The entry due soonest: the first listed in the earliest non-empty slot. */
+static struct flow_node *soonest(struct flow_table *t)
+{
+	int64_t slot_time = t->wheel_time;
+	for (unsigned k = 0; k < FLOW_WHEEL_SLOTS; k++, slot_time += t->tick) {
+		uint32_t head = t->wheel[(slot_time / t->tick) % FLOW_WHEEL_SLOTS];
+		if (head)
+			return node_at(t, head - 1);
+	}
+	return NULL;
+}
+
+struct flow_node *flow_table_insert(struct flow_table *t, const void *key, uint8_t key_len,
+				    uint32_t hash, int64_t expire_at)
+{
+	if (!t->free_head && t->fresh == t->capacity) {
+		struct flow_node *victim = soonest(t);
+		if (!victim)
+			return NULL;
+		t->evictions++;
+		flow_table_expire(t, victim, FLOW_END_EVICTED);
+	}
+	uint32_t e;
+	struct flow_node *n;
+	if (t->free_head) {
+		e = t->free_head;
+		n = node_at(t, e - 1);
+		t->free_head = n->next;
+	} else {
+		e = ++t->fresh;
+		n = node_at(t, e - 1);
+	}
+	memset(n, 0, t->entry_size);
+	n->hash = hash;
+	n->key_len = key_len;
+	memcpy(n->key, key, key_len);
+	n->live = true;
+	n->expire_at = expire_at;
+	*index_find(t, key, key_len, hash) = e;
+	wheel_link(t, n);
+	t->count++;
+	return n;
+}
+
+void flow_table_touch(struct flow_table *t, struct flow_node *n, int64_t expire_at)
+{
+	n->expire_at = expire_at;
+	if (expire_at < n->scheduled_at) {
+		wheel_unlink(t, n);
+		wheel_link(t, n);
+	}
+}
+
+void flow_table_expire(struct flow_table *t, struct flow_node *n, enum flow_end why)
+{
+	t->expire(t->ctx, n, why);
+	wheel_unlink(t, n);
+	index_remove(t, n);
+	n->live = false;
+	n->next = t->free_head;
+	t->free_head = node_number(t, n) + 1;
+	t->count--;
+}
+
+static void run_slot(struct flow_table *t, unsigned slot, int64_t now)
+{
+	uint32_t e = t->wheel[slot];
+	while (e) {
+		struct flow_node *n = node_at(t, e - 1);
+		e = n->next;
+		if (n->expire_at <= now) {
+			flow_table_expire(t, n, FLOW_END_IDLE); /* the family refines why */
+		} else if (n->scheduled_at <= now) {
+			wheel_unlink(t, n);
+			wheel_link(t, n);
+		}
+	}
+}
+
+void flow_table_advance(struct flow_table *t, int64_t now)
+{
+	if (t->wheel_time == 0 || now < t->wheel_time + t->tick)
+		return;
+	int64_t span = (int64_t)FLOW_WHEEL_SLOTS * t->tick;
+	if (now - t->wheel_time >= span) {
+		/* A long jump (a gap in a capture): one full turn, then on. */
+		t->wheel_time = now - now % t->tick;
+		for (unsigned s = 0; s < FLOW_WHEEL_SLOTS; s++)
+			run_slot(t, s, now);
+		return;
+	}
+	while (t->wheel_time + t->tick <= now) {
+		unsigned slot = (unsigned)((t->wheel_time / t->tick) % FLOW_WHEEL_SLOTS);
+		t->wheel_time += t->tick;
+		run_slot(t, slot, now);
+	}
+}
+
+void flow_table_flush(struct flow_table *t)
+{
+	for (unsigned s = 0; s < FLOW_WHEEL_SLOTS; s++)
+		while (t->wheel[s])
+			flow_table_expire(t, node_at(t, t->wheel[s] - 1), FLOW_END_SHUTDOWN);
+}
+
+uint32_t flow_table_count(const struct flow_table *t) { return t->count; }
+uint64_t flow_table_evictions(const struct flow_table *t) { return t->evictions; }
+
+size_t flow_table_bytes_per_entry(const struct flow_table *t)
+{
+	return t->entry_size + 2 * sizeof(uint32_t); /* entry + its two index slots */
+}

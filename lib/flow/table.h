@@ -1,0 +1,68 @@
+/* table.h: a per-worker flow table: open addressing, preallocated entries,
+ * a lazy timer wheel for expiry. No locks (one worker owns it), no malloc
+ * after creation.
+ *
+ * Entries are fixed-size: a struct flow_node header then the family's
+ * state. Each entry has an expiry time; the wheel keeps every entry in the
+ * slot of the time it was last scheduled for. When a slot comes due, entries
+ * whose expiry has moved later are rescheduled, the others expire. So a
+ * packet only updates an entry's expiry time, unless it moves earlier (a
+ * TCP teardown): then the entry moves slot at once. */
+#ifndef FLOW_TABLE_H
+#define FLOW_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FLOW_KEY_MAX 40
+#define FLOW_WHEEL_SLOTS 4096
+
+enum flow_end {
+	FLOW_END_IDLE,         /* no packet within the idle timeout */
+	FLOW_END_ACTIVE,       /* lived past the active timeout: record cut */
+	FLOW_END_CLOSED,       /* TCP FIN both ways or RST, plus grace */
+	FLOW_END_EVICTED,      /* table full: oldest written early */
+	FLOW_END_SHUTDOWN,     /* end of input */
+};
+
+struct flow_node {
+	uint32_t hash;
+	uint32_t next, prev;   /* wheel list, entry index + 1; 0: none */
+	uint16_t slot;         /* wheel slot it is listed in */
+	uint8_t key_len;
+	bool live;
+	int64_t expire_at;     /* ns */
+	int64_t scheduled_at;  /* the time its slot stands for */
+	uint8_t key[FLOW_KEY_MAX];
+};
+
+struct flow_table;
+typedef void (*flow_expire_fn)(void *ctx, struct flow_node *node, enum flow_end why);
+
+/* capacity entries of entry_size bytes (header included); tick_ns is the
+ * wheel's resolution. NULL when out of memory. */
+struct flow_table *flow_table_create(uint32_t capacity, size_t entry_size, int64_t tick_ns,
+				     flow_expire_fn expire, void *ctx);
+void flow_table_free(struct flow_table *t);
+
+/* The entry for key, or NULL. */
+struct flow_node *flow_table_find(struct flow_table *t, const void *key, uint8_t key_len, uint32_t hash);
+/* A new zeroed entry for key (which must not be present); evicts the entry
+ * due soonest when the table is full. */
+struct flow_node *flow_table_insert(struct flow_table *t, const void *key, uint8_t key_len,
+				    uint32_t hash, int64_t expire_at);
+/* Sets a new expiry time (moving the entry if it is earlier). */
+void flow_table_touch(struct flow_table *t, struct flow_node *n, int64_t expire_at);
+/* Expires (with the callback) and removes one entry. */
+void flow_table_expire(struct flow_table *t, struct flow_node *n, enum flow_end why);
+/* Expires every entry due at or before now. */
+void flow_table_advance(struct flow_table *t, int64_t now);
+/* Expires every entry (end of input). */
+void flow_table_flush(struct flow_table *t);
+
+uint32_t flow_table_count(const struct flow_table *t);
+uint64_t flow_table_evictions(const struct flow_table *t);
+size_t flow_table_bytes_per_entry(const struct flow_table *t);
+
+#endif
