@@ -211,7 +211,7 @@ Test(decode, ipv4_with_options_every_field)
 	struct frame f = { 0 };
 	put_ethernet(&f, 0x0800);
 	put_ipv4(&f, 17, 8 + HELLO_LEN, ipv4_options, sizeof ipv4_options, 0x4000);
-	put_udp(&f, 5353, 53, 8 + HELLO_LEN);
+	put_udp(&f, 7353, 7053, 8 + HELLO_LEN);  /* no application decoder */
 	put(&f, hello, HELLO_LEN);
 	PUT(&f, 0xde, 0xad, 0xbe);         /* trailer beyond the total length */
 	decode(&f);
@@ -241,8 +241,8 @@ Test(decode, ipv4_with_options_every_field)
 	cr_assert_eq(ip->payloadsize, 8 + HELLO_LEN);
 	cr_assert_float_eq(ip->payloadentropy,
 			   shannon_entropy(f.b + IPV4_AT + 44, 8 + HELLO_LEN), 1e-12);
-	cr_assert_eq(ip->srcport, 5353);
-	cr_assert_eq(ip->dstport, 53);
+	cr_assert_eq(ip->srcport, 7353);
+	cr_assert_eq(ip->dstport, 7053);
 
 	cr_assert_eq(pkt.ip_version, 4);
 	cr_assert_eq(pkt.ip_proto, 17);
@@ -324,7 +324,7 @@ Test(decode, ipv4_first_fragment_decodes_its_transport_header)
 	struct frame f = { 0 };
 	put_ethernet(&f, 0x0800);
 	put_ipv4(&f, 17, 8 + HELLO_LEN, NULL, 0, 0x2000);   /* MF, offset 0 */
-	put_udp(&f, 4000, 53, 1400);   /* the whole datagram's length */
+	put_udp(&f, 4000, 7053, 1400);   /* the whole datagram's length */
 	put(&f, hello, HELLO_LEN);
 	decode(&f);
 	expect_ok();
@@ -475,14 +475,14 @@ Test(decode, udp_every_field_and_length_trim)
 	struct frame f = { 0 };
 	put_ethernet(&f, 0x0800);
 	put_ipv4(&f, 17, 8 + HELLO_LEN, NULL, 0, 0);
-	put_udp(&f, 5353, 5353, 8 + 3);  /* the datagram ends inside the IP payload */
+	put_udp(&f, 7353, 7353, 8 + 3);  /* the datagram ends inside the IP payload */
 	put(&f, hello, HELLO_LEN);
 	decode(&f);
 	expect_ok();
 	Types__UDP *udp = record(T_UDP, 0);
 	cr_assert_eq(udp->timestamp, TS);
-	cr_assert_eq(udp->srcport, 5353);
-	cr_assert_eq(udp->dstport, 5353);
+	cr_assert_eq(udp->srcport, 7353);
+	cr_assert_eq(udp->dstport, 7353);
 	cr_assert_eq(udp->length, 11);
 	cr_assert_eq(udp->checksum, 0xabcd);
 	cr_assert_eq(udp->payloadsize, 3);
@@ -491,7 +491,7 @@ Test(decode, udp_every_field_and_length_trim)
 	cr_assert_str_eq(udp->srcip, "192.168.1.10");
 	cr_assert_str_eq(udp->dstip, "10.0.0.1");
 	cr_assert_eq(pkt.app_len, 3);
-	cr_assert_eq(pkt.src_port, 5353);
+	cr_assert_eq(pkt.src_port, 7353);
 }
 
 Test(decode, udp_length_beyond_an_uncut_frame_is_noted_not_fatal)
@@ -901,10 +901,14 @@ Test(decode, ipv4_lying_lengths)
 	decode(&bad);
 	expect_error(PROTO_IPV4, REASON_BAD_LENGTH);
 
+	/* Total length 0 is TCP segmentation offload: the captured data is the
+	 * datagram (as gopacket and tshark), so TCP still decodes. */
 	bad = f;
-	bad.b[IPV4_AT + 3] = 0;                          /* total length 0 (e.g. TSO) */
+	bad.b[IPV4_AT + 3] = 0;
 	decode(&bad);
-	expect_error(PROTO_IPV4, REASON_BAD_LENGTH);
+	expect_ok();
+	EXPECT_RECORDS(T_ETHERNET, T_IPV4, T_TCP);
+	cr_assert_eq(((Types__IPv4 *)pkt.rec[1].msg)->length, 40);
 
 	bad = f;
 	bad.b[IPV4_AT] = 0x65;                           /* version 6 under ethertype IPv4 */
