@@ -1,0 +1,113 @@
+# engine_lib.sh: helpers of the engine tests (test_engine_*.sh), sourced
+# after lib.sh. Not a test itself.
+#
+# tshark is the oracle. How it is asked (reassembly off, dissectors of
+# tunnels NETCAP does not decode yet turned off) is written down once, in
+# docs/decoding.md, section "Differences from tshark accepted by the engine
+# tests"; tshark_opts reads its list of disabled dissectors from there, so
+# the document and the tests cannot drift apart.
+
+NETCAP=$NETCAP_BUILD/netcap
+DUMP=$NETCAP_BUILD/netcap-dump
+DECODING_DOC=$NETCAP_ROOT/docs/decoding.md
+PY=/usr/bin/python3
+# The record types the engine tests compare, and the tshark protocols
+# (frame.protocols names) of the same layers.
+ENGINE_TYPES="Ethernet Dot1Q IPv4 IPv6 TCP UDP"
+
+need_engine() {
+  [ -x "$NETCAP" ] || skip "$NETCAP not built (make)"
+  [ -x "$DUMP" ] || skip "$DUMP not built (make)"
+}
+
+need_tshark() {
+  command -v tshark >/dev/null || skip "tshark absent (apt-get install tshark)"
+  [ -x "$PY" ] || skip "$PY absent"
+  # No personal preferences or disabled_protos of whoever runs the tests.
+  export WIRESHARK_CONFIG_DIR=$TMP/wireshark-config
+  mkdir -p "$WIRESHARK_CONFIG_DIR"
+}
+
+# The section of docs/decoding.md that lists the accepted differences.
+doc_section() {
+  [ -f "$DECODING_DOC" ] || fail "$DECODING_DOC missing"
+  awk '/^## Differences from tshark accepted by the engine tests/ {on=1; next}
+       on && /^## / {exit} on' "$DECODING_DOC"
+}
+
+# TSHARK_OPTS: the options every engine test gives tshark. One
+# --disable-protocol per name: tshark 4.0 does not split a comma list.
+tshark_opts() {
+  TSHARK_OPTS=(-o ip.defragment:FALSE -o ipv6.defragment:FALSE
+               -o tcp.desegment_tcp_streams:FALSE -o tcp.relative_sequence_numbers:FALSE)
+  local names
+  names=$(doc_section | awk -F'|' '/^### Dissectors turned off/ {on=1; next} on && /^### / {on = 0}
+    on && $2 ~ /^ *`[^`]+` *$/ { gsub(/[ `]/, "", $2); print $2 }')
+  [ -n "$names" ] || fail "no disabled dissectors found in $DECODING_DOC"
+  for n in $names; do TSHARK_OPTS+=(--disable-protocol "$n"); done
+}
+
+# run_netcap OUT_DIR NETCAP_ARGS...: a replay that must succeed; its summary
+# goes to OUT_DIR.summary.
+run_netcap() {
+  local out=$1; shift
+  if ! "$NETCAP" -o "$out" "$@" >"$out.summary" 2>"$out.stderr"; then
+    cat "$out.summary" "$out.stderr" >&2
+    fail "netcap -o $out $* failed"
+  fi
+}
+
+# netcap_counts DIR: "Type N" per engine type (0 when the file is absent).
+netcap_counts() {
+  local t n
+  for t in $ENGINE_TYPES; do
+    n=0
+    if [ -f "$1/$t.ncap.gz" ]; then
+      n=$("$DUMP" --count "$1/$t.ncap.gz") || fail "netcap-dump --count $1/$t.ncap.gz failed"
+    fi
+    echo "$t $n"
+  done
+}
+
+# tshark_counts PCAP: "Type N" per engine type: the number of layers of that
+# protocol tshark dissects, every occurrence counted (stacked VLANs, IP in
+# IP), read from frame.protocols in one pass.
+tshark_counts() {
+  local protos rc=0 err=$TMP/tshark.$BASHPID.err
+  protos=$(tshark -n -r "$1" "${TSHARK_OPTS[@]}" -T fields -e frame.protocols 2>"$err") || rc=$?
+  # A file cut short mid-packet: tshark says so and exits 2; libpcap, and
+  # so the pcap PMD, stop at the same packet.
+  if [ "$rc" -ne 0 ] && ! grep -q 'cut short' "$err"; then
+    cat "$err" >&2
+    fail "tshark could not read $1"
+  fi
+  awk -F: '
+    { for (i = 1; i <= NF; i++) c[$i]++ }
+    END {
+      printf "Ethernet %d\nDot1Q %d\nIPv4 %d\nIPv6 %d\nTCP %d\nUDP %d\n",
+        c["eth"], c["vlan"] + c["ieee8021ad"], c["ip"], c["ipv6"], c["tcp"], c["udp"]
+    }' <<<"$protos"
+}
+
+# link_type PCAP: capinfos' short encapsulation name (ether, rawip, ...).
+link_type() {
+  capinfos -T -E -r "$1" 2>/dev/null | awk -F'\t' '{print $2}'
+}
+
+# wait_exit PID SECONDS: waits for background job PID to end; its exit
+# status goes to WAIT_RC. Kills it and fails after SECONDS: a run that does
+# not end after its signal must not hang the test suite.
+wait_exit() {
+  local pid=$1 limit=$(($2 * 10)) i=0
+  while kill -0 "$pid" 2>/dev/null; do
+    i=$((i + 1))
+    if [ "$i" -gt "$limit" ]; then
+      kill -9 "$pid" 2>/dev/null
+      wait "$pid" 2>/dev/null
+      fail "process $pid still running $2 s after it was told to stop"
+    fi
+    sleep 0.1
+  done
+  WAIT_RC=0
+  wait "$pid" || WAIT_RC=$?
+}
