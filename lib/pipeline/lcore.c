@@ -267,16 +267,41 @@ static void publish_time(struct lcore_conf *lc, int64_t t)
 		flow_aggregator_advance(eng.aggregator, t);
 }
 
-/* Live capture: the wall clock expires flows even when no packet comes. */
-static void flow_clock_tick(struct lcore_conf *lc, struct worker_state *ws)
+/* Live capture, every 100 ms: the wall clock expires flows even when no
+ * packet comes, and every LIVE_FLUSH_SECONDS partly filled chunks go out,
+ * so the files on disk trail the traffic by seconds, not by 64 KiB. */
+#define LIVE_FLUSH_SECONDS 5
+
+static void live_tick(struct lcore_conf *lc, struct worker_state *ws)
 {
 	uint64_t now = rte_get_tsc_cycles();
 	if (now < ws->next_tick)
 		return;
 	ws->next_tick = now + rte_get_tsc_hz() / 10;
-	int64_t wall = wallclock_ns();
-	flows_advance(ws->flows, wall);
-	publish_time(lc, wall);
+	if (ws->flows) {
+		int64_t wall = wallclock_ns();
+		flows_advance(ws->flows, wall);
+		publish_time(lc, wall);
+	}
+	if (now >= ws->next_flush) {
+		ws->next_flush = now + LIVE_FLUSH_SECONDS * rte_get_tsc_hz();
+		flush_chunks(lc);
+	}
+}
+
+static void live_flush_writers(struct lcore_conf *lc)
+{
+	struct compressor_state *cs = lc->cs;
+	uint64_t now = rte_get_tsc_cycles();
+	if (now < cs->next_flush)
+		return;
+	cs->next_flush = now + LIVE_FLUSH_SECONDS * rte_get_tsc_hz();
+	for (int t = 0; t < NCAP_TYPE_LIMIT; t++)
+		if (cs->writer[t] && ncap_writer_flush(cs->writer[t]) < 0 && !cs->failed) {
+			fprintf(stderr, "netcap: %s\n", ncap_writer_error(cs->writer[t]));
+			cs->failed = true;
+			atomic_store(&eng.write_failed, true);
+		}
 }
 
 /* link < 0: the dispatcher put the link type in the mbuf. */
@@ -479,8 +504,8 @@ int lcore_main(void *arg)
 			work += rx_step(lc);
 		if (lc->worker >= 0 && !lc->worker_finished) {
 			work += worker_step(lc);
-			if (eng.live && lc->ws->flows)
-				flow_clock_tick(lc, lc->ws);
+			if (eng.live)
+				live_tick(lc, lc->ws);
 			if (!work)
 				maybe_finish_worker(lc);
 		}
@@ -493,6 +518,8 @@ int lcore_main(void *arg)
 		if (lc->compressor >= 0 && !lc->compressor_finished) {
 			unsigned n = compressor_step(lc);
 			work += n;
+			if (eng.live)
+				live_flush_writers(lc);
 			if (!n)
 				maybe_finish_compressor(lc);
 		}

@@ -62,6 +62,7 @@ struct worker_state {
 	struct decoder_ctx dctx;
 	struct flows *flows;        /* NULL when no flow type is enabled */
 	uint64_t next_tick;         /* TSC: live flow expiry by the clock */
+	uint64_t next_flush;        /* TSC: live, send partly filled chunks */
 	struct packet pkt;
 	struct ncap_chunk *chunk[NCAP_TYPE_LIMIT];
 	uint8_t *linear;            /* multi-segment packets are copied here */
@@ -69,6 +70,7 @@ struct worker_state {
 
 struct compressor_state {
 	struct ncap_writer *writer[NCAP_TYPE_LIMIT];
+	uint64_t next_flush;        /* TSC: live, flush pending members */
 	uint64_t chunks, bytes_in;
 	bool failed;
 };
