@@ -237,7 +237,9 @@ static int plan_layout(const struct netcap_config *cfg)
 		eng.lc[lcores[w]].worker = (int)w;
 	}
 	for (unsigned c = 0; c < C; c++) {
-		unsigned lcore = inline_layout ? lcores[c % W] : lcores[W + c];
+		/* Inline, compressors start from the last worker: worker 0's
+		 * lcore also reads the ports and dispatches. */
+		unsigned lcore = inline_layout ? lcores[W - 1 - c % W] : lcores[W + c];
 		if (eng.lc[lcore].compressor >= 0) {
 			/* an lcore compresses for one shard; fold extra shards */
 			eng.n_compressors = C = c;
@@ -551,9 +553,11 @@ static void *control_main(void *arg)
 	const struct netcap_config *cfg = arg;
 	bool progress = cfg->progress == 1 || (cfg->progress == -1 && isatty(STDERR_FILENO) && !eng.live);
 	uint64_t last_stats = rte_get_tsc_cycles();
-	while (!atomic_load(&control_done)) {
-		usleep(200 * 1000);
-		if (progress)
+	/* Short naps, so that a run's end is not held up; the progress line
+	 * changes every 10 of them. */
+	for (unsigned tick = 1; !atomic_load(&control_done); tick++) {
+		usleep(20 * 1000);
+		if (progress && tick % 10 == 0)
 			report_progress(false);
 		if (eng.live && cfg->stats_interval &&
 		    rte_get_tsc_cycles() - last_stats > cfg->stats_interval * rte_get_tsc_hz()) {
