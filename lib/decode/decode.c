@@ -93,10 +93,42 @@ int decode_ip_protocol(struct decoder_ctx *ctx, struct packet *pkt, uint8_t prot
 	return descend(ctx, pkt, fn, cur, pkt->ip_version == 6 ? PROTO_IPV6 : PROTO_IPV4);
 }
 
+/* Application protocols by port and transport. The destination port is
+ * tried first, then the source port, as gopacket's UDP and TCP layers do. */
+enum { APP_UDP = 1, APP_TCP = 2 };
+struct app_entry { uint16_t port; uint8_t transports; decode_fn fn; };
+static const struct app_entry app_table[] = {
+	{ 53, APP_UDP, decode_dns },
+	{ 53, APP_TCP, decode_dns_tcp },
+	{ 5353, APP_UDP, decode_dns },     /* mDNS */
+	{ 5355, APP_UDP, decode_dns },     /* LLMNR */
+	{ 67, APP_UDP, decode_dhcpv4 },
+	{ 68, APP_UDP, decode_dhcpv4 },
+	{ 546, APP_UDP, decode_dhcpv6 },
+	{ 547, APP_UDP, decode_dhcpv6 },
+	{ 123, APP_UDP, decode_ntp },
+	{ 5060, APP_UDP | APP_TCP, decode_sip },
+};
+
+static decode_fn app_decoder(uint16_t port, uint8_t transport)
+{
+	for (size_t i = 0; i < sizeof app_table / sizeof *app_table; i++)
+		if (app_table[i].port == port && (app_table[i].transports & transport))
+			return app_table[i].fn;
+	return NULL;
+}
+
 int decode_app(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
 {
-	(void)ctx, (void)pkt, (void)cur;
-	return DECODE_OK;
+	/* An empty payload (a bare ACK) carries no application message. */
+	if (cur_left(cur) == 0 || !pkt->has_ports)
+		return DECODE_OK;
+	enum decode_protocol from = pkt->ip_proto == 6 ? PROTO_TCP : PROTO_UDP;
+	uint8_t transport = pkt->ip_proto == 6 ? APP_TCP : pkt->ip_proto == 17 ? APP_UDP : 0;
+	decode_fn fn = app_decoder(pkt->dst_port, transport);
+	if (!fn)
+		fn = app_decoder(pkt->src_port, transport);
+	return fn ? descend(ctx, pkt, fn, cur, from) : DECODE_OK;
 }
 
 /* ---- packets, records, events -------------------------------------- */

@@ -15,5 +15,11 @@ DECLARE_DECODER(ipv6);
 DECLARE_DECODER(tcp);
 DECLARE_DECODER(udp);
 DECLARE_DECODER(raw_ip);      /* raw IP link: version nibble picks v4/v6 */
+DECLARE_DECODER(dns);         /* DNS, mDNS, LLMNR messages over UDP */
+DECLARE_DECODER(dns_tcp);     /* DNS over TCP: length-prefixed messages */
+DECLARE_DECODER(dhcpv4);
+DECLARE_DECODER(dhcpv6);
+DECLARE_DECODER(ntp);
+DECLARE_DECODER(sip);         /* over UDP or TCP */
 
 #endif

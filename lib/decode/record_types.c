@@ -11,6 +11,11 @@ const int decode_record_types[] = {
 	TYPES__TYPE__NC_IPv6,
 	TYPES__TYPE__NC_TCP,
 	TYPES__TYPE__NC_UDP,
+	TYPES__TYPE__NC_DNS,
+	TYPES__TYPE__NC_DHCPv4,
+	TYPES__TYPE__NC_DHCPv6,
+	TYPES__TYPE__NC_NTP,
+	TYPES__TYPE__NC_SIP,
 	/* built by lib/flow from every decoded packet */
 	TYPES__TYPE__NC_Connection,
 	TYPES__TYPE__NC_Flow,

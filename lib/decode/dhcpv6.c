@@ -1,0 +1,134 @@
+/* dhcpv6.c: DHCPv6 messages (DHCPv6 record), RFC 8415, on UDP 546 and 547.
+ *
+ * Fields follow gopacket's DHCPv6 layer. MsgType is the first byte. Relay
+ * messages (Relay-forward 12, Relay-reply 13) have HopCount, LinkAddr and
+ * PeerAddr (IPv6 text) and no TransactionID; the others have the 3-byte
+ * TransactionID and leave HopCount 0 and the addresses empty (gopacket's
+ * nil net.IP, which netcap would print as "<nil>"). Options are every
+ * code/length/data option after the header, in order; an option's Data is
+ * its bytes in lowercase hex without separators (DHCPv6 options are binary:
+ * DUIDs, addresses, nested options; netcap stores them in a string field).
+ * The Relay Message option of a relay message is one option; its inner
+ * message is not decoded further (gopacket does not either).
+ *
+ * Fingerprint is netcap's: the option codes in order, joined with commas.
+ *
+ * Faults (no record): fewer than 4 bytes, or than the 34 a relay message
+ * needs (TRUNCATED); an option header or data past the datagram (BAD_OPTION,
+ * or TRUNCATED when the capture cut the datagram). At most DHCPV6_MAX_OPTIONS
+ * options are kept (the rest are checked, counted as
+ * DHCPv6/record-space-exhausted). */
+#include <stdio.h>
+
+#include "decode/decoders.h"
+
+#define DHCPV6_RELAY_FORWARD 12
+#define DHCPV6_RELAY_REPLY 13
+#define DHCPV6_MAX_OPTIONS 255
+
+struct dhcpv6_option {
+	uint16_t code, length;
+	const uint8_t *data;
+};
+
+enum { OPT_DONE, OPT_ONE, OPT_BAD };
+
+static int next_option(struct cursor *c, struct dhcpv6_option *o)
+{
+	if (cur_left(c) == 0)
+		return OPT_DONE;
+	o->code = cur_be16(c);
+	o->length = cur_be16(c);
+	o->data = cur_bytes(c, o->length);
+	return cur_ok(c) ? OPT_ONE : OPT_BAD;
+}
+
+static char *format_hex(struct arena *a, const uint8_t *p, uint32_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *s = n ? arena_alloc(a, n * 2u + 1) : NULL;
+	if (!s)
+		return (char *)protobuf_c_empty_string;
+	for (uint32_t i = 0; i < n; i++) {
+		s[2 * i] = hex[p[i] >> 4];
+		s[2 * i + 1] = hex[p[i] & 15];
+	}
+	s[2 * n] = '\0';
+	return s;
+}
+
+static void fill_options(struct decoder_ctx *ctx, struct packet *pkt, Types__DHCPv6 *r,
+			 struct cursor opts, size_t n)
+{
+	Types__DHCPv6Option **out = (Types__DHCPv6Option **)record_array(
+		ctx, pkt, &types__dhcpv6_option__descriptor, n);
+	char *fp = n ? arena_alloc(&ctx->arena, n * 6) : NULL;   /* "65535," per option */
+	char *f = fp;
+	struct dhcpv6_option o;
+	for (size_t i = 0; i < n && next_option(&opts, &o) == OPT_ONE; i++) {
+		if (out) {
+			out[i]->code = o.code;
+			out[i]->length = o.length;
+			out[i]->data = format_hex(&ctx->arena, o.data, o.length);
+		}
+		if (fp)
+			f += sprintf(f, i ? ",%u" : "%u", o.code);
+	}
+	if (out) {
+		r->options = out;
+		r->n_options = n;
+	}
+	if (fp)
+		r->fingerprint = fp;
+}
+
+int decode_dhcpv6(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
+{
+	uint8_t msg_type = cur_u8(cur);
+	bool relay = msg_type == DHCPV6_RELAY_FORWARD || msg_type == DHCPV6_RELAY_REPLY;
+	uint8_t hop_count = 0;
+	const uint8_t *link = NULL, *peer = NULL, *xid = NULL;
+	if (relay) {
+		hop_count = cur_u8(cur);
+		link = cur_bytes(cur, 16);
+		peer = cur_bytes(cur, 16);
+	} else {
+		xid = cur_bytes(cur, 3);
+	}
+	if (!cur_ok(cur))
+		return decode_fail(ctx, pkt, PROTO_DHCPV6, REASON_TRUNCATED);
+	pkt->app_proto = "DHCPv6";
+
+	struct cursor opts = cur_rest(cur);
+	size_t n = 0;
+	struct dhcpv6_option o;
+	int rc;
+	for (struct cursor c = opts; (rc = next_option(&c, &o)) == OPT_ONE;)
+		n++;
+	if (rc == OPT_BAD)
+		return decode_fail(ctx, pkt, PROTO_DHCPV6,
+				   pkt->ip_partial ? REASON_TRUNCATED : REASON_BAD_OPTION);
+	if (n > DHCPV6_MAX_OPTIONS) {
+		n = DHCPV6_MAX_OPTIONS;
+		decode_note(ctx, PROTO_DHCPV6, REASON_ARENA_FULL);
+	}
+
+	Types__DHCPv6 *r = RECORD_NEW(ctx, pkt, DHCPv6, dhcpv6);
+	if (!r)
+		return DECODE_OK;
+	r->timestamp = pkt->ts;
+	r->msgtype = msg_type;
+	r->hopcount = hop_count;
+	if (relay) {
+		r->linkaddr = format_ip(&ctx->arena, 6, link);
+		r->peeraddr = format_ip(&ctx->arena, 6, peer);
+	} else {
+		r->transactionid = pb_bytes(xid, 3);
+	}
+	fill_options(ctx, pkt, r, opts, n);
+	r->srcip = (char *)(pkt->src_ip_str ? pkt->src_ip_str : "");
+	r->dstip = (char *)(pkt->dst_ip_str ? pkt->dst_ip_str : "");
+	r->srcport = pkt->src_port;
+	r->dstport = pkt->dst_port;
+	return DECODE_OK;
+}

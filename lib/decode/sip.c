@@ -1,0 +1,329 @@
+/* sip.c: SIP messages (SIP record), RFC 3261, on UDP and TCP 5060.
+ *
+ * Fields follow gopacket's SIP layer. The message is read line by line (a
+ * line ends with LF; CR and LF are trimmed from both ends of each line, as
+ * gopacket does), up to the first empty line, where the body starts; a last
+ * line without a line break (cut by the capture) is left out, as gopacket
+ * leaves it.
+ *
+ * The first line is split at its first two spaces. A status line starts with
+ * "SIP": IsResponse, Version from "SIP/2.0" (2) or "SIP/1.0" (1, any case),
+ * ResponseCode the decimal code, ResponseStatus the rest of the line. A
+ * request line is method, URI, version: Method is gopacket's SIPMethod number
+ * (INVITE 1, ACK 2, BYE 3, CANCEL 4, OPTIONS 5, REGISTER 6, PRACK 7,
+ * SUBSCRIBE 8, NOTIFY 9, PUBLISH 10, INFO 11, REFER 12, MESSAGE 13, UPDATE
+ * 14, PING 15; any case). A response's Method is that of its CSeq header
+ * ("CSeq: 1 INVITE"), as in gopacket. A method gopacket does not know is 0
+ * here, where gopacket rejects the message.
+ *
+ * Headers holds one "Name: value" string per header, in the order of the
+ * message, name and value as written with the spaces around them trimmed
+ * (gopacket keeps a map by lower-cased name, which netcap prints as
+ * "name:v1,v2" in map order: no stable order to follow). A folded line
+ * (starting with a space or tab) continues the previous header, joined by
+ * one space; a line without a colon is skipped, as in gopacket. At most
+ * SIP_MAX_HEADERS headers are kept (the rest are counted as
+ * SIP/record-space-exhausted).
+ *
+ * Not SIP, no record: a payload of only white space (RFC 5626 keep-alives,
+ * CRLFs or spaces). Faults (no record): a first line without a line break
+ * (TRUNCATED), with fewer than three parts or a code that is not a number
+ * (BAD_VALUE), a version other than SIP/1.0 or SIP/2.0 (BAD_VERSION). On TCP
+ * a segment that does not start with a SIP first line is usually the rest of
+ * a message (no reassembly): it is counted as SIP/bad-value without
+ * stopping, and gives no record. */
+#include <ctype.h>
+
+#include "decode/decoders.h"
+
+#define SIP_MAX_HEADERS 64
+#define IP_PROTO_TCP 6
+
+static const char *const sip_methods[] = {
+	NULL, "INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "REGISTER", "PRACK",
+	"SUBSCRIBE", "NOTIFY", "PUBLISH", "INFO", "REFER", "MESSAGE", "UPDATE", "PING",
+};
+
+/* Offset of the first ch at or after the position, cur_left() if none. */
+static uint32_t find(const struct cursor *c, uint8_t ch)
+{
+	uint32_t n = 0, left = cur_left(c);
+	while (n < left && cur_peek_u8(c, n) != ch)
+		n++;
+	return n;
+}
+
+static bool in_set(uint8_t b, const char *set)
+{
+	return b && strchr(set, b);
+}
+
+/* Drops bytes of set from both ends of the window. */
+static void trim(struct cursor *c, const char *set)
+{
+	while (cur_left(c) && in_set(cur_peek_u8(c, 0), set))
+		cur_skip(c, 1);
+	while (cur_left(c) && in_set(cur_peek_u8(c, cur_left(c) - 1), set))
+		cur_limit(c, cur_left(c) - 1);
+}
+
+/* The next line (without its line break, CR and LF trimmed); false at the
+ * end, or when the rest has no line break. */
+static bool next_line(struct cursor *c, struct cursor *line)
+{
+	uint32_t n = find(c, '\n');
+	if (n == cur_left(c))
+		return false;
+	*line = cur_sub(c, n + 1);
+	trim(line, "\r\n");
+	return true;
+}
+
+static bool token_is(struct cursor tok, const char *s)
+{
+	size_t n = strlen(s);
+	if (cur_left(&tok) != n)
+		return false;
+	const uint8_t *p = cur_bytes(&tok, (uint32_t)n);
+	for (size_t i = 0; i < n; i++)
+		if (toupper(p[i]) != s[i])
+			return false;
+	return true;
+}
+
+static int sip_method(struct cursor tok)
+{
+	for (int m = 1; m < (int)(sizeof sip_methods / sizeof *sip_methods); m++)
+		if (token_is(tok, sip_methods[m]))
+			return m;
+	return 0;
+}
+
+static int sip_version(struct cursor tok)
+{
+	return token_is(tok, "SIP/2.0") ? 2 : token_is(tok, "SIP/1.0") ? 1 : 0;
+}
+
+/* The part up to the next space (false: no space left). */
+static bool split(struct cursor *line, struct cursor *part)
+{
+	uint32_t n = find(line, ' ');
+	if (n == cur_left(line))
+		return false;
+	*part = cur_sub(line, n);
+	cur_skip(line, 1);
+	return true;
+}
+
+/* A decimal number as Go's strconv.Atoi takes it (sign, digits). */
+static bool parse_code(struct cursor tok, int32_t *code)
+{
+	bool neg = false;
+	uint8_t b = cur_peek_u8(&tok, 0);
+	if (b == '+' || b == '-') {
+		neg = b == '-';
+		cur_skip(&tok, 1);
+	}
+	uint32_t n = cur_left(&tok);
+	if (n == 0 || n > 9)
+		return false;
+	int32_t v = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		b = cur_u8(&tok);
+		if (b < '0' || b > '9')
+			return false;
+		v = v * 10 + (b - '0');
+	}
+	*code = neg ? -v : v;
+	return true;
+}
+
+struct sip_start {
+	bool response;
+	int version, method;
+	int32_t code;
+	struct cursor status;
+};
+
+static int parse_start(struct cursor line, struct sip_start *s)
+{
+	struct cursor p0, p1;
+	if (!split(&line, &p0) || !split(&line, &p1))
+		return REASON_BAD_VALUE;
+	struct cursor p2 = line;
+	*s = (struct sip_start){ 0 };
+	if (cur_left(&p0) >= 3 && cur_peek_u8(&p0, 0) == 'S' && cur_peek_u8(&p0, 1) == 'I' &&
+	    cur_peek_u8(&p0, 2) == 'P') {
+		s->response = true;
+		if (!(s->version = sip_version(p0)))
+			return REASON_BAD_VERSION;
+		if (!parse_code(p1, &s->code))
+			return REASON_BAD_VALUE;
+		s->status = p2;
+	} else {
+		s->method = sip_method(p0);
+		if (!(s->version = sip_version(p2)))
+			return REASON_BAD_VERSION;
+	}
+	return -1;
+}
+
+/* Splits a header line at its first colon, trimming spaces. */
+static bool header_parts(struct cursor line, struct cursor *name, struct cursor *value)
+{
+	uint32_t colon = find(&line, ':');
+	if (colon == cur_left(&line))
+		return false;
+	*name = cur_sub(&line, colon);
+	cur_skip(&line, 1);
+	*value = line;
+	trim(name, " ");
+	trim(value, " ");
+	return true;
+}
+
+/* A header string that was allocated (not the shared "" of no space). */
+static bool writable(const char *s)
+{
+	return s != protobuf_c_empty_string;
+}
+
+static void put(char **o, struct cursor c)
+{
+	uint32_t n = cur_left(&c);
+	cur_copy(&c, *o, n);
+	*o += n;
+}
+
+/* Walks the header lines. Counting (out NULL): *n headers and len[i] the
+ * length of each header's text. Filling: writes them into out[i], allocated
+ * with len[i] + 1 bytes. *cseq_method gets the CSeq method's number. */
+static void walk_headers(struct cursor c, size_t *n, uint32_t len[SIP_MAX_HEADERS],
+			 char **out, char *end[SIP_MAX_HEADERS], bool *capped, int *cseq_method)
+{
+	struct cursor line, name, value;
+	size_t count = 0;
+	bool current = false;   /* the last header line was kept */
+	*cseq_method = -1;
+	while (next_line(&c, &line) && cur_left(&line)) {
+		uint8_t first = cur_peek_u8(&line, 0);
+		if (first == ' ' || first == '\t') {
+			if (!current)
+				continue;
+			trim(&line, " \t");
+			size_t i = count - 1;
+			if (!out) {
+				len[i] += 1 + cur_left(&line);
+			} else if (writable(out[i])) {
+				*end[i]++ = ' ';
+				put(&end[i], line);
+			}
+			continue;
+		}
+		current = false;
+		if (!header_parts(line, &name, &value))
+			continue;
+		if (*cseq_method < 0 && token_is(name, "CSEQ")) {
+			struct cursor v = value, num;   /* "CSeq: 1 INVITE" */
+			if (split(&v, &num)) {
+				cur_limit(&v, find(&v, ' '));
+				*cseq_method = sip_method(v);
+			} else {
+				*cseq_method = 0;
+			}
+		}
+		if (count == SIP_MAX_HEADERS) {
+			*capped = true;
+			continue;
+		}
+		if (out) {
+			end[count] = out[count];
+			if (writable(out[count])) {
+				put(&end[count], name);
+				*end[count]++ = ':';
+				*end[count]++ = ' ';
+				put(&end[count], value);
+			}
+		} else {
+			len[count] = cur_left(&name) + 2 + cur_left(&value);
+		}
+		count++;
+		current = true;
+	}
+	*n = count;
+}
+
+static bool only_white_space(const struct cursor *c)
+{
+	for (uint32_t i = 0; i < cur_left(c); i++)
+		if (!in_set(cur_peek_u8(c, i), " \t\r\n") && cur_peek_u8(c, i) != 0)
+			return false;
+	return true;
+}
+
+int decode_sip(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
+{
+	struct cursor msg = cur_rest(cur);
+	if (only_white_space(&msg))
+		return DECODE_OK;
+	bool tcp = pkt->ip_proto == IP_PROTO_TCP;
+
+	struct cursor line;
+	struct sip_start s;
+	int reason = next_line(&msg, &line) ? parse_start(line, &s) : REASON_TRUNCATED;
+	if (reason >= 0) {
+		if (tcp) {
+			decode_note(ctx, PROTO_SIP, REASON_BAD_VALUE);
+			return DECODE_OK;
+		}
+		return decode_fail(ctx, pkt, PROTO_SIP, (enum decode_reason)reason);
+	}
+	pkt->app_proto = "SIP";
+
+	size_t n;
+	uint32_t len[SIP_MAX_HEADERS];
+	char *end[SIP_MAX_HEADERS];
+	bool capped = false;
+	int cseq_method;
+	walk_headers(msg, &n, len, NULL, NULL, &capped, &cseq_method);
+	if (capped)
+		decode_note(ctx, PROTO_SIP, REASON_ARENA_FULL);
+
+	Types__SIP *r = RECORD_NEW(ctx, pkt, SIP, sip);
+	if (!r)
+		return DECODE_OK;
+	r->timestamp = pkt->ts;
+	r->version = s.version;
+	r->isresponse = s.response;
+	if (s.response) {
+		r->method = cseq_method > 0 ? cseq_method : 0;
+		r->responsecode = s.code;
+		uint32_t n_status = cur_left(&s.status);
+		r->responsestatus = arena_strndup(&ctx->arena,
+						  (const char *)cur_bytes(&s.status, n_status), n_status);
+	} else {
+		r->method = s.method;
+	}
+	char **headers = n ? arena_alloc(&ctx->arena, n * sizeof *headers) : NULL;
+	if (n && !headers) {
+		decode_fail(ctx, pkt, PROTO_SIP, REASON_ARENA_FULL);
+	} else if (n) {
+		for (size_t i = 0; i < n; i++) {
+			headers[i] = arena_alloc(&ctx->arena, len[i] + 1u);
+			if (!headers[i])
+				headers[i] = (char *)protobuf_c_empty_string;
+		}
+		size_t filled;
+		walk_headers(msg, &filled, len, headers, end, &capped, &cseq_method);
+		for (size_t i = 0; i < n; i++)
+			if (writable(headers[i]))
+				*end[i] = '\0';
+		r->headers = headers;
+		r->n_headers = n;
+	}
+	r->srcip = (char *)(pkt->src_ip_str ? pkt->src_ip_str : "");
+	r->dstip = (char *)(pkt->dst_ip_str ? pkt->dst_ip_str : "");
+	r->srcport = pkt->src_port;
+	r->dstport = pkt->dst_port;
+	return DECODE_OK;
+}
