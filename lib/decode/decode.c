@@ -28,6 +28,10 @@ static const struct link_entry link_table[] = {
 	{ LINK_RAW_ALT, decode_raw_ip },
 	{ LINK_IPV4, decode_ipv4 },
 	{ LINK_IPV6, decode_ipv6 },
+	{ LINK_NULL, decode_null },
+	{ LINK_LOOP, decode_loop },
+	{ LINK_LINUX_SLL, decode_sll },
+	{ LINK_LINUX_SLL2, decode_sll2 },
 };
 
 struct ethertype_entry { uint16_t ethertype; decode_fn fn; };
@@ -38,6 +42,9 @@ static const struct ethertype_entry ethertype_table[] = {
 	{ 0x8100, decode_dot1q },
 	{ 0x88a8, decode_dot1q },  /* 802.1ad service tag */
 	{ 0x9100, decode_dot1q },  /* pre-standard QinQ */
+	{ 0x0806, decode_arp },
+	{ 0x88cc, decode_lldp },
+	{ 0x9000, decode_ctp },    /* Ethernet loopback (CTP) */
 };
 
 /* Indexed by IP protocol number. */
@@ -57,6 +64,11 @@ static int unknown_layer(struct decoder_ctx *ctx, struct packet *pkt,
 	}
 	ctx->stats.events[from][REASON_UNKNOWN_PROTOCOL]++;
 	return DECODE_OK;
+}
+
+int decode_unknown(struct decoder_ctx *ctx, struct packet *pkt, enum decode_protocol from)
+{
+	return unknown_layer(ctx, pkt, from);
 }
 
 static int descend(struct decoder_ctx *ctx, struct packet *pkt, decode_fn fn,

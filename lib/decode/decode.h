@@ -205,6 +205,11 @@ int decode_ip_protocol(struct decoder_ctx *ctx, struct packet *pkt, uint8_t prot
  * DECODE_OK when no decoder claims the ports. */
 int decode_app(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur);
 
+/* The next layer has no decoder: counts UNKNOWN_PROTOCOL for `from`,
+ * remembers the first such layer in pkt (for the unknown pcap) and returns
+ * DECODE_OK: an unknown layer is not a fault. */
+int decode_unknown(struct decoder_ctx *ctx, struct packet *pkt, enum decode_protocol from);
+
 /* Counts a malformed layer, remembers the first one in pkt, and returns
  * DECODE_STOP so that decoders can write: return decode_fail(...). */
 int decode_fail(struct decoder_ctx *ctx, struct packet *pkt,

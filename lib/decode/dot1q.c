@@ -6,7 +6,8 @@
  * following 16-bit field as it stands. Stacked tags are one layer each, so
  * QinQ gives one record per tag and pkt->vlan_id ends as the innermost VLAN.
  * A Type below 0x0600 is an 802.3 length, handled as Ethernet does (the
- * payload is cut to it and LLC follows), which gopacket does not do. */
+ * payload is cut to it and LLC follows), which gopacket does not do (tshark
+ * does). */
 #include "decode/decoders.h"
 
 #define ETHERTYPE_MIN 0x0600
@@ -32,7 +33,7 @@ int decode_dot1q(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur
 
 	if (type < ETHERTYPE_MIN) {
 		cur_limit(cur, type);
-		return decode_ethertype(ctx, pkt, 0, cur); /* LLC: a later decoder */
+		return decode_ieee8023(ctx, pkt, cur, type, PROTO_DOT1Q);
 	}
 	return decode_ethertype(ctx, pkt, type, cur);
 }

@@ -1,9 +1,17 @@
 /* ethernet.c: Ethernet II and IEEE 802.3 frames (Ethernet record).
  *
  * As in gopacket, which netcap's records come from: a type field below
- * 0x0600 is an 802.3 length, the EthernetType becomes 0 (LLC) and the
- * payload is cut to that length; otherwise the payload is everything after
- * the 14-byte header, trailer padding included. */
+ * 0x0600 is an 802.3 length, the EthernetType becomes 0 (LLC), the payload
+ * is cut to that length and an 802.2 LLC header follows (llc.c); otherwise
+ * the payload is everything after the 14-byte header, trailer padding
+ * included, and the type picks the next decoder.
+ *
+ * Cisco's ISL frames are 802.3 frames to 01-00-0C-00-00-xx or
+ * 0C-00-0C-00-00-xx whose payload is the rest of the ISL header and the
+ * tagged frame; the header's first bytes (AA AA 03 00 00 0C) only look like
+ * LLC and SNAP. As tshark does, they are told apart by that destination;
+ * there is no ISL decoder: an unknown layer. (gopacket decodes them as LLC
+ * and SNAP.) */
 #include "decode/decoders.h"
 
 #define ETHERNET_HEADER 14
@@ -34,7 +42,11 @@ int decode_ethernet(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *
 		r->payloadsize = (int32_t)cur_left(cur);
 		entropy_request(ctx, pkt, &r->payloadentropy, cur_here(cur), cur_left(cur));
 	}
-	if (ieee8023)
-		return decode_ethertype(ctx, pkt, 0, cur); /* LLC: a later decoder */
-	return decode_ethertype(ctx, pkt, type, cur);
+	if (!ieee8023)
+		return decode_ethertype(ctx, pkt, type, cur);
+	bool isl = (dst[0] == 0x01 || dst[0] == 0x0c) && dst[1] == 0x00 && dst[2] == 0x0c &&
+		   dst[3] == 0x00 && dst[4] == 0x00;
+	if (isl)
+		return decode_unknown(ctx, pkt, PROTO_ETHERNET);
+	return decode_ieee8023(ctx, pkt, cur, type, PROTO_ETHERNET);
 }
