@@ -32,6 +32,8 @@ static const struct link_entry link_table[] = {
 	{ LINK_LOOP, decode_loop },
 	{ LINK_LINUX_SLL, decode_sll },
 	{ LINK_LINUX_SLL2, decode_sll2 },
+	{ LINK_IEEE802_11, decode_dot11 },
+	{ LINK_IEEE802_11_RADIO, decode_radiotap },
 };
 
 struct ethertype_entry { uint16_t ethertype; decode_fn fn; };
@@ -53,6 +55,10 @@ static const decode_fn ip_protocol_table[256] = {
 	[17] = decode_udp,
 	[4] = decode_ipv4,   /* IP in IP */
 	[41] = decode_ipv6,  /* IPv6 in IP */
+	[1] = decode_icmpv4,
+	[2] = decode_igmp,
+	[58] = decode_icmpv6,
+	[132] = decode_sctp,
 };
 
 static int unknown_layer(struct decoder_ctx *ctx, struct packet *pkt,

@@ -29,6 +29,12 @@ DECLARE_DECODER(null);        /* BSD loopback link, host-order family */
 DECLARE_DECODER(loop);        /* OpenBSD loopback link, network order */
 DECLARE_DECODER(sll);         /* Linux cooked capture v1 */
 DECLARE_DECODER(sll2);        /* Linux cooked capture v2 */
+DECLARE_DECODER(icmpv4);
+DECLARE_DECODER(icmpv6);      /* and its echo/neighbor discovery messages */
+DECLARE_DECODER(igmp);
+DECLARE_DECODER(sctp);
+DECLARE_DECODER(dot11);       /* IEEE 802.11 link, frames without FCS */
+DECLARE_DECODER(radiotap);    /* radiotap header, then an 802.11 frame */
 DECLARE_DECODER(dns);         /* DNS, mDNS, LLMNR messages over UDP */
 DECLARE_DECODER(dns_tcp);     /* DNS over TCP: length-prefixed messages */
 DECLARE_DECODER(dhcpv4);

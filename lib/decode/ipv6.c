@@ -10,6 +10,10 @@
  * captured and within the payload length. (gopacket cuts the payload length
  * from after the hop-by-hop header instead of from the fixed header, so its
  * payload may run that many bytes into link padding; we do not copy that.)
+ * Each hop-by-hop header also gives an IPv6HopByHop record of its own, right
+ * after the IPv6 record (gopacket adds the header as a separate layer too):
+ * the same options, the packet's addresses. A hop-by-hop header out of place
+ * further down the chain gives one as well, as gopacket decodes it there.
  *
  * The other extension headers (routing, fragment, destination options, AH,
  * mobility, HIP, shim6, experimental) are walked to reach the transport,
@@ -219,12 +223,11 @@ static void *new_message(struct decoder_ctx *ctx, struct packet *pkt,
 	return one ? one[0] : NULL;
 }
 
-static Types__IPv6HopByHop *hop_by_hop_message(struct decoder_ctx *ctx, struct packet *pkt,
-					       const struct hop_by_hop *hbh)
+/* Fills a hop-by-hop message: the IPv6 record's nested HopByHop and the
+ * standalone IPv6HopByHop record hold the same. */
+static void fill_hop_by_hop(struct decoder_ctx *ctx, struct packet *pkt, Types__IPv6HopByHop *m,
+			    const struct hop_by_hop *hbh)
 {
-	Types__IPv6HopByHop *m = new_message(ctx, pkt, &types__ipv6_hop_by_hop__descriptor);
-	if (!m)
-		return NULL;
 	m->timestamp = pkt->ts;
 	m->srcip = (char *)pkt->src_ip_str;
 	m->dstip = (char *)pkt->dst_ip_str;
@@ -234,7 +237,7 @@ static Types__IPv6HopByHop *hop_by_hop_message(struct decoder_ctx *ctx, struct p
 		record_array(ctx, pkt, &types__ipv6_hop_by_hop_option_alignment__descriptor,
 			     hbh->n_options);
 	if (!options || !alignments)
-		return m;
+		return;
 	struct cursor area = hbh->options;
 	struct tlv_option opt;
 	for (size_t i = 0; i < hbh->n_options && tlv_option_next(&area, &opt) == KL_OPTION; i++) {
@@ -246,7 +249,25 @@ static Types__IPv6HopByHop *hop_by_hop_message(struct decoder_ctx *ctx, struct p
 	}
 	m->n_options = hbh->n_options;
 	m->options = options;
+}
+
+static Types__IPv6HopByHop *hop_by_hop_message(struct decoder_ctx *ctx, struct packet *pkt,
+					       const struct hop_by_hop *hbh)
+{
+	Types__IPv6HopByHop *m = new_message(ctx, pkt, &types__ipv6_hop_by_hop__descriptor);
+	if (m)
+		fill_hop_by_hop(ctx, pkt, m, hbh);
 	return m;
+}
+
+/* The IPv6HopByHop record, which gopacket's separate hop-by-hop layer gives
+ * besides the IPv6 layer's HopByHop field. */
+static void hop_by_hop_record(struct decoder_ctx *ctx, struct packet *pkt,
+			      const struct hop_by_hop *hbh)
+{
+	Types__IPv6HopByHop *r = RECORD_NEW(ctx, pkt, IPv6HopByHop, ipv6_hop_by_hop);
+	if (r)
+		fill_hop_by_hop(ctx, pkt, r, hbh);
 }
 
 static void fill_record(struct decoder_ctx *ctx, struct packet *pkt, Types__IPv6 *r,
@@ -290,7 +311,15 @@ static int skip_extension(struct decoder_ctx *ctx, struct packet *pkt, struct cu
 		} else if (more_fragments) {
 			pkt->ip_partial = true;
 		}
-	} else if (type == NEXT_HOP_BY_HOP || type == NEXT_DEST_OPTIONS) {
+	} else if (type == NEXT_HOP_BY_HOP) {
+		/* Out of place (RFC 8200 wants it first), but gopacket decodes
+		 * it as a hop-by-hop layer all the same: a record too. */
+		struct hop_by_hop hbh = { .present = true, .next_header = *next,
+					  .options = cur_rest(&ext) };
+		if (scan_hop_by_hop(ctx, pkt, &hbh) != DECODE_OK)
+			return DECODE_STOP;
+		hop_by_hop_record(ctx, pkt, &hbh);
+	} else if (type == NEXT_DEST_OPTIONS) {
 		struct tlv_option opt;
 		int rc;
 		while ((rc = tlv_option_next(&ext, &opt)) == KL_OPTION)
@@ -333,6 +362,8 @@ int decode_ipv6(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
 	pkt->ipv4_rec = NULL;
 	if (r)
 		fill_record(ctx, pkt, r, &h, &hbh, cur);
+	if (hbh.present)
+		hop_by_hop_record(ctx, pkt, &hbh);
 
 	uint8_t next = hbh.present ? hbh.next_header : h.next_header;
 	return decode_extensions(ctx, pkt, cur, next);
