@@ -29,6 +29,18 @@
 #include "pipeline/pipeline.h"
 #include "pipeline/sidecar.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define NETCAP_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NETCAP_ASAN 1
+#endif
+#endif
+#ifdef NETCAP_ASAN
+#include <stdlib.h>
+#include <string.h>
+#endif
+
 #define RX_STALL_SECONDS 5
 #define LINEAR_MAX (256u << 10)
 
@@ -304,6 +316,24 @@ static void live_flush_writers(struct lcore_conf *lc)
 		}
 }
 
+/* A replayed packet's time in Unix ns from the pcap PMD's timestamp (raw
+ * units times scale). libpcap reads a pcap file's 32-bit seconds as signed,
+ * so a time after 2038 arrives negative: read it back unsigned, as the
+ * format and tshark mean it. A time past 2116 (crafted pcapng files reach
+ * year 4139) is held there: int64 ns ends in 2262 and flow expiry adds
+ * timeouts to packet times. Neither may overflow or go negative
+ * (tcpdump/vqp-oobr.pcap, tcpdump/smb_data_print-segv.pcapng). */
+static int64_t replay_time_ns(uint64_t raw, int64_t scale)
+{
+	const int64_t max_ns = INT64_MAX / 2;
+	int64_t v = (int64_t)raw;
+	if (v < 0)
+		v += (INT64_C(1) << 32) * (1000000000 / scale);
+	if (v < 0)
+		return 0;
+	return v > max_ns / scale ? max_ns : v * scale;
+}
+
 /* link < 0: the dispatcher put the link type in the mbuf. */
 static void process_burst(struct lcore_conf *lc, struct rte_mbuf **bufs, unsigned n, int link)
 {
@@ -320,9 +350,20 @@ static void process_burst(struct lcore_conf *lc, struct rte_mbuf **bufs, unsigne
 			len = m->pkt_len < LINEAR_MAX ? m->pkt_len : LINEAR_MAX;
 			data = rte_pktmbuf_read(m, 0, len, ws->linear);
 		}
+#ifdef NETCAP_ASAN
+		/* AddressSanitizer builds only: the frame in a heap block of
+		 * exactly its length, so that a read past the captured data is
+		 * reported (mbuf memory is DPDK's, which ASan does not watch).
+		 * See tests/e2e/test_decode_sanitizers.sh. */
+		uint8_t *asan_copy = malloc(len);
+		if (asan_copy) {
+			memcpy(asan_copy, data, len);
+			data = asan_copy;
+		}
+#endif
 		int64_t ts = now;
 		if (eng.ts_offset >= 0 && (m->ol_flags & eng.ts_flag))
-			ts = (int64_t)*RTE_MBUF_DYNFIELD(m, eng.ts_offset, rte_mbuf_timestamp_t *) * eng.ts_scale;
+			ts = replay_time_ns(*RTE_MBUF_DYNFIELD(m, eng.ts_offset, rte_mbuf_timestamp_t *), eng.ts_scale);
 		decode_packet(&ws->dctx, &ws->pkt, link >= 0 ? link : (int)m->hash.usr,
 			      data, len, m->pkt_len, ts);
 		lc->stats.packets++;
@@ -333,6 +374,9 @@ static void process_burst(struct lcore_conf *lc, struct rte_mbuf **bufs, unsigne
 		emit_records(lc, ws);
 		if (ws->flows)
 			flows_packet(ws->flows, &ws->pkt, link >= 0 ? link : (int)m->hash.usr);
+#ifdef NETCAP_ASAN
+		free(asan_copy);
+#endif
 	}
 	rte_pktmbuf_free_bulk(bufs, n);
 	if (ws->flows && !eng.live) {
