@@ -59,6 +59,30 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/bench.sh
 
+# libFuzzer target of the decoders and record serializers (not part of
+# `all`): $(BUILD)/fuzz/NAME per tests/fuzz/NAME.c, built with clang from
+# lib/decode, lib/ncap/fastpack.c and the protobuf-c code, without DPDK.
+# tests/e2e/test_fuzz_decode.sh builds and runs it; see tests/fuzz/.
+.PHONY: fuzz
+FUZZ_CC     ?= clang-14
+FUZZ_BUILD  := $(BUILD)/fuzz
+FUZZ_SAN    := address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE -Wall -Wextra \
+	-Ilib -I$(GEN) -MMD -MP
+FUZZ_OBJ    := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(wildcard lib/decode/*.c) lib/ncap/fastpack.c) \
+	$(FUZZ_BUILD)/obj/gen/netcap.pb-c.o
+FUZZ_BINS   := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/*.c))
+fuzz: $(FUZZ_BINS)
+$(FUZZ_BUILD)/obj/gen/%.o: $(GEN)/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c $< -o $@
+$(FUZZ_BUILD)/obj/%.o: %.c | $(GEN)/netcap.pb-c.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c $< -o $@
+$(FUZZ_BINS): $(FUZZ_BUILD)/%: $(FUZZ_BUILD)/obj/tests/fuzz/%.o $(FUZZ_OBJ)
+	$(FUZZ_CC) -g -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $^ $(BASE_LIBS)
+-include $(FUZZ_OBJ:.o=.d) $(FUZZ_BINS:$(FUZZ_BUILD)/%=$(FUZZ_BUILD)/obj/tests/fuzz/%.d)
+
 check: all $(UNIT_BIN) $(TOOL_BINS)
 	@tests/run-tests.sh
 

@@ -37,14 +37,21 @@ doc_section() {
 
 # TSHARK_OPTS: the options every engine test gives tshark. One
 # --disable-protocol per name: tshark 4.0 does not split a comma list.
+# tshark_opts KEEP...: the same, but the dissectors named stay on (a test
+# that compares the records of those protocols and lines up what they
+# quote itself, as test_decode_tshark.sh does with icmp and icmpv6).
 tshark_opts() {
   TSHARK_OPTS=(-o ip.defragment:FALSE -o ipv6.defragment:FALSE
                -o tcp.desegment_tcp_streams:FALSE -o tcp.relative_sequence_numbers:FALSE)
-  local names
+  local names n k keep
   names=$(doc_section | awk -F'|' '/^### Dissectors turned off/ {on=1; next} on && /^### / {on = 0}
     on && $2 ~ /^ *`[^`]+` *$/ { gsub(/[ `]/, "", $2); print $2 }')
   [ -n "$names" ] || fail "no disabled dissectors found in $DECODING_DOC"
-  for n in $names; do TSHARK_OPTS+=(--disable-protocol "$n"); done
+  for n in $names; do
+    keep=0
+    for k in "$@"; do [ "$k" = "$n" ] && keep=1; done
+    [ "$keep" = 1 ] || TSHARK_OPTS+=(--disable-protocol "$n")
+  done
 }
 
 # run_netcap OUT_DIR NETCAP_ARGS...: a replay that must succeed; its summary

@@ -58,50 +58,14 @@ for rel in $CAPTURES; do
 done
 [ "$compared" -gt 0 ] || fail "nothing compared"
 
-"$PY" - "$MAP" "$TMP/jobs" <<'EOF'
-import csv, ipaddress, sys
-from decimal import Decimal
+PYTHONPATH="$NETCAP_ROOT/tests/e2e" "$PY" - "$MAP" "$TMP/jobs" <<'EOF'
+import csv, sys
+from tshark_fields import load_map, norm_nc, norm_ts
 
 MAP, JOBS = sys.argv[1], sys.argv[2]
 TOKENS = {"Ethernet": {"eth"}, "Dot1Q": {"vlan"}, "IPv4": {"ip"}, "IPv6": {"ipv6"},
           "TCP": {"tcp"}, "UDP": {"udp"}}
-mapping = {}
-for line in open(MAP):
-    if line.startswith("#") or not line.strip():
-        continue
-    typ, nc, ts, norm = line.rstrip("\n").split("\t")
-    mapping.setdefault(typ, []).append((nc, ts, norm))
-
-def norm_ts(v, norm):
-    if norm == "epoch_us":
-        sec, _, frac = v.partition(".")
-        return int(sec) * 1000000 + int((frac + "000000")[:6])
-    if norm in ("hex", "hex0"):
-        if v == "" and norm == "hex0":
-            return 0
-        return int(v, 16)
-    if norm == "int":
-        return int(v)
-    if norm == "num":
-        return int(v, 0)
-    if norm == "words":
-        return int(v) // 4
-    if norm == "bool":
-        return {"1": True, "0": False, "True": True, "False": False}[v]
-    if norm == "ip":
-        return ipaddress.ip_address(v)
-    return v
-
-def norm_nc(v, norm):
-    if norm == "epoch_us":
-        return int(v) // 1000
-    if norm in ("hex", "hex0", "int", "num", "words"):
-        return int(v)
-    if norm == "bool":
-        return {"true": True, "false": False}[v]
-    if norm == "ip":
-        return ipaddress.ip_address(v)
-    return v
+mapping, _ = load_map(MAP)
 
 failures, notes, total_rows = [], [], 0
 for job in open(JOBS):
