@@ -13,6 +13,7 @@ packages=(
   clang-14 libclang-rt-14-dev     # libFuzzer target of the decoders (make fuzz, test_fuzz_decode.sh)
   python3 python3-protobuf protobuf-compiler   # wire-compatibility oracle
   tshark tcpdump tcpreplay iproute2            # oracles and live-capture tests
+  nfdump                          # nfpcapd: the flow benchmark's reference (scripts/bench-flows.sh)
 )
 
 missing=()

@@ -82,6 +82,23 @@ bool flow_tuple_extract(const uint8_t *data, uint32_t len, int link, struct flow
 		t->proto = next;
 		memcpy(t->src, src, 16);
 		memcpy(t->dst, dst, 16);
+		/* Hop-by-hop, routing, destination options and AH headers lead
+		 * to the transport; behind a fragment header, as for IPv4
+		 * fragments, addresses only. */
+		for (int ext = 0; ext < 8; ext++) {
+			if (next != 0 && next != 43 && next != 60 && next != 51 && next != 44)
+				break;
+			struct cursor h = ip;
+			uint8_t after = cur_u8(&h), hlen = cur_u8(&h);
+			if (!cur_ok(&h))
+				return true;
+			t->proto = after;
+			if (next == 44)
+				return true;
+			if (!cur_skip(&ip, next == 51 ? (uint32_t)(hlen + 2) * 4 : (uint32_t)(hlen + 1) * 8))
+				return true;
+			next = after;
+		}
 		read_ports(&ip, t);
 		return true;
 	}

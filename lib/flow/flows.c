@@ -319,6 +319,11 @@ static int64_t conn_expiry(const struct flows *f, const struct conn *c, uint8_t 
 {
 	int64_t idle = (c->fin_dirs == 3 || c->rst) ? f->s.tcp_close : idle_timeout(&f->s, proto);
 	int64_t end = f->now + idle, cut = c->first + f->s.active;
+	/* The clock is past the active cut only when time ran backwards (a
+	 * flow of an earlier capture after a later one): no instant expiry
+	 * then either, or the cut would fall wherever a batch ends. */
+	if (cut <= f->now)
+		return end;
 	return end < cut ? end : cut;
 }
 
@@ -409,7 +414,7 @@ static void flow_packet(struct flows *f, const struct packet *pkt, const struct 
 	if (!fl->app_proto && pkt->app_proto)
 		fl->app_proto = pkt->app_proto;
 	int64_t end = f->now + idle_timeout(&f->s, k.proto), cut = fl->first + f->s.active;
-	flow_table_touch(f->flows, &fl->node, end < cut ? end : cut);
+	flow_table_touch(f->flows, &fl->node, end < cut || cut <= f->now ? end : cut); /* as conn_expiry() */
 }
 
 /* The aggregate key of a family: a MAC, IP or port pair, lower side first,
@@ -482,6 +487,8 @@ static void aggregate_packet(struct flows *f, const struct packet *pkt, int fami
 
 void flows_packet(struct flows *f, const struct packet *pkt, int link)
 {
+	if (f->now == 0)
+		flows_advance(f, pkt->ts); /* starts the wheels at the first packet */
 	if (pkt->ts > f->now)
 		f->now = pkt->ts;
 	struct flow_tuple t;

@@ -16,8 +16,12 @@ struct flow_table {
 	uint32_t fresh;         /* entries never used start here: untouched
 				 * memory stays unmapped until flows need it */
 	uint32_t wheel[FLOW_WHEEL_SLOTS]; /* list heads, entry number + 1 */
+	uint32_t wheel_tail[FLOW_WHEEL_SLOTS]; /* lists are in linking order:
+						* the oldest first, for eviction */
 	int64_t tick;
 	int64_t wheel_time;     /* start of the slot due next; 0: not started */
+	int64_t empty_before;   /* the slots before this time are empty: where
+				 * the search for an eviction victim starts */
 	uint64_t evictions;
 	flow_expire_fn expire;
 	void *ctx;
@@ -76,6 +80,8 @@ static void wheel_unlink(struct flow_table *t, struct flow_node *n)
 		t->wheel[n->slot] = n->next;
 	if (n->next)
 		node_at(t, n->next - 1)->prev = n->prev;
+	else
+		t->wheel_tail[n->slot] = n->prev;
 	n->next = n->prev = 0;
 }
 
@@ -90,14 +96,18 @@ static void wheel_link(struct flow_table *t, struct flow_node *n)
 	if (at >= t->wheel_time + span)
 		at = t->wheel_time + span - t->tick; /* rescheduled when reached */
 	int64_t slot_time = at - at % t->tick;
+	if (slot_time < t->empty_before)
+		t->empty_before = slot_time;
 	n->scheduled_at = slot_time;
 	n->slot = (uint16_t)((slot_time / t->tick) % FLOW_WHEEL_SLOTS);
 	uint32_t num = node_number(t, n) + 1;
-	n->prev = 0;
-	n->next = t->wheel[n->slot];
-	if (n->next)
-		node_at(t, n->next - 1)->prev = num;
-	t->wheel[n->slot] = num;
+	n->next = 0;
+	n->prev = t->wheel_tail[n->slot];
+	if (n->prev)
+		node_at(t, n->prev - 1)->next = num;
+	else
+		t->wheel[n->slot] = num;
+	t->wheel_tail[n->slot] = num;
 }
 
 /* ---- index ---------------------------------------------------------- */
@@ -136,16 +146,37 @@ struct flow_node *flow_table_find(struct flow_table *t, const void *key, uint8_t
 	return e ? node_at(t, e - 1) : NULL;
 }
 
-/* The entry due soonest: the first listed in the earliest non-empty slot. */
+/* The entry due soonest (to the wheel's tick): the oldest one of the
+ * earliest slot that is really due in that slot. An entry stays in the
+ * slot it was scheduled for when packets move its expiry later, so a busy
+ * flow can sit in an early slot: such entries are rescheduled on the way,
+ * as flow_table_advance() would, instead of being taken. */
 static struct flow_node *soonest(struct flow_table *t)
 {
-	int64_t slot_time = t->wheel_time;
-	for (unsigned k = 0; k < FLOW_WHEEL_SLOTS; k++, slot_time += t->tick) {
-		uint32_t head = t->wheel[(slot_time / t->tick) % FLOW_WHEEL_SLOTS];
-		if (head)
-			return node_at(t, head - 1);
+	struct flow_node *any = NULL;
+	int64_t last = t->wheel_time + (int64_t)(FLOW_WHEEL_SLOTS - 1) * t->tick;
+	int64_t slot_time = t->empty_before > t->wheel_time ? t->empty_before : t->wheel_time;
+	unsigned slot = (unsigned)((slot_time / t->tick) % FLOW_WHEEL_SLOTS);
+	for (; slot_time <= last; slot_time += t->tick, slot = (slot + 1) % FLOW_WHEEL_SLOTS) {
+		uint32_t e = t->wheel[slot];
+		while (e) {
+			struct flow_node *n = node_at(t, e - 1);
+			e = n->next;
+			if (n->expire_at < slot_time + t->tick) {
+				t->empty_before = slot_time;
+				return n;
+			}
+			if (!any || n->expire_at < any->expire_at)
+				any = n;
+			if (slot_time < last) { /* to a later slot; the last one
+						 * holds what is beyond the span */
+				wheel_unlink(t, n);
+				wheel_link(t, n);
+			}
+		}
 	}
-	return NULL;
+	t->empty_before = last;
+	return any; /* all beyond the wheel's span: the earliest of them */
 }
 
 struct flow_node *flow_table_insert(struct flow_table *t, const void *key, uint8_t key_len,
@@ -202,9 +233,13 @@ void flow_table_expire(struct flow_table *t, struct flow_node *n, enum flow_end 
 
 static void run_slot(struct flow_table *t, unsigned slot, int64_t now)
 {
-	uint32_t e = t->wheel[slot];
+	/* Up to the entry that was last when we started: one rescheduled
+	 * into this very slot (its time is now's, after a long jump) is
+	 * appended behind it and must not be visited again. */
+	uint32_t e = t->wheel[slot], last = t->wheel_tail[slot];
 	while (e) {
 		struct flow_node *n = node_at(t, e - 1);
+		bool was_last = e == last;
 		e = n->next;
 		if (n->expire_at <= now) {
 			flow_table_expire(t, n, FLOW_END_IDLE); /* the family refines why */
@@ -212,11 +247,19 @@ static void run_slot(struct flow_table *t, unsigned slot, int64_t now)
 			wheel_unlink(t, n);
 			wheel_link(t, n);
 		}
+		if (was_last)
+			break;
 	}
 }
 
 void flow_table_advance(struct flow_table *t, int64_t now)
 {
+	if (t->wheel_time == 0 && t->count == 0) {
+		/* Not started: start at now, so that entries due before the
+		 * first one's expiry (a TCP close) are not held back to it. */
+		t->wheel_time = now - now % t->tick;
+		return;
+	}
 	if (t->wheel_time == 0 || now < t->wheel_time + t->tick)
 		return;
 	int64_t span = (int64_t)FLOW_WHEEL_SLOTS * t->tick;

@@ -15,7 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FLOW_KEY_MAX 40
+/* Keys up to 48 bytes: an aggregate's key in the aggregator is a family
+ * byte, the protocol, two IPv6 addresses and the window start (42). */
+#define FLOW_KEY_MAX 48
 #define FLOW_WHEEL_SLOTS 4096
 
 enum flow_end {
