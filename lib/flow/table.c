@@ -87,7 +87,9 @@ static void wheel_unlink(struct flow_table *t, struct flow_node *n)
 
 static void wheel_link(struct flow_table *t, struct flow_node *n)
 {
-	int64_t at = n->expire_at;
+	/* Replay clamps packet times to [0, INT64_MAX / 2] (lcore.c); slot
+	 * arithmetic below assumes no negative time all the same. */
+	int64_t at = n->expire_at > 0 ? n->expire_at : 0;
 	if (t->wheel_time == 0)
 		t->wheel_time = at - at % t->tick; /* the wheel starts at the first entry */
 	int64_t span = (int64_t)FLOW_WHEEL_SLOTS * t->tick;
