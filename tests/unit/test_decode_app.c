@@ -14,75 +14,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "decode/decode.h"
-#include "decode/decoders.h"
+#include "../support/frames.h"
 
-#define TS 1700000000123456789LL
-
-enum {
-	T_ETHERNET = TYPES__TYPE__NC_Ethernet,
-	T_IPV4 = TYPES__TYPE__NC_IPv4,
-	T_IPV6 = TYPES__TYPE__NC_IPv6,
-	T_TCP = TYPES__TYPE__NC_TCP,
-	T_UDP = TYPES__TYPE__NC_UDP,
-	T_DNS = TYPES__TYPE__NC_DNS,
-	T_DHCPV4 = TYPES__TYPE__NC_DHCPv4,
-	T_DHCPV6 = TYPES__TYPE__NC_DHCPv6,
-	T_NTP = TYPES__TYPE__NC_NTP,
-	T_SIP = TYPES__TYPE__NC_SIP,
+static const int all_types[] = {
+	T_ETHERNET, T_IPV4, T_IPV6, T_TCP, T_UDP, T_DNS, T_DHCPV4, T_DHCPV6, T_NTP, T_SIP,
 };
 
-static struct decoder_ctx ctx;
-static struct packet pkt;
-static uint8_t *captured;
+static void enable_all(void) { enable_types(all_types, COUNT_OF(all_types)); }
+static void setup(void) { setup_decoder(1 << 20, all_types, COUNT_OF(all_types)); }
 
-static void enable_all(void)
-{
-	const int types[] = { T_ETHERNET, T_IPV4, T_IPV6, T_TCP, T_UDP, T_DNS,
-			      T_DHCPV4, T_DHCPV6, T_NTP, T_SIP };
-	for (size_t i = 0; i < sizeof types / sizeof *types; i++)
-		decoder_enable(&ctx, types[i], true);
-}
-
-static void setup(void)
-{
-	cr_assert_eq(decoder_init(&ctx, 1 << 20), 0);
-	enable_all();
-}
-
-static void teardown(void)
-{
-	decoder_free(&ctx);
-	free(captured);
-	captured = NULL;
-}
-
-TestSuite(decode_app, .init = setup, .fini = teardown);
+TestSuite(decode_app, .init = setup, .fini = teardown_decoder);
 
 /* ---- building messages and frames ------------------------------------ */
 
-struct buf {
-	uint8_t b[70000];
-	uint32_t len;
-};
-
-static void put(struct buf *f, const void *p, size_t n)
-{
-	cr_assert_leq(f->len + n, sizeof f->b);
-	memcpy(f->b + f->len, p, n);
-	f->len += (uint32_t)n;
-}
-
-#define PUT(f, ...) do { const uint8_t bytes_[] = { __VA_ARGS__ }; put((f), bytes_, sizeof bytes_); } while (0)
-
-static void put8(struct buf *f, uint32_t v) { PUT(f, (uint8_t)v); }
-static void put16(struct buf *f, uint32_t v) { PUT(f, (uint8_t)(v >> 8), (uint8_t)v); }
-static void put32(struct buf *f, uint32_t v) { put16(f, v >> 16); put16(f, v & 0xffff); }
-static void put64(struct buf *f, uint64_t v) { put32(f, (uint32_t)(v >> 32)); put32(f, (uint32_t)v); }
-static void puts_(struct buf *f, const char *s) { put(f, s, strlen(s)); }
-
 /* A name in wire form without compression: "a.bc" is 1 a 2 b c 0. */
-static void put_name(struct buf *f, const char *dotted)
+static void put_name(struct frame *f, const char *dotted)
 {
 	while (*dotted) {
 		const char *dot = strchr(dotted, '.');
@@ -94,53 +40,40 @@ static void put_name(struct buf *f, const char *dotted)
 	put8(f, 0);
 }
 
-static void put_pointer(struct buf *f, uint32_t offset) { put16(f, 0xc000 | offset); }
-
-static const uint8_t mac_bytes[] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb };
+static void put_pointer(struct frame *f, uint32_t offset) { put16(f, 0xc000 | offset); }
 
 /* Ethernet, IPv4 192.168.1.10 > 10.0.0.1 and UDP around payload. */
-static void frame_udp4(struct buf *f, uint16_t sport, uint16_t dport, const struct buf *payload)
+static void frame_udp4(struct frame *f, uint16_t sport, uint16_t dport, const struct frame *payload)
 {
 	f->len = 0;
-	put(f, mac_bytes, sizeof mac_bytes);
-	put16(f, 0x0800);
-	PUT(f, 0x45, 0);
-	put16(f, 20 + 8 + payload->len);
-	PUT(f, 0x12, 0x34, 0, 0, 64, 17, 0xbe, 0xef, 192, 168, 1, 10, 10, 0, 0, 1);
-	put16(f, sport);
-	put16(f, dport);
-	put16(f, 8 + payload->len);
-	put16(f, 0xabcd);
+	put_ethernet(f, 0x0800);
+	put_ipv4(f, 17, UDP_HEADER + payload->len);
+	put_udp(f, sport, dport, UDP_HEADER + payload->len);
 	put(f, payload->b, payload->len);
 }
 
-/* Ethernet, IPv6 fe80::1 > ff02::1:2 and UDP around payload. */
-static void frame_udp6(struct buf *f, uint16_t sport, uint16_t dport, const struct buf *payload)
+/* Ethernet, IPv6 fe80::1 > ff02::1:2 (hop limit 1) and UDP around payload. */
+static void frame_udp6(struct frame *f, uint16_t sport, uint16_t dport, const struct frame *payload)
 {
+	static const struct ipv6_fields dhcpv6 = {
+		.vtcfl = 0x60000000,
+		.hop_limit = 1,
+		.src = { 0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 },
+		.dst = { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2 },
+	};
 	f->len = 0;
-	put(f, mac_bytes, sizeof mac_bytes);
-	put16(f, 0x86dd);
-	put32(f, 0x60000000);
-	put16(f, 8 + payload->len);
-	PUT(f, 17, 1);
-	PUT(f, 0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1);
-	PUT(f, 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2);
-	put16(f, sport);
-	put16(f, dport);
-	put16(f, 8 + payload->len);
-	put16(f, 0xabcd);
+	put_ethernet(f, 0x86dd);
+	put_ipv6_with(f, 17, UDP_HEADER + payload->len, &dhcpv6);
+	put_udp(f, sport, dport, UDP_HEADER + payload->len);
 	put(f, payload->b, payload->len);
 }
 
-/* Ethernet, IPv4 and a TCP segment (PSH|ACK) around payload. */
-static void frame_tcp4(struct buf *f, uint16_t sport, uint16_t dport, const struct buf *payload)
+/* Ethernet, IPv4 (DF) and a TCP segment (PSH|ACK) around payload. */
+static void frame_tcp4(struct frame *f, uint16_t sport, uint16_t dport, const struct frame *payload)
 {
 	f->len = 0;
-	put(f, mac_bytes, sizeof mac_bytes);
-	put16(f, 0x0800);
-	PUT(f, 0x45, 0);
-	put16(f, 20 + 20 + payload->len);
-	PUT(f, 0x12, 0x34, 0x40, 0, 64, 6, 0xbe, 0xef, 192, 168, 1, 10, 10, 0, 0, 1);
+	put_ethernet(f, 0x0800);
+	put_ipv4_with(f, 6, 20 + payload->len, &(struct ipv4_fields){ .flags_fragment = 0x4000 });
 	put16(f, sport);
 	put16(f, dport);
 	put32(f, 1000);
@@ -152,55 +85,7 @@ static void frame_tcp4(struct buf *f, uint16_t sport, uint16_t dport, const stru
 	put(f, payload->b, payload->len);
 }
 
-/* ---- decoding and looking at the result ------------------------------ */
-
-/* The captured bytes go to a heap block of exactly cap_len bytes so that
- * AddressSanitizer sees any read past them; records point into it until
- * the next decode. */
-static void decode_cut(const struct buf *f, uint32_t cap_len)
-{
-	free(captured);
-	captured = malloc(cap_len ? cap_len : 1);
-	cr_assert_not_null(captured);
-	memcpy(captured, f->b, cap_len);
-	decode_packet(&ctx, &pkt, LINK_ETHERNET, captured, cap_len, f->len, TS);
-}
-
-static void decode(const struct buf *f) { decode_cut(f, f->len); }
-
-static void *record(int type, int nth)
-{
-	for (int i = 0; i < pkt.n_rec; i++)
-		if (pkt.rec[i].type == type && nth-- == 0)
-			return pkt.rec[i].msg;
-	return NULL;
-}
-
-static void expect_records(const int *types, int n)
-{
-	cr_assert_eq(pkt.n_rec, n, "%d records, want %d", pkt.n_rec, n);
-	for (int i = 0; i < n; i++)
-		cr_assert_eq(pkt.rec[i].type, types[i], "record %d is type %d, want %d",
-			     i, pkt.rec[i].type, types[i]);
-}
-#define EXPECT_RECORDS(...) do { const int t_[] = { __VA_ARGS__ }; \
-	expect_records(t_, sizeof t_ / sizeof *t_); } while (0)
-
-static void expect_ok(void)
-{
-	cr_assert(!pkt.error, "unexpected fault %s/%s",
-		  decode_protocol_names[pkt.error_proto], decode_reason_names[pkt.error_reason]);
-}
-
-static void expect_error(enum decode_protocol proto, enum decode_reason reason)
-{
-	cr_assert(pkt.error, "no fault, want %s/%s", decode_protocol_names[proto],
-		  decode_reason_names[reason]);
-	cr_assert(pkt.error_proto == proto && pkt.error_reason == reason,
-		  "fault %s/%s, want %s/%s",
-		  decode_protocol_names[pkt.error_proto], decode_reason_names[pkt.error_reason],
-		  decode_protocol_names[proto], decode_reason_names[reason]);
-}
+/* ---- looking at the result -------------------------------------------- */
 
 /* A fault in the application layer leaves the lower layers' records. */
 static void expect_app_fault(enum decode_protocol proto, enum decode_reason reason)
@@ -208,18 +93,6 @@ static void expect_app_fault(enum decode_protocol proto, enum decode_reason reas
 	expect_error(proto, reason);
 	EXPECT_RECORDS(T_ETHERNET, T_IPV4, T_UDP);
 	cr_assert_eq(((Types__UDP *)record(T_UDP, 0))->srcport, pkt.src_port);
-}
-
-static void expect_bytes(ProtobufCBinaryData got, const void *want, size_t n)
-{
-	cr_assert_eq(got.len, n, "%zu bytes, want %zu", got.len, n);
-	if (n)
-		cr_assert_arr_eq(got.data, want, n);
-}
-
-static void expect_text(ProtobufCBinaryData got, const char *want)
-{
-	expect_bytes(got, want, strlen(want));
 }
 
 static void expect_ip_ports(const char *srcip, const char *dstip, int32_t sp, int32_t dp,
@@ -238,7 +111,7 @@ static uint64_t events(enum decode_protocol proto, enum decode_reason reason)
 
 /* ==== DNS ============================================================== */
 
-static void dns_header(struct buf *m, uint16_t id, uint16_t flags, uint16_t qd, uint16_t an,
+static void dns_header(struct frame *m, uint16_t id, uint16_t flags, uint16_t qd, uint16_t an,
 		       uint16_t ns, uint16_t ar)
 {
 	m->len = 0;
@@ -251,7 +124,7 @@ static void dns_header(struct buf *m, uint16_t id, uint16_t flags, uint16_t qd, 
 }
 
 /* An RR header for a name already written; returns where RDLENGTH is. */
-static uint32_t rr_fixed(struct buf *m, uint16_t type, uint16_t class, uint32_t ttl)
+static uint32_t rr_fixed(struct frame *m, uint16_t type, uint16_t class, uint32_t ttl)
 {
 	put16(m, type);
 	put16(m, class);
@@ -261,7 +134,7 @@ static uint32_t rr_fixed(struct buf *m, uint16_t type, uint16_t class, uint32_t 
 	return at;
 }
 
-static void rr_end(struct buf *m, uint32_t at)
+static void rr_end(struct frame *m, uint32_t at)
 {
 	uint32_t n = m->len - at - 2;
 	m->b[at] = (uint8_t)(n >> 8);
@@ -271,7 +144,7 @@ static void rr_end(struct buf *m, uint32_t at)
 Test(decode_app, dns_query_every_header_field)
 {
 	/* QR 0, opcode 2, AA, TC, RD, RA, Z 5, rcode 3: 0 0010 1 1 1 | 1 101 0011 */
-	struct buf m, f;
+	struct frame m, f;
 	dns_header(&m, 0xbeef, 0x17d3, 1, 0, 0, 0);
 	put_name(&m, "www.example.com");
 	put16(&m, 28);
@@ -309,7 +182,7 @@ Test(decode_app, dns_query_every_header_field)
 /* A response with every RR kind of the schema, compressed names in owner
  * names and in RDATA, over the three sections. Offsets: the question name
  * "example.com" is at 12, "com" at 20. */
-static void dns_full_response(struct buf *m)
+static void dns_full_response(struct frame *m)
 {
 	dns_header(m, 0x1234, 0x8180, 1, 11, 1, 1);
 	put_name(m, "example.com");            /* 12 */
@@ -434,7 +307,7 @@ static void expect_only(const Types__DNSResourceRecord *r, bool ip, bool ns, boo
 
 Test(decode_app, dns_response_every_record_kind)
 {
-	struct buf m, f;
+	struct frame m, f;
 	dns_full_response(&m);
 	frame_udp4(&f, 53, 40000, &m);
 	decode(&f);
@@ -531,7 +404,7 @@ Test(decode_app, dns_response_every_record_kind)
 
 Test(decode_app, dns_mdns_and_llmnr_ports)
 {
-	struct buf m, f;
+	struct frame m, f;
 	dns_header(&m, 0, 0x8400, 1, 0, 0, 0);
 	put_name(&m, "printer.local");
 	put16(&m, 12);
@@ -552,7 +425,7 @@ Test(decode_app, dns_mdns_and_llmnr_ports)
 
 Test(decode_app, dns_names_root_escapes_and_longest)
 {
-	struct buf m, f;
+	struct frame m, f;
 	dns_header(&m, 1, 0, 3, 0, 0, 0);
 	put8(&m, 0);                            /* the root */
 	put16(&m, 2);
@@ -583,7 +456,7 @@ Test(decode_app, dns_names_root_escapes_and_longest)
 
 Test(decode_app, dns_name_over_255_bytes)
 {
-	struct buf m, f;
+	struct frame m, f;
 	dns_header(&m, 1, 0, 1, 0, 0, 0);
 	for (int l = 0; l < 4; l++) {        /* 3 * 64 + 63 + 1 = 256 */
 		put8(&m, 63 - (l == 3));
@@ -624,7 +497,7 @@ Test(decode_app, dns_name_over_255_bytes)
 
 Test(decode_app, dns_compression_self_pointer)
 {
-	struct buf m, f;
+	struct frame m, f;
 	dns_header(&m, 1, 0, 1, 0, 0, 0);
 	put_pointer(&m, 12);                 /* points at itself */
 	put16(&m, 1);
@@ -641,7 +514,7 @@ Test(decode_app, dns_compression_loop_a_b_a)
 	 * pointer to A) sit in the RDATA of an RR of unknown type; the next
 	 * RR's owner points to B. Both first jumps go backward from where they
 	 * stand (33 to 27, 29 to 23); the third (25 to 27) closes the loop. */
-	struct buf m, f;
+	struct frame m, f;
 	dns_header(&m, 1, 0x8000, 0, 2, 0, 0);
 	put8(&m, 0);                         /* 12: owner, the root */
 	uint32_t at = rr_fixed(&m, 99, 1, 1);
@@ -670,7 +543,7 @@ Test(decode_app, dns_compression_loop_a_b_a)
 
 Test(decode_app, dns_forward_pointer_and_past_the_end)
 {
-	struct buf m, f;
+	struct frame m, f;
 	dns_header(&m, 1, 0, 1, 0, 0, 0);
 	put_pointer(&m, 18);                 /* forward, to a real name */
 	put16(&m, 1);
@@ -705,7 +578,7 @@ Test(decode_app, dns_forward_pointer_and_past_the_end)
 
 Test(decode_app, dns_huge_counts_with_little_data)
 {
-	struct buf m, f;
+	struct frame m, f;
 	dns_header(&m, 1, 0x8000, 65535, 65535, 65535, 65535);
 	put_name(&m, "a");
 	put16(&m, 1);
@@ -737,7 +610,7 @@ Test(decode_app, dns_arena_exhaustion_is_counted)
 	decoder_free(&ctx);
 	cr_assert_eq(decoder_init(&ctx, 4096), 0);
 	enable_all();
-	struct buf m, f;
+	struct frame m, f;
 	dns_header(&m, 1, 0x8000, 0, 200, 0, 0);
 	for (int i = 0; i < 200; i++) {
 		put8(&m, 0);
@@ -756,13 +629,13 @@ Test(decode_app, dns_arena_exhaustion_is_counted)
 
 Test(decode_app, dns_every_truncation_of_a_response)
 {
-	struct buf m, f;
+	struct frame m, f;
 	dns_full_response(&m);
 	frame_udp4(&f, 53, 40000, &m);
 	const uint32_t dns_at = 14 + 20 + 8;
 	for (uint32_t cut = dns_at; cut < f.len; cut++) {
 		/* Cut by the capture: the datagram's length says more. */
-		decode_cut(&f, cut);
+		decode_cut(&f, LINK_ETHERNET, cut);
 		if (cut == dns_at) {
 			expect_ok();          /* no payload, no DNS */
 			EXPECT_RECORDS(T_ETHERNET, T_IPV4, T_UDP);
@@ -775,7 +648,7 @@ Test(decode_app, dns_every_truncation_of_a_response)
 	}
 	/* A whole datagram holding a cut message: its lengths say so. */
 	for (uint32_t n = 1; n < m.len; n++) {
-		struct buf short_msg = m;
+		struct frame short_msg = m;
 		short_msg.len = n;
 		frame_udp4(&f, 53, 40000, &short_msg);
 		decode(&f);
@@ -789,7 +662,7 @@ Test(decode_app, dns_every_truncation_of_a_response)
 
 Test(decode_app, dns_rdata_faults)
 {
-	struct buf m, f;
+	struct frame m, f;
 	uint32_t at;
 	/* TXT whose string runs past RDLENGTH. */
 	dns_header(&m, 1, 0x8000, 0, 1, 0, 0);
@@ -840,7 +713,7 @@ Test(decode_app, dns_rdata_faults)
 
 Test(decode_app, dns_over_tcp_length_prefixed)
 {
-	struct buf q, seg, f;
+	struct frame q, seg, f;
 	dns_header(&q, 7, 0x0100, 1, 0, 0, 0);
 	put_name(&q, "a.example");
 	put16(&q, 1);
@@ -884,7 +757,7 @@ Test(decode_app, dns_over_tcp_length_prefixed)
 Test(decode_app, dns_disabled_type_still_counts_faults)
 {
 	decoder_enable(&ctx, T_DNS, false);
-	struct buf m, f;
+	struct frame m, f;
 	dns_header(&m, 1, 0, 1, 0, 0, 0);
 	put_name(&m, "x");
 	put16(&m, 1);
@@ -904,7 +777,7 @@ Test(decode_app, dns_disabled_type_still_counts_faults)
 
 Test(decode_app, dispatch_by_port_table)
 {
-	struct buf m, f;
+	struct frame m, f;
 	dns_header(&m, 1, 0, 1, 0, 0, 0);
 	put_name(&m, "x");
 	put16(&m, 1);
@@ -943,7 +816,7 @@ Test(decode_app, dispatch_by_port_table)
 /* The fixed part: BOOTREQUEST over Ethernet, hops 1, xid, secs 3, flags
  * broadcast, ciaddr 0, yiaddr 10.0.0.5, siaddr 10.0.0.1, giaddr 10.0.0.254,
  * chaddr 00:1a:2b:3c:4d:5e, sname "srv", file "boot.img", magic cookie. */
-static void dhcp_fixed(struct buf *m, uint8_t hlen)
+static void dhcp_fixed(struct frame *m, uint8_t hlen)
 {
 	m->len = 0;
 	PUT(m, 1, 1, hlen, 1);
@@ -960,7 +833,7 @@ static void dhcp_fixed(struct buf *m, uint8_t hlen)
 
 Test(decode_app, dhcpv4_every_field_and_options)
 {
-	struct buf m, f;
+	struct frame m, f;
 	dhcp_fixed(&m, 6);
 	PUT(&m, 53, 1, 3);                          /* message type: request */
 	PUT(&m, 0);                                 /* pad */
@@ -1010,7 +883,7 @@ Test(decode_app, dhcpv4_every_field_and_options)
 
 Test(decode_app, dhcpv4_no_options_and_long_hardware_length)
 {
-	struct buf m, f;
+	struct frame m, f;
 	dhcp_fixed(&m, 40);                         /* hlen beyond chaddr's 16 */
 	frame_udp4(&f, 67, 68, &m);
 	decode(&f);
@@ -1024,7 +897,7 @@ Test(decode_app, dhcpv4_no_options_and_long_hardware_length)
 
 Test(decode_app, dhcpv4_faults)
 {
-	struct buf m, f;
+	struct frame m, f;
 	/* An option whose length runs past the datagram. */
 	dhcp_fixed(&m, 6);
 	PUT(&m, 53, 1, 1, 12, 10, 'a', 'b');
@@ -1043,7 +916,7 @@ Test(decode_app, dhcpv4_faults)
 	dhcp_fixed(&m, 6);
 	PUT(&m, 53, 1, 1, 12, 10, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 255);
 	frame_udp4(&f, 68, 67, &m);
-	decode_cut(&f, f.len - 5);
+	decode_cut(&f, LINK_ETHERNET, f.len - 5);
 	expect_app_fault(PROTO_DHCPV4, REASON_TRUNCATED);
 
 	/* A wrong magic cookie. */
@@ -1056,7 +929,7 @@ Test(decode_app, dhcpv4_faults)
 	/* Shorter than the fixed part, at every length. */
 	dhcp_fixed(&m, 6);
 	for (uint32_t n = 1; n < 240; n++) {
-		struct buf s = m;
+		struct frame s = m;
 		s.len = n;
 		frame_udp4(&f, 68, 67, &s);
 		decode(&f);
@@ -1066,7 +939,7 @@ Test(decode_app, dhcpv4_faults)
 
 /* ==== DHCPv6 ============================================================ */
 
-static void put_v6opt(struct buf *m, uint16_t code, const void *data, uint16_t len)
+static void put_v6opt(struct frame *m, uint16_t code, const void *data, uint16_t len)
 {
 	put16(m, code);
 	put16(m, len);
@@ -1075,7 +948,7 @@ static void put_v6opt(struct buf *m, uint16_t code, const void *data, uint16_t l
 
 Test(decode_app, dhcpv6_solicit_every_field)
 {
-	struct buf m, f;
+	struct frame m, f;
 	m.len = 0;
 	PUT(&m, 1, 0xab, 0xcd, 0xef);           /* Solicit, transaction id */
 	put_v6opt(&m, 1, "\0\3\0\1\x00\x1a\x2b\x3c\x4d\x5e", 10);   /* client id, DUID-LL */
@@ -1113,7 +986,7 @@ Test(decode_app, dhcpv6_solicit_every_field)
 
 Test(decode_app, dhcpv6_relay_forward)
 {
-	struct buf inner, m, f;
+	struct frame inner, m, f;
 	inner.len = 0;
 	PUT(&inner, 11, 1, 2, 3);               /* Information-request */
 	m.len = 0;
@@ -1147,7 +1020,7 @@ static void expect_app_fault6(enum decode_protocol proto, enum decode_reason rea
 
 Test(decode_app, dhcpv6_faults)
 {
-	struct buf m, f;
+	struct frame m, f;
 	m.len = 0;
 	PUT(&m, 1, 0, 0, 1);
 	put16(&m, 1);
@@ -1182,7 +1055,7 @@ Test(decode_app, dhcpv6_faults)
 
 Test(decode_app, ntp_every_field)
 {
-	struct buf m, f;
+	struct frame m, f;
 	m.len = 0;
 	PUT(&m, 0xe4, 2, 6, 0xe9);              /* LI 3, VN 4, mode 4; stratum 2, poll 6, precision -23 */
 	put32(&m, 0x00001234);
@@ -1221,7 +1094,7 @@ Test(decode_app, ntp_every_field)
 
 Test(decode_app, ntp_short_packets)
 {
-	struct buf m, f;
+	struct frame m, f;
 	/* A client request cut at 47 bytes: a fault. */
 	m.len = 0;
 	PUT(&m, 0x23);
@@ -1243,7 +1116,7 @@ Test(decode_app, ntp_short_packets)
 
 /* ==== SIP =============================================================== */
 
-static void sip_payload(struct buf *m, const char *text)
+static void sip_payload(struct frame *m, const char *text)
 {
 	m->len = 0;
 	puts_(m, text);
@@ -1251,7 +1124,7 @@ static void sip_payload(struct buf *m, const char *text)
 
 Test(decode_app, sip_request_every_field)
 {
-	struct buf m, f;
+	struct frame m, f;
 	sip_payload(&m,
 		"INVITE sip:bob@example.com SIP/2.0\r\n"
 		"Via: SIP/2.0/UDP pc33.example.com;branch=z9hG4bK776asdhds\r\n"
@@ -1299,7 +1172,7 @@ Test(decode_app, sip_request_every_field)
 
 Test(decode_app, sip_responses_and_methods)
 {
-	struct buf m, f;
+	struct frame m, f;
 	sip_payload(&m, "SIP/2.0 180 Ringing Now\nCSeq: 2 bye\nCall-ID: x\n\n");
 	frame_udp4(&f, 5060, 40000, &m);
 	decode(&f);
@@ -1337,7 +1210,7 @@ Test(decode_app, sip_responses_and_methods)
 
 Test(decode_app, sip_line_ends_and_keepalives)
 {
-	struct buf m, f;
+	struct frame m, f;
 	/* No line break at all. */
 	sip_payload(&m, "INVITE sip:bob@example.com SIP/2.0");
 	frame_udp4(&f, 5060, 5060, &m);
@@ -1376,7 +1249,7 @@ Test(decode_app, sip_faults)
 		{ "SIP/9.9 200 OK\r\n\r\n", REASON_BAD_VERSION },
 		{ "\x01\x02\x03\x04", REASON_TRUNCATED },
 	};
-	struct buf m, f;
+	struct frame m, f;
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		sip_payload(&m, bad[i].text);
 		frame_udp4(&f, 5060, 5060, &m);
@@ -1387,7 +1260,7 @@ Test(decode_app, sip_faults)
 
 Test(decode_app, sip_header_count_is_bounded)
 {
-	struct buf m, f;
+	struct frame m, f;
 	sip_payload(&m, "MESSAGE sip:x SIP/2.0\r\n");
 	for (int i = 0; i < 100; i++) {
 		char h[32];
@@ -1406,7 +1279,7 @@ Test(decode_app, sip_header_count_is_bounded)
 
 Test(decode_app, sip_over_tcp)
 {
-	struct buf m, f;
+	struct frame m, f;
 	sip_payload(&m, "OPTIONS sip:x SIP/2.0\r\nTo: a\r\n\r\n");
 	frame_tcp4(&f, 40000, 5060, &m);
 	decode(&f);
@@ -1428,7 +1301,7 @@ Test(decode_app, sip_over_tcp)
  * gives the application record or an application fault. */
 Test(decode_app, every_capture_cut_of_every_protocol)
 {
-	struct buf m, f;
+	struct frame m, f;
 	struct { uint16_t sport, dport; bool v6; } kind[5] = {
 		{ 53, 40000, false }, { 68, 67, false }, { 546, 547, true }, { 123, 123, false },
 		{ 5060, 5060, false },
@@ -1462,7 +1335,7 @@ Test(decode_app, every_capture_cut_of_every_protocol)
 			frame_udp4(&f, kind[k].sport, kind[k].dport, &m);
 		uint32_t at = f.len - m.len;
 		for (uint32_t cut = at; cut <= f.len; cut++) {
-			decode_cut(&f, cut);
+			decode_cut(&f, LINK_ETHERNET, cut);
 			cr_assert(pkt.n_rec >= 3);
 			cr_assert(!pkt.error || pkt.error_proto == PROTO_DNS ||
 				  pkt.error_proto == PROTO_DHCPV4 || pkt.error_proto == PROTO_DHCPV6 ||

@@ -14,211 +14,31 @@
  * Each frame is decoded from a heap block of exactly the captured size, so
  * AddressSanitizer sees any read past it. */
 #include <criterion/criterion.h>
+#include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "decode/decode.h"
-#include "decode/decoders.h"
-
-#define TS 1700000000123456789LL
-#define ETH_HEADER 14
-#define IPV4_HEADER 20
-#define UDP_HEADER 8
-
-enum {
-	T_ETHERNET = TYPES__TYPE__NC_Ethernet,
-	T_DOT1Q = TYPES__TYPE__NC_Dot1Q,
-	T_IPV4 = TYPES__TYPE__NC_IPv4,
-	T_IPV6 = TYPES__TYPE__NC_IPv6,
-	T_UDP = TYPES__TYPE__NC_UDP,
-	T_ARP = TYPES__TYPE__NC_ARP,
-	T_LLC = TYPES__TYPE__NC_LLC,
-	T_SNAP = TYPES__TYPE__NC_SNAP,
-	T_CTP = TYPES__TYPE__NC_EthernetCTP,
-	T_CTP_REPLY = TYPES__TYPE__NC_EthernetCTPReply,
-	T_LLDP = TYPES__TYPE__NC_LinkLayerDiscovery,
-	T_LLDP_INFO = TYPES__TYPE__NC_LinkLayerDiscoveryInfo,
-};
+#include "../support/frames.h"
 
 static const int all_types[] = {
 	T_ETHERNET, T_DOT1Q, T_IPV4, T_IPV6, T_UDP, T_ARP, T_LLC, T_SNAP, T_CTP, T_CTP_REPLY,
 	T_LLDP, T_LLDP_INFO,
 };
 
-static struct decoder_ctx ctx;
-static struct packet pkt;
-static uint8_t *captured;
+static void setup(void) { setup_decoder(1 << 20, all_types, COUNT_OF(all_types)); }
 
-static void setup(void)
-{
-	cr_assert_eq(decoder_init(&ctx, 1 << 20), 0);
-	for (size_t i = 0; i < sizeof all_types / sizeof *all_types; i++)
-		decoder_enable(&ctx, all_types[i], true);
-}
-
-static void teardown(void)
-{
-	decoder_free(&ctx);
-	free(captured);
-	captured = NULL;
-}
-
-TestSuite(decode_link, .init = setup, .fini = teardown);
-
-/* ---- building frames ------------------------------------------------- */
-
-struct frame {
-	uint8_t b[2048];
-	uint32_t len;
-};
-
-static void put(struct frame *f, const void *p, size_t n)
-{
-	cr_assert_leq(f->len + n, sizeof f->b);
-	memcpy(f->b + f->len, p, n);
-	f->len += (uint32_t)n;
-}
-
-#define PUT(f, ...) do { const uint8_t bytes_[] = { __VA_ARGS__ }; put((f), bytes_, sizeof bytes_); } while (0)
-
-static void put16(struct frame *f, uint32_t v) { PUT(f, (uint8_t)(v >> 8), (uint8_t)v); }
-static void put32(struct frame *f, uint32_t v) { put16(f, v >> 16); put16(f, v & 0xffff); }
-static void putle16(struct frame *f, uint32_t v) { PUT(f, (uint8_t)v, (uint8_t)(v >> 8)); }
-static void putle32(struct frame *f, uint32_t v) { putle16(f, v & 0xffff); putle16(f, v >> 16); }
-
-static void pad_to(struct frame *f, uint32_t len)
-{
-	while (f->len < len)
-		PUT(f, 0);
-}
-
-static const uint8_t dst_mac[6] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55 };
-
-static void put_ethernet_to(struct frame *f, const uint8_t dst[6], uint16_t type)
-{
-	put(f, dst, 6);
-	PUT(f, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb);
-	put16(f, type);
-}
-
-static void put_ethernet(struct frame *f, uint16_t type) { put_ethernet_to(f, dst_mac, type); }
+TestSuite(decode_link, .init = setup, .fini = teardown_decoder);
 
 /* An 802.3 header whose length is filled in by end_8023(). */
 static void begin_8023(struct frame *f) { put_ethernet(f, 0); }
 static void end_8023(struct frame *f) { f->b[12] = (uint8_t)((f->len - ETH_HEADER) >> 8); f->b[13] = (uint8_t)(f->len - ETH_HEADER); }
 
-/* 192.168.1.10 > 10.0.0.1, no options. */
-static void put_ipv4(struct frame *f, uint8_t proto, uint32_t payload_len)
-{
-	PUT(f, 0x45, 0);
-	put16(f, IPV4_HEADER + payload_len);
-	PUT(f, 0x12, 0x34, 0, 0, 64, proto, 0xbe, 0xef, 192, 168, 1, 10, 10, 0, 0, 1);
-}
-
-/* fe80::1 > ff02::1 */
-static void put_ipv6(struct frame *f, uint8_t next, uint32_t payload_len)
-{
-	put32(f, 0x60000000);
-	put16(f, payload_len);
-	PUT(f, next, 255);
-	PUT(f, 0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1);
-	PUT(f, 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1);
-}
-
-static void put_udp(struct frame *f, uint16_t sport, uint16_t dport, uint32_t payload_len)
-{
-	put16(f, sport);
-	put16(f, dport);
-	put16(f, UDP_HEADER + payload_len);
-	put16(f, 0xabcd);
-}
-
-static const uint8_t hello[] = "hello";
-#define HELLO_LEN 5
-
 /* IPv4/UDP with "hello": the upper layers the link decoders hand over to. */
 static void put_ipv4_udp_hello(struct frame *f)
 {
 	put_ipv4(f, 17, UDP_HEADER + HELLO_LEN);
-	put_udp(f, 1000, 2000, HELLO_LEN);
+	put_udp(f, 1000, 2000, UDP_HEADER + HELLO_LEN);
 	put(f, hello, HELLO_LEN);
-}
-
-/* ---- decoding and looking at the result ------------------------------ */
-
-static void decode_cut(const struct frame *f, int link, uint32_t cap_len)
-{
-	free(captured);
-	captured = malloc(cap_len ? cap_len : 1);
-	cr_assert_not_null(captured);
-	memcpy(captured, f->b, cap_len);
-	decode_packet(&ctx, &pkt, link, captured, cap_len, f->len, TS);
-}
-
-static void decode_as(const struct frame *f, int link) { decode_cut(f, link, f->len); }
-static void decode(const struct frame *f) { decode_cut(f, LINK_ETHERNET, f->len); }
-
-static void *record(int type, int nth)
-{
-	for (int i = 0; i < pkt.n_rec; i++)
-		if (pkt.rec[i].type == type && nth-- == 0)
-			return pkt.rec[i].msg;
-	return NULL;
-}
-
-static void expect_records(const int *types, int n)
-{
-	cr_assert_eq(pkt.n_rec, n, "%d records, want %d", pkt.n_rec, n);
-	for (int i = 0; i < n; i++)
-		cr_assert_eq(pkt.rec[i].type, types[i], "record %d is type %d, want %d",
-			     i, pkt.rec[i].type, types[i]);
-}
-#define EXPECT_RECORDS(...) do { const int t_[] = { __VA_ARGS__ }; \
-	expect_records(t_, sizeof t_ / sizeof *t_); } while (0)
-#define EXPECT_NO_RECORDS() expect_records(NULL, 0)
-
-static void expect_ok(void)
-{
-	cr_assert(!pkt.error, "unexpected fault %s/%s",
-		  decode_protocol_names[pkt.error_proto], decode_reason_names[pkt.error_reason]);
-}
-
-static void expect_known(void)
-{
-	cr_assert(!pkt.unknown, "unexpected unknown layer after %s",
-		  decode_protocol_names[pkt.unknown_proto]);
-}
-
-static void expect_clean(void)
-{
-	expect_ok();
-	expect_known();
-}
-
-static void expect_error(enum decode_protocol proto, enum decode_reason reason)
-{
-	cr_assert(pkt.error, "no fault, want %s/%s", decode_protocol_names[proto],
-		  decode_reason_names[reason]);
-	cr_assert(pkt.error_proto == proto && pkt.error_reason == reason,
-		  "fault %s/%s, want %s/%s",
-		  decode_protocol_names[pkt.error_proto], decode_reason_names[pkt.error_reason],
-		  decode_protocol_names[proto], decode_reason_names[reason]);
-}
-
-/* The next layer has no decoder: no fault, an unknown layer after proto. */
-static void expect_unknown(enum decode_protocol proto)
-{
-	expect_ok();
-	cr_assert(pkt.unknown, "no unknown layer, want one after %s", decode_protocol_names[proto]);
-	cr_assert_eq(pkt.unknown_proto, proto, "unknown layer after %s, want after %s",
-		     decode_protocol_names[pkt.unknown_proto], decode_protocol_names[proto]);
-}
-
-static void expect_bytes(ProtobufCBinaryData got, const void *want, size_t n)
-{
-	cr_assert_eq(got.len, n, "%zu bytes, want %zu", got.len, n);
-	if (n)
-		cr_assert_arr_eq(got.data, want, n);
 }
 
 /* ---- ARP ------------------------------------------------------------ */
@@ -1269,7 +1089,7 @@ Test(decode_link, null_family_in_either_byte_order)
 			struct frame g = { 0 };
 			(le ? putle32 : put32)(&g, v6_families[i]);
 			put_ipv6(&g, 17, UDP_HEADER + HELLO_LEN);
-			put_udp(&g, 1, 2, HELLO_LEN);
+			put_udp(&g, 1, 2, UDP_HEADER + HELLO_LEN);
 			put(&g, hello, HELLO_LEN);
 			decode_as(&g, LINK_NULL);
 			expect_clean();
@@ -1379,38 +1199,18 @@ Test(decode_link, link_types_without_a_decoder_are_unknown)
 	EXPECT_NO_RECORDS();
 }
 
-static uint32_t next_random(uint32_t *state)
+/* What a corrupted link-layer frame's result must also keep: the depth and
+ * the data the records point to within what was captured. */
+static void check_link(uint32_t cut)
 {
-	*state ^= *state << 13;
-	*state ^= *state >> 17;
-	*state ^= *state << 5;
-	return *state;
-}
-
-/* Decodes many corrupted, cut copies of f: nothing may be read outside the
- * captured bytes (AddressSanitizer), the results stay in range. */
-static void corrupt_and_decode(const struct frame *f, int link, uint32_t seed)
-{
-	uint32_t state = seed;
-	for (int round = 0; round < 4000; round++) {
-		struct frame g = *f;
-		int flips = 1 + next_random(&state) % 4;
-		for (int i = 0; i < flips; i++)
-			g.b[next_random(&state) % g.len] = (uint8_t)next_random(&state);
-		uint32_t cut = round % 2 ? g.len : next_random(&state) % (g.len + 1);
-		decode_cut(&g, link, cut);
-		cr_assert_leq(pkt.n_rec, PACKET_MAX_RECORDS);
-		cr_assert_leq(pkt.depth, PACKET_MAX_DEPTH + 1);
-		if (pkt.error)
-			cr_assert(pkt.error_proto < PROTO_COUNT && pkt.error_reason < REASON_COUNT);
-		Types__EthernetCTPReply *reply = record(T_CTP_REPLY, 0);
-		if (reply)
-			cr_assert_leq(reply->data.len, cut);
-		Types__LinkLayerDiscovery *lldp = record(T_LLDP, 0);
-		if (lldp)
-			for (size_t i = 0; i < lldp->n_values; i++)
-				cr_assert_leq(lldp->values[i]->value.len, cut);
-	}
+	cr_assert_leq(pkt.depth, PACKET_MAX_DEPTH + 1);
+	Types__EthernetCTPReply *reply = record(T_CTP_REPLY, 0);
+	if (reply)
+		cr_assert_leq(reply->data.len, cut);
+	Types__LinkLayerDiscovery *lldp = record(T_LLDP, 0);
+	if (lldp)
+		for (size_t i = 0; i < lldp->n_values; i++)
+			cr_assert_leq(lldp->values[i]->value.len, cut);
 }
 
 Test(decode_link, random_corruption_stays_in_bounds)
@@ -1438,12 +1238,12 @@ Test(decode_link, random_corruption_stays_in_bounds)
 	put32(&null, 2);
 	put_ipv4_udp_hello(&null);
 
-	corrupt_and_decode(&arp, LINK_ETHERNET, 11);
-	corrupt_and_decode(&snap, LINK_ETHERNET, 12);
-	corrupt_and_decode(&ctp, LINK_ETHERNET, 13);
-	corrupt_and_decode(&lldp, LINK_ETHERNET, 14);
-	corrupt_and_decode(&sll, LINK_LINUX_SLL, 15);
-	corrupt_and_decode(&sll2, LINK_LINUX_SLL2, 16);
-	corrupt_and_decode(&null, LINK_NULL, 17);
-	corrupt_and_decode(&null, LINK_LOOP, 18);
+	corrupt_and_decode(&arp, LINK_ETHERNET, 11, check_link);
+	corrupt_and_decode(&snap, LINK_ETHERNET, 12, check_link);
+	corrupt_and_decode(&ctp, LINK_ETHERNET, 13, check_link);
+	corrupt_and_decode(&lldp, LINK_ETHERNET, 14, check_link);
+	corrupt_and_decode(&sll, LINK_LINUX_SLL, 15, check_link);
+	corrupt_and_decode(&sll2, LINK_LINUX_SLL2, 16, check_link);
+	corrupt_and_decode(&null, LINK_NULL, 17, check_link);
+	corrupt_and_decode(&null, LINK_LOOP, 18, check_link);
 }
