@@ -42,7 +42,7 @@ LIBS_netcap-label   := $(BASE_LIBS)
 LIBS_netcap-collect := $(SODIUM_LIBS) $(BASE_LIBS)
 ALL_LIBS := $(DPDK_LIBS) $(PCAP_LIBS) $(SODIUM_LIBS) $(BASE_LIBS) -lpthread
 
-.PHONY: all deps test check run bench clean
+.PHONY: all deps test check run bench bench-tools clean
 all: $(BINS)
 
 deps:
@@ -56,8 +56,18 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/run-sample.sh
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all bench-tools
 	@scripts/bench.sh
+
+# Benchmark tools (not part of `all` or `check`): build/bench/NAME per
+# bench/NAME.c, e.g. build/bench/rx-only, the pure-RX ceiling. See
+# docs/performance.md.
+BENCH_SRC  := $(wildcard bench/*.c)
+BENCH_BINS := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+bench-tools: $(BENCH_BINS)
+$(BENCH_BINS): $(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(DPDK_CFLAGS) -o $@ $< $(LDFLAGS) $(DPDK_LIBS) $(PCAP_LIBS)
 
 # libFuzzer target of the decoders and record serializers (not part of
 # `all`): $(BUILD)/fuzz/NAME per tests/fuzz/NAME.c, built with clang from

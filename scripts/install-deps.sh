@@ -12,7 +12,7 @@ packages=(
   libcriterion-dev                # unit tests
   clang-14 libclang-rt-14-dev     # libFuzzer target of the decoders (make fuzz, test_fuzz_decode.sh)
   python3 python3-protobuf protobuf-compiler   # wire-compatibility oracle
-  tshark tcpdump tcpreplay iproute2            # oracles and live-capture tests
+  tshark tcpdump tcpreplay iproute2 time       # oracles, live-capture tests, bench peak RSS
   nfdump                          # nfpcapd: the flow benchmark's reference (scripts/bench-flows.sh)
 )
 
