@@ -325,10 +325,16 @@ void packet_set_ports(struct packet *pkt, uint16_t src_port, uint16_t dst_port)
  * are what make per-layer entropy affordable. */
 #define XLOGX_TABLE 2048
 static double xlogx_table[XLOGX_TABLE];
+static double log2_table[XLOGX_TABLE];    /* log2 c */
+static double xlogx_step[XLOGX_TABLE];    /* xlogx(c + 1) - xlogx(c) */
 static void xlogx_init(void)
 {
-	for (int c = 1; c < XLOGX_TABLE; c++)
+	for (int c = 1; c < XLOGX_TABLE; c++) {
 		xlogx_table[c] = c * log2(c);
+		log2_table[c] = log2(c);
+	}
+	for (int c = 0; c + 1 < XLOGX_TABLE; c++)
+		xlogx_step[c] = xlogx_table[c + 1] - xlogx_table[c];
 }
 
 static inline double xlogx(uint32_t c)
@@ -342,13 +348,29 @@ struct histogram {
 	uint32_t n;
 };
 
+/* Ranges shorter than this (headers, small payloads: a third of the TCP and
+ * UDP packets in the benchmark input) sum over their bytes, not the 256 bins. */
+#define HISTOGRAM_SHORT 64
+
 static void histogram_fill(struct histogram *h, const uint8_t *data, uint32_t len)
 {
 	memset(h->count, 0, sizeof h->count);
 	for (uint32_t i = 0; i < len; i++)
 		h->count[data[i]]++;
 	double sum = 0;
-	if (len < XLOGX_TABLE) {
+	if (len < HISTOGRAM_SHORT) {
+		/* sum over values b of c_b log2 c_b = sum over bytes i of
+		 * log2 c_(data[i]): each value's c_b bytes add log2 c_b. */
+		double s0 = 0, s1 = 0;
+		uint32_t i = 0;
+		for (; i + 2 <= len; i += 2) {
+			s0 += log2_table[h->count[data[i]]];
+			s1 += log2_table[h->count[data[i + 1]]];
+		}
+		if (i < len)
+			s0 += log2_table[h->count[data[i]]];
+		sum = s0 + s1;
+	} else if (len < XLOGX_TABLE) {
 		/* Every count is in the table: four independent sums. */
 		double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
 		for (int b = 0; b < 256; b += 4) {
@@ -369,9 +391,22 @@ static void histogram_fill(struct histogram *h, const uint8_t *data, uint32_t le
 /* Adds a few bytes (an outer layer's header) keeping the sum current. */
 static void histogram_add(struct histogram *h, const uint8_t *data, uint32_t len)
 {
-	for (uint32_t i = 0; i < len; i++) {
-		uint32_t c = h->count[data[i]]++;
-		h->sum_xlogx += xlogx(c + 1) - xlogx(c);
+	if (h->n + len >= XLOGX_TABLE) {
+		for (uint32_t i = 0; i < len; i++) {
+			uint32_t c = h->count[data[i]]++;
+			h->sum_xlogx += xlogx(c + 1) - xlogx(c);
+		}
+	} else {
+		/* every count stays in the tables: two sums, not one long chain */
+		double s0 = 0, s1 = 0;
+		uint32_t i = 0;
+		for (; i + 2 <= len; i += 2) {
+			s0 += xlogx_step[h->count[data[i]]++];
+			s1 += xlogx_step[h->count[data[i + 1]]++];
+		}
+		if (i < len)
+			s0 += xlogx_step[h->count[data[i]]++];
+		h->sum_xlogx += s0 + s1;
 	}
 	h->n += len;
 }

@@ -122,9 +122,33 @@ static void format_addr(char *out, size_t n, int version, const uint8_t *addr)
 		snprintf(out, n, "%s", s);
 }
 
-static void format_mac_into(char *out, const uint8_t mac[6])
+static void format_mac_into(char out[18], const uint8_t mac[6])
 {
-	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	struct arena a = { .base = (uint8_t *)out, .cap = 18 };
+	format_mac(&a, mac); /* 18 bytes always fit */
+}
+
+/* Records are written by the thousand per second: no snprintf for ports
+ * and UIDs (it was 7% of the packet loop's instructions). */
+static void format_port(char out[6], uint16_t port)
+{
+	char digits[5];
+	int n = 0;
+	do {
+		digits[n++] = (char)('0' + port % 10);
+		port /= 10;
+	} while (port);
+	for (int i = 0; i < n; i++)
+		out[i] = digits[n - 1 - i];
+	out[n] = '\0';
+}
+
+static void format_uid(char out[17], uint64_t uid)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (int i = 15; i >= 0; i--, uid >>= 4)
+		out[i] = hex[uid & 15];
+	out[16] = '\0';
 }
 
 static void conn_write(struct flows *f, struct conn *c)
@@ -136,13 +160,13 @@ static void conn_write(struct flows *f, struct conn *c)
 		format_addr(src_ip, sizeof src_ip, k->version, a_client ? k->addr_a : k->addr_b);
 		format_addr(dst_ip, sizeof dst_ip, k->version, a_client ? k->addr_b : k->addr_a);
 	}
-	snprintf(src_port, sizeof src_port, "%u", a_client ? k->port_a : k->port_b);
-	snprintf(dst_port, sizeof dst_port, "%u", a_client ? k->port_b : k->port_a);
+	format_port(src_port, a_client ? k->port_a : k->port_b);
+	format_port(dst_port, a_client ? k->port_b : k->port_a);
 	if (c->has_mac) {
 		format_mac_into(src_mac, a_client ? c->mac_a : c->mac_b);
 		format_mac_into(dst_mac, a_client ? c->mac_b : c->mac_a);
 	}
-	snprintf(uid, sizeof uid, "%016" PRIx64, c->uid);
+	format_uid(uid, c->uid);
 
 	Types__Connection r = TYPES__CONNECTION__INIT;
 	r.timestampfirst = c->first;
@@ -185,14 +209,14 @@ static void flow_write(struct flows *f, struct flow *fl)
 	if (k->version) {
 		format_addr(src_ip, sizeof src_ip, k->version, k->addr_a);
 		format_addr(dst_ip, sizeof dst_ip, k->version, k->addr_b);
-		snprintf(src_port, sizeof src_port, "%u", k->port_a);
-		snprintf(dst_port, sizeof dst_port, "%u", k->port_b);
+		format_port(src_port, k->port_a);
+		format_port(dst_port, k->port_b);
 	}
 	if (fl->has_mac) {
 		format_mac_into(src_mac, fl->mac_src);
 		format_mac_into(dst_mac, fl->mac_dst);
 	}
-	snprintf(uid, sizeof uid, "%016" PRIx64, fl->uid);
+	format_uid(uid, fl->uid);
 	Types__Flow r = TYPES__FLOW__INIT;
 	r.timestampfirst = fl->first;
 	r.timestamplast = fl->last;
