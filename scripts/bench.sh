@@ -24,6 +24,10 @@
 #   BENCH_CORPUS          corpus directory (see scripts/make-bench-input.sh)
 #   BENCH_DECODE          1 (default) runs scripts/bench-decode.sh after the
 #                         table (the decoders' own figures); 0 skips it
+#   BENCH_FLOWS           1 (default) runs scripts/bench-flows.sh last (flow
+#                         families only beside nfpcapd, and the 10-million-flow
+#                         stress: several minutes; FLOWS_STRESS=0 skips the
+#                         stress alone); 0 skips it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -298,3 +302,6 @@ fi
 
 # Decoders: Mpps and ns/packet in decoding, entropy on and off (BENCH_DECODE=0 skips it).
 [ "${BENCH_DECODE:-1}" = 0 ] || BENCH_MB=$MB BENCH_RUNS=$RUNS scripts/bench-decode.sh
+
+# Flow records beside nfpcapd, and the stress (BENCH_FLOWS=0 skips it).
+[ "${BENCH_FLOWS:-1}" = 0 ] || BENCH_MB=$MB BENCH_RUNS=$RUNS scripts/bench-flows.sh

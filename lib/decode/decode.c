@@ -415,7 +415,8 @@ static double histogram_entropy(const struct histogram *h)
 {
 	if (h->n == 0)
 		return 0.0;
-	double e = log2(h->n) - h->sum_xlogx / h->n;
+	double log2_n = h->n < XLOGX_TABLE ? log2_table[h->n] : log2(h->n);
+	double e = log2_n - h->sum_xlogx / h->n;
 	return e > 0 ? e : 0.0; /* rounding can leave -0.000... for one value */
 }
 

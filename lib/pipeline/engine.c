@@ -584,12 +584,10 @@ static int scan_inputs(const struct netcap_config *cfg)
 				f->path);
 			return -1;
 		}
-		if (input_scan_pcap(f, err, sizeof err) < 0) {
+		if (input_open_pcap(f, err, sizeof err) < 0) {
 			fprintf(stderr, "netcap: %s\n", err);
 			return -1;
 		}
-		eng.expected_packets += f->packets;
-		eng.expected_bytes += f->bytes;
 		n += (size_t)snprintf(eng.input_source + n, n < sizeof eng.input_source ? sizeof eng.input_source - n : 0,
 				      "%s%s", i ? "," : "", f->path);
 	}
@@ -599,6 +597,27 @@ static int scan_inputs(const struct netcap_config *cfg)
 		n += (size_t)snprintf(eng.input_source + n, n < sizeof eng.input_source ? sizeof eng.input_source - n : 0,
 				      "%s%s", i ? "," : "", cfg->pci[i]);
 	return 0;
+}
+
+/* Counting the packets of every file (input.c) overlaps EAL's start. */
+static void *count_inputs(void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0; i < eng.n_files; i++)
+		input_count_pcap(&eng.files[i]);
+	return NULL;
+}
+
+static void finish_counting(pthread_t *counter, bool started)
+{
+	if (started)
+		pthread_join(*counter, NULL);
+	else
+		count_inputs(NULL);
+	for (unsigned i = 0; i < eng.n_files; i++) {
+		eng.expected_packets += eng.files[i].packets;
+		eng.expected_bytes += eng.files[i].bytes;
+	}
 }
 
 static int make_out_dir(const char *dir)
@@ -678,10 +697,15 @@ int engine_run(struct netcap_config *cfg, const char *argv0)
 		fprintf(stderr, "netcap: input file names too long for DPDK's device arguments\n");
 		return 2;
 	}
+	pthread_t counter;
+	bool counting = eng.n_files && pthread_create(&counter, NULL, count_inputs, NULL) == 0;
 	if (rte_eal_init(eal_argc, eal_argv) < 0) {
 		fprintf(stderr, "netcap: DPDK EAL initialisation failed: %s\n", rte_strerror(rte_errno));
+		if (counting)
+			pthread_join(counter, NULL);
 		return 1;
 	}
+	finish_counting(&counter, counting);
 	int rc = 1;
 	if (plan_layout(cfg) < 0 || create_pools(cfg) < 0 || setup_inputs(cfg) < 0 || setup_workers(cfg) < 0)
 		goto out;

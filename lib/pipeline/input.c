@@ -5,7 +5,11 @@
  * it with the same library, so both stop at the same packet, even in a
  * file cut short), which gives the exact number of packets the PMD will
  * deliver, the bytes for the progress line, and the link type the PMD does
- * not report. The scan also warms the page cache for the replay. */
+ * not report. The scan also warms the page cache for the replay.
+ *
+ * Opening (a clear error for a file that is not a capture) happens before
+ * EAL starts; counting reads the whole file and runs on a thread of its own
+ * while EAL initialises (about as long: 0.1 s for 400 MB here). */
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -14,7 +18,7 @@
 
 #include "pipeline/pipeline.h"
 
-int input_scan_pcap(struct input_file *f, char *err, size_t errlen)
+int input_open_pcap(struct input_file *f, char *err, size_t errlen)
 {
 	char pcap_err[PCAP_ERRBUF_SIZE];
 	struct stat st;
@@ -33,6 +37,18 @@ int input_scan_pcap(struct input_file *f, char *err, size_t errlen)
 		return -1;
 	}
 	f->link = pcap_datalink(p);
+	pcap_close(p);
+	return 0;
+}
+
+void input_count_pcap(struct input_file *f)
+{
+	char pcap_err[PCAP_ERRBUF_SIZE];
+	pcap_t *p = pcap_open_offline(f->path, pcap_err);
+	if (!p) { /* opened a moment ago: replaced or removed since */
+		fprintf(stderr, "netcap: warning: %s: %s; its input is skipped\n", f->path, pcap_err);
+		return;
+	}
 	struct pcap_pkthdr *hdr;
 	const u_char *data;
 	int rc;
@@ -44,5 +60,4 @@ int input_scan_pcap(struct input_file *f, char *err, size_t errlen)
 		fprintf(stderr, "netcap: warning: %s: %s after %llu packets; the rest is skipped\n",
 			f->path, pcap_geterr(p), (unsigned long long)f->packets);
 	pcap_close(p);
-	return 0;
 }

@@ -152,7 +152,10 @@ void flow_emit(void *ctx, int type, const ProtobufCMessage *msg);
 void flow_partial_out(void *ctx, const struct flow_partial *p);
 
 /* input.c */
-int input_scan_pcap(struct input_file *f, char *err, size_t errlen);
+/* Checks that f->path is a capture libpcap reads; sets link and file_size. */
+int input_open_pcap(struct input_file *f, char *err, size_t errlen);
+/* Reads the whole file: sets packets and bytes (what the PMD will deliver). */
+void input_count_pcap(struct input_file *f);
 
 /* report.c */
 void report_progress(bool final);
