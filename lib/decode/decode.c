@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "decode/decode.h"
@@ -303,6 +304,37 @@ bool kl_options_scan(struct cursor area, size_t *count, ProtobufCBinaryData *pad
 		}
 	}
 	return rc != KL_MALFORMED;
+}
+
+/* IPv4Option and TCPOption are one shape: fill either through it. */
+struct kl_option_record {
+	ProtobufCMessage base;
+	int32_t optiontype;
+	int32_t optionlength;
+	ProtobufCBinaryData optiondata;
+};
+#define SAME_LAYOUT(T, f) \
+	_Static_assert(offsetof(T, f) == offsetof(struct kl_option_record, f), #T "." #f)
+SAME_LAYOUT(Types__IPv4Option, optiontype);
+SAME_LAYOUT(Types__IPv4Option, optionlength);
+SAME_LAYOUT(Types__IPv4Option, optiondata);
+SAME_LAYOUT(Types__TCPOption, optiontype);
+SAME_LAYOUT(Types__TCPOption, optionlength);
+SAME_LAYOUT(Types__TCPOption, optiondata);
+
+void **kl_options_records(struct decoder_ctx *ctx, struct packet *pkt,
+			  const ProtobufCMessageDescriptor *descriptor, struct cursor area, size_t n)
+{
+	struct kl_option_record **options = (struct kl_option_record **)record_array(ctx, pkt, descriptor, n);
+	if (!options)
+		return NULL;
+	struct kl_option opt;
+	for (size_t i = 0; i < n && kl_option_next(&area, &opt) == KL_OPTION; i++) {
+		options[i]->optiontype = opt.kind;
+		options[i]->optionlength = opt.length;
+		options[i]->optiondata = pb_bytes(opt.data, opt.data ? opt.length - 2u : 0);
+	}
+	return (void **)options;
 }
 
 void packet_set_ports(struct packet *pkt, uint16_t src_port, uint16_t dst_port)

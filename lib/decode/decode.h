@@ -253,6 +253,11 @@ int kl_option_next(struct cursor *area, struct kl_option *opt);
  * end-of-list included), *padding the bytes after an end-of-list. False
  * when an option is malformed. */
 bool kl_options_scan(struct cursor area, size_t *count, ProtobufCBinaryData *padding);
+/* The n options of area as records of the given descriptor (IPv4Option
+ * or TCPOption: OptionType, OptionLength, OptionData, the same layout);
+ * NULL when the arena is full. */
+void **kl_options_records(struct decoder_ctx *ctx, struct packet *pkt,
+			  const ProtobufCMessageDescriptor *descriptor, struct cursor area, size_t n);
 
 /* Records the transport ports in pkt and back-fills them into the record of
  * the innermost IP layer (pkt->ipv4_rec or pkt->ipv6_rec), if any. */

@@ -122,19 +122,11 @@ static void set_packet_fields(struct decoder_ctx *ctx, struct packet *pkt,
 static void fill_options(struct decoder_ctx *ctx, struct packet *pkt, Types__IPv4 *r,
 			 const struct ipv4_header *h)
 {
-	Types__IPv4Option **options = (Types__IPv4Option **)record_array(
-		ctx, pkt, &types__ipv4_option__descriptor, h->n_options);
+	void **options = kl_options_records(ctx, pkt, &types__ipv4_option__descriptor, h->options, h->n_options);
 	if (!options)
 		return;
-	struct cursor area = h->options;
-	struct kl_option opt;
-	for (size_t i = 0; i < h->n_options && kl_option_next(&area, &opt) == KL_OPTION; i++) {
-		options[i]->optiontype = opt.kind;
-		options[i]->optionlength = opt.length;
-		options[i]->optiondata = pb_bytes(opt.data, opt.data ? opt.length - 2u : 0);
-	}
 	r->n_options = h->n_options;
-	r->options = options;
+	r->options = (Types__IPv4Option **)options;
 }
 
 static void fill_record(struct decoder_ctx *ctx, struct packet *pkt, Types__IPv4 *r,

@@ -365,13 +365,27 @@ static void count_tcp(struct conn *c, const struct packet *pkt, bool from_a)
 		c->rst = true;
 }
 
-static void conn_packet(struct flows *f, const struct packet *pkt, const struct flow_tuple *t)
-{
-	struct endpoint_key k;
+/* A packet's key in one table, its hash, and (Connection) its direction:
+ * computed for every table first, so that their index slots are fetched
+ * from memory at once rather than one cache miss after another. */
+struct lookup {
+	bool ok;
 	bool src_is_a;
-	if (!endpoint_key(t, true, &k, &src_is_a))
-		return;
-	uint32_t hash = rte_hash_crc(&k, sizeof k, 0);
+	uint8_t key_len;
+	uint32_t hash;
+	union {
+		struct endpoint_key endpoints;
+		uint8_t bytes[FLOW_KEY_MAX];
+	} key;
+	struct flow_partial partial; /* aggregates */
+};
+
+static void conn_packet(struct flows *f, const struct packet *pkt, const struct flow_tuple *t,
+			const struct lookup *l)
+{
+	const struct endpoint_key k = l->key.endpoints;
+	bool src_is_a = l->src_is_a;
+	uint32_t hash = l->hash;
 	struct flow_node *n = flow_table_find(f->conns, &k, sizeof k, hash);
 	/* A record ends by its own packets' times alone, so record
 	 * boundaries do not depend on other flows (or on worker count). */
@@ -408,13 +422,11 @@ static void conn_packet(struct flows *f, const struct packet *pkt, const struct 
 	flow_table_touch(f->conns, &c->node, conn_expiry(f, c, k.proto));
 }
 
-static void flow_packet(struct flows *f, const struct packet *pkt, const struct flow_tuple *t)
+static void flow_packet(struct flows *f, const struct packet *pkt, const struct flow_tuple *t,
+			const struct lookup *l)
 {
-	struct endpoint_key k;
-	bool unused;
-	if (!endpoint_key(t, false, &k, &unused))
-		return;
-	uint32_t hash = rte_hash_crc(&k, sizeof k, 1);
+	const struct endpoint_key k = l->key.endpoints;
+	uint32_t hash = l->hash;
 	struct flow_node *n = flow_table_find(f->flows, &k, sizeof k, hash);
 	if (n && pkt->ts >= n->expire_at)
 		flow_table_expire(f->flows, n, FLOW_END_IDLE), n = NULL;
@@ -480,25 +492,32 @@ static bool aggregate_key(const struct packet *pkt, int family, struct flow_part
 	return true;
 }
 
-static void aggregate_packet(struct flows *f, const struct packet *pkt, int family)
+static bool aggregate_lookup(const struct flows *f, const struct packet *pkt, int family, struct lookup *l)
 {
-	struct flow_partial p = { 0 };
-	if (!aggregate_key(pkt, family, &p))
-		return;
+	struct flow_partial *p = &l->partial;
+	memset(p, 0, sizeof *p);
+	if (!aggregate_key(pkt, family, p))
+		return false;
 	int64_t window = pkt->ts - pkt->ts % f->s.window;
 	/* key bytes, then the window start: one entry per key and window */
-	uint8_t key[FLOW_KEY_MAX];
-	memcpy(key, p.key, p.key_len);
-	memcpy(key + p.key_len, &window, sizeof window);
-	uint8_t key_len = (uint8_t)(p.key_len + sizeof window);
-	uint32_t hash = rte_hash_crc(key, key_len, 2 + (uint32_t)family);
-	struct aggregate *g = (struct aggregate *)flow_table_find(f->agg[family], key, key_len, hash);
+	memcpy(l->key.bytes, p->key, p->key_len);
+	memcpy(l->key.bytes + p->key_len, &window, sizeof window);
+	l->key_len = (uint8_t)(p->key_len + sizeof window);
+	l->hash = rte_hash_crc(l->key.bytes, l->key_len, 2 + (uint32_t)family);
+	p->window_start = window;
+	return true;
+}
+
+static void aggregate_packet(struct flows *f, const struct packet *pkt, int family, const struct lookup *l)
+{
+	int64_t window = l->partial.window_start;
+	struct aggregate *g = (struct aggregate *)flow_table_find(f->agg[family], l->key.bytes, l->key_len, l->hash);
 	if (!g) {
-		g = (struct aggregate *)flow_table_insert(f->agg[family], key, key_len, hash, window + f->s.window);
+		g = (struct aggregate *)flow_table_insert(f->agg[family], l->key.bytes, l->key_len, l->hash,
+							  window + f->s.window);
 		if (!g)
 			return;
-		g->sum = p;
-		g->sum.window_start = window;
+		g->sum = l->partial;
 		g->sum.first = pkt->ts;
 	}
 	if (pkt->ts < g->sum.first)
@@ -534,13 +553,26 @@ void flows_packet(struct flows *f, const struct packet *pkt, int link)
 			}
 		}
 	}
-	if (f->conns)
-		conn_packet(f, pkt, &t);
-	if (f->flows)
-		flow_packet(f, pkt, &t);
+	enum { CONN, FLOW, AGG }; /* AGG + family */
+	struct lookup l[AGG + FAMILY_COUNT];
+	struct flow_table *table[AGG + FAMILY_COUNT] = { f->conns, f->flows };
+	if (f->conns && (l[CONN].ok = endpoint_key(&t, true, &l[CONN].key.endpoints, &l[CONN].src_is_a)))
+		l[CONN].hash = rte_hash_crc(&l[CONN].key.endpoints, sizeof l[CONN].key.endpoints, 0);
+	if (f->flows && (l[FLOW].ok = endpoint_key(&t, false, &l[FLOW].key.endpoints, &l[FLOW].src_is_a)))
+		l[FLOW].hash = rte_hash_crc(&l[FLOW].key.endpoints, sizeof l[FLOW].key.endpoints, 1);
 	for (int fam = 0; fam < FAMILY_COUNT; fam++)
-		if (f->agg[fam])
-			aggregate_packet(f, pkt, fam);
+		if ((table[AGG + fam] = f->agg[fam]))
+			l[AGG + fam].ok = aggregate_lookup(f, pkt, fam, &l[AGG + fam]);
+	for (int i = 0; i < AGG + FAMILY_COUNT; i++)
+		if (table[i] && l[i].ok)
+			flow_table_prefetch(table[i], l[i].hash);
+	if (f->conns && l[CONN].ok)
+		conn_packet(f, pkt, &t, &l[CONN]);
+	if (f->flows && l[FLOW].ok)
+		flow_packet(f, pkt, &t, &l[FLOW]);
+	for (int fam = 0; fam < FAMILY_COUNT; fam++)
+		if (f->agg[fam] && l[AGG + fam].ok)
+			aggregate_packet(f, pkt, fam, &l[AGG + fam]);
 }
 
 void flows_advance(struct flows *f, int64_t now)

@@ -124,6 +124,11 @@ static void wheel_link(struct flow_table *t, struct flow_node *n)
 
 /* ---- index ---------------------------------------------------------- */
 
+void flow_table_prefetch(const struct flow_table *t, uint32_t hash)
+{
+	__builtin_prefetch(&t->index[hash & t->index_mask]);
+}
+
 static uint32_t *index_find(struct flow_table *t, const void *key, uint8_t key_len, uint32_t hash)
 {
 	for (uint32_t i = hash & t->index_mask;; i = (i + 1) & t->index_mask) {

@@ -100,6 +100,23 @@ for k in ("packets", "bytes", "decoded", "malformed", "drops_imissed", "drops_ri
     assert isinstance(d.get(k), int), f"{k} missing or not a number in {d}"
 ' "$stats" || fail "/netcap/stats lacks counters"
 
+# The same commands through DPDK's own client (dpdk-dev's
+# usertools/dpdk-telemetry.py), as an operator would query a sensor.
+if command -v dpdk-telemetry.py >/dev/null; then
+  answers=$(printf '/netcap/stats\n/netcap/ports\nquit\n' | dpdk-telemetry.py -f "$PREFIX" 2>&1) ||
+    fail "dpdk-telemetry.py -f $PREFIX failed: $answers"
+  echo "-- dpdk-telemetry.py: $answers"
+  "$PY" -c '
+import json, sys
+lines = [json.loads(l) for l in sys.argv[1].splitlines() if l.startswith("{")]
+got = {k: v for d in lines for k, v in d.items()}
+assert got.get("/netcap/stats", {}).get("packets") == int(sys.argv[2]), f"packets in {got}"
+assert got.get("/netcap/ports"), f"no /netcap/ports answer in {got}"
+' "$answers" "$expected" || fail "dpdk-telemetry.py did not read the counters"
+else
+  echo "-- dpdk-telemetry.py not installed (package dpdk-dev): checked with $QUERY only"
+fi
+
 kill -INT "$pid"
 wait_exit "$pid" 30
 rc=$WAIT_RC
