@@ -34,4 +34,11 @@ uint32_t flow_tuple_hash(const struct flow_tuple *t);
 
 uint32_t flow_hash_symmetric(const uint8_t *data, uint32_t len, int link);
 
+/* The Toeplitz key NICs get for RSS (lib/pipeline/engine.c): 0x6d5a
+ * repeated, so both directions of a connection hash alike (Woo and Park,
+ * "Scalable TCP Session Monitoring with Symmetric Receive-side Scaling").
+ * 52 bytes, the longest key NICs take; tests/unit/test_rsskey.c checks the
+ * symmetry with DPDK's software Toeplitz (rte_softrss). */
+extern const uint8_t flow_symmetric_rss_key[52];
+
 #endif

@@ -25,6 +25,7 @@
 
 #include "ncap/schema.h"
 #include "pipeline/engine.h"
+#include "flow/flowhash.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/sidecar.h"
 
@@ -33,15 +34,6 @@ struct engine eng;
 extern const int decode_record_types[];
 extern const size_t decode_record_types_count;
 
-/* Both directions of a connection hash alike with this Toeplitz key
- * (0x6d5a repeated; Woo and Park, "Scalable TCP Session Monitoring with
- * Symmetric Receive-side Scaling"). */
-static uint8_t symmetric_rss_key[52] = {
-	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d,
-	0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
-	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d,
-	0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
-};
 
 static void on_signal(int sig)
 {
@@ -366,7 +358,7 @@ static int setup_port(uint16_t port, uint16_t n_rxq, bool rss)
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
 	if (rss && n_rxq > 1) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-		conf.rx_adv_conf.rss_conf.rss_key = symmetric_rss_key;
+		conf.rx_adv_conf.rss_conf.rss_key = (uint8_t *)flow_symmetric_rss_key;
 		conf.rx_adv_conf.rss_conf.rss_key_len = info.hash_key_size ? info.hash_key_size : 40;
 		conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) &
 						   info.flow_type_rss_offloads;
