@@ -383,24 +383,24 @@ struct lookup {
 static void conn_packet(struct flows *f, const struct packet *pkt, const struct flow_tuple *t,
 			const struct lookup *l)
 {
-	const struct endpoint_key k = l->key.endpoints;
+	const struct endpoint_key *k = &l->key.endpoints;
 	bool src_is_a = l->src_is_a;
 	uint32_t hash = l->hash;
-	struct flow_node *n = flow_table_find(f->conns, &k, sizeof k, hash);
+	struct flow_node *n = flow_table_find(f->conns, k, sizeof *k, hash);
 	/* A record ends by its own packets' times alone, so record
 	 * boundaries do not depend on other flows (or on worker count). */
 	if (n && pkt->ts >= n->expire_at)
 		flow_table_expire(f->conns, n, FLOW_END_IDLE), n = NULL;
 	struct conn *c = (struct conn *)n;
 	if (!c) {
-		c = (struct conn *)flow_table_insert(f->conns, &k, sizeof k, hash, pkt->ts + idle_timeout(&f->s, k.proto));
+		c = (struct conn *)flow_table_insert(f->conns, k, sizeof *k, hash, pkt->ts + idle_timeout(&f->s, k->proto));
 		if (!c)
 			return;
 		c->first = pkt->ts;
-		c->uid = uid_of(&k, sizeof k, pkt->ts);
+		c->uid = uid_of(k, sizeof *k, pkt->ts);
 		/* The client sent the first packet, unless that was a SYN-ACK
 		 * (the SYN was missed): then its receiver did. */
-		bool syn_ack = k.proto == 6 && (pkt->tcp_flags & 0x12) == 0x12;
+		bool syn_ack = k->proto == 6 && (pkt->tcp_flags & 0x12) == 0x12;
 		c->client_is_a = syn_ack ? !src_is_a : src_is_a;
 	}
 	c->last = pkt->ts > c->last ? pkt->ts : c->last;
@@ -417,26 +417,26 @@ static void conn_packet(struct flows *f, const struct packet *pkt, const struct 
 	}
 	if (!c->app_proto && pkt->app_proto)
 		c->app_proto = pkt->app_proto;
-	if (k.proto == 6 && pkt->ip_proto == 6 && pkt->has_ports)
+	if (k->proto == 6 && pkt->ip_proto == 6 && pkt->has_ports)
 		count_tcp(c, pkt, src_is_a);
-	flow_table_touch(f->conns, &c->node, conn_expiry(f, c, k.proto));
+	flow_table_touch(f->conns, &c->node, conn_expiry(f, c, k->proto));
 }
 
 static void flow_packet(struct flows *f, const struct packet *pkt, const struct flow_tuple *t,
 			const struct lookup *l)
 {
-	const struct endpoint_key k = l->key.endpoints;
+	const struct endpoint_key *k = &l->key.endpoints;
 	uint32_t hash = l->hash;
-	struct flow_node *n = flow_table_find(f->flows, &k, sizeof k, hash);
+	struct flow_node *n = flow_table_find(f->flows, k, sizeof *k, hash);
 	if (n && pkt->ts >= n->expire_at)
 		flow_table_expire(f->flows, n, FLOW_END_IDLE), n = NULL;
 	struct flow *fl = (struct flow *)n;
 	if (!fl) {
-		fl = (struct flow *)flow_table_insert(f->flows, &k, sizeof k, hash, pkt->ts);
+		fl = (struct flow *)flow_table_insert(f->flows, k, sizeof *k, hash, pkt->ts);
 		if (!fl)
 			return;
 		fl->first = pkt->ts;
-		fl->uid = uid_of(&k, sizeof k, pkt->ts);
+		fl->uid = uid_of(k, sizeof *k, pkt->ts);
 	}
 	fl->last = pkt->ts > fl->last ? pkt->ts : fl->last;
 	fl->packets++;
@@ -449,7 +449,7 @@ static void flow_packet(struct flows *f, const struct packet *pkt, const struct 
 	}
 	if (!fl->app_proto && pkt->app_proto)
 		fl->app_proto = pkt->app_proto;
-	int64_t end = f->now + idle_timeout(&f->s, k.proto), cut = fl->first + f->s.active;
+	int64_t end = f->now + idle_timeout(&f->s, k->proto), cut = fl->first + f->s.active;
 	flow_table_touch(f->flows, &fl->node, end < cut || cut <= f->now ? end : cut); /* as conn_expiry() */
 }
 
@@ -553,25 +553,27 @@ void flows_packet(struct flows *f, const struct packet *pkt, int link)
 			}
 		}
 	}
+	/* ok: the table is on and the packet has a key in it */
 	enum { CONN, FLOW, AGG }; /* AGG + family */
 	struct lookup l[AGG + FAMILY_COUNT];
 	struct flow_table *table[AGG + FAMILY_COUNT] = { f->conns, f->flows };
-	if (f->conns && (l[CONN].ok = endpoint_key(&t, true, &l[CONN].key.endpoints, &l[CONN].src_is_a)))
+	if ((l[CONN].ok = f->conns && endpoint_key(&t, true, &l[CONN].key.endpoints, &l[CONN].src_is_a)))
 		l[CONN].hash = rte_hash_crc(&l[CONN].key.endpoints, sizeof l[CONN].key.endpoints, 0);
-	if (f->flows && (l[FLOW].ok = endpoint_key(&t, false, &l[FLOW].key.endpoints, &l[FLOW].src_is_a)))
+	if ((l[FLOW].ok = f->flows && endpoint_key(&t, false, &l[FLOW].key.endpoints, &l[FLOW].src_is_a)))
 		l[FLOW].hash = rte_hash_crc(&l[FLOW].key.endpoints, sizeof l[FLOW].key.endpoints, 1);
-	for (int fam = 0; fam < FAMILY_COUNT; fam++)
-		if ((table[AGG + fam] = f->agg[fam]))
-			l[AGG + fam].ok = aggregate_lookup(f, pkt, fam, &l[AGG + fam]);
+	for (int fam = 0; fam < FAMILY_COUNT; fam++) {
+		table[AGG + fam] = f->agg[fam];
+		l[AGG + fam].ok = f->agg[fam] && aggregate_lookup(f, pkt, fam, &l[AGG + fam]);
+	}
 	for (int i = 0; i < AGG + FAMILY_COUNT; i++)
-		if (table[i] && l[i].ok)
+		if (l[i].ok)
 			flow_table_prefetch(table[i], l[i].hash);
-	if (f->conns && l[CONN].ok)
+	if (l[CONN].ok)
 		conn_packet(f, pkt, &t, &l[CONN]);
-	if (f->flows && l[FLOW].ok)
+	if (l[FLOW].ok)
 		flow_packet(f, pkt, &t, &l[FLOW]);
 	for (int fam = 0; fam < FAMILY_COUNT; fam++)
-		if (f->agg[fam] && l[AGG + fam].ok)
+		if (l[AGG + fam].ok)
 			aggregate_packet(f, pkt, fam, &l[AGG + fam]);
 }
 

@@ -23,9 +23,9 @@
 #include <rte_mbuf_dyn.h>
 #include <rte_version.h>
 
+#include "flow/flowhash.h"
 #include "ncap/schema.h"
 #include "pipeline/engine.h"
-#include "flow/flowhash.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/sidecar.h"
 
@@ -33,7 +33,6 @@ struct engine eng;
 
 extern const int decode_record_types[];
 extern const size_t decode_record_types_count;
-
 
 static void on_signal(int sig)
 {
