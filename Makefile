@@ -69,18 +69,24 @@ $(BENCH_BINS): $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(DPDK_CFLAGS) -o $@ $< $(LDFLAGS) $(DPDK_LIBS) $(PCAP_LIBS)
 
-# libFuzzer target of the decoders and record serializers (not part of
-# `all`): $(BUILD)/fuzz/NAME per tests/fuzz/NAME.c, built with clang from
-# lib/decode, lib/ncap/fastpack.c and the protobuf-c code, without DPDK.
-# tests/e2e/test_fuzz_decode.sh builds and runs it; see tests/fuzz/.
+# libFuzzer targets (not part of `all`): $(BUILD)/fuzz/NAME per
+# tests/fuzz/NAME.c, built with clang under ASan+UBSan and linked against
+# libnetcap-fuzz.a: every library file that needs no running EAL (decoders,
+# record files, emitter, flows, and the engine's pure helpers named below),
+# compiled with -fsanitize=fuzzer-no-link. tests/e2e/test_fuzz.sh builds and
+# runs every target; see tests/fuzz/ and docs/testing.md.
 .PHONY: fuzz
 FUZZ_CC     ?= clang-14
 FUZZ_BUILD  := $(BUILD)/fuzz
 FUZZ_SAN    := address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE -Wall -Wextra \
-	-Ilib -I$(GEN) -MMD -MP
-FUZZ_OBJ    := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(wildcard lib/decode/*.c) lib/ncap/fastpack.c) \
-	$(FUZZ_BUILD)/obj/gen/netcap.pb-c.o
+	-Ilib -I$(GEN) -MMD -MP $(DPDK_CFLAGS)
+# Engine files a fuzz target may use: they call no EAL function.
+FUZZ_PIPELINE := $(wildcard lib/pipeline/mbufchain.c lib/pipeline/config.c)
+FUZZ_LIB_SRC  := $(wildcard lib/decode/*.c lib/ncap/*.c lib/export/*.c lib/flow/*.c) $(FUZZ_PIPELINE)
+FUZZ_LIB_OBJ  := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_LIB_SRC)) \
+	$(FUZZ_BUILD)/obj/gen/netcap.pb-c.o $(FUZZ_BUILD)/obj/gen/ncap_descriptors.o
+FUZZ_LIB    := $(FUZZ_BUILD)/libnetcap-fuzz.a
 FUZZ_BINS   := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/*.c))
 fuzz: $(FUZZ_BINS)
 $(FUZZ_BUILD)/obj/gen/%.o: $(GEN)/%.c
@@ -89,9 +95,12 @@ $(FUZZ_BUILD)/obj/gen/%.o: $(GEN)/%.c
 $(FUZZ_BUILD)/obj/%.o: %.c | $(GEN)/netcap.pb-c.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c $< -o $@
-$(FUZZ_BINS): $(FUZZ_BUILD)/%: $(FUZZ_BUILD)/obj/tests/fuzz/%.o $(FUZZ_OBJ)
-	$(FUZZ_CC) -g -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $^ $(BASE_LIBS)
--include $(FUZZ_OBJ:.o=.d) $(FUZZ_BINS:$(FUZZ_BUILD)/%=$(FUZZ_BUILD)/obj/tests/fuzz/%.d)
+$(FUZZ_LIB): $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+$(FUZZ_BINS): $(FUZZ_BUILD)/%: $(FUZZ_BUILD)/obj/tests/fuzz/%.o $(FUZZ_LIB)
+	$(FUZZ_CC) -g -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< $(FUZZ_LIB) $(BASE_LIBS) $(DPDK_LIBS)
+-include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_BINS:$(FUZZ_BUILD)/%=$(FUZZ_BUILD)/obj/tests/fuzz/%.d)
 
 check: all $(UNIT_BIN) $(TOOL_BINS)
 	@tests/run-tests.sh
