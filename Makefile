@@ -37,7 +37,7 @@ TOOL_BINS := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/%)
 
 # Libraries per binary (a static libnetcap.a pulls in only what each uses).
 LIBS_netcap-dump    := $(BASE_LIBS)
-LIBS_netcap         := $(DPDK_LIBS) $(PCAP_LIBS) $(BASE_LIBS) -lpthread
+LIBS_netcap         := $(DPDK_LIBS) $(PCAP_LIBS) $(SODIUM_LIBS) $(BASE_LIBS) -lpthread
 LIBS_netcap-label   := $(BASE_LIBS)
 LIBS_netcap-collect := $(SODIUM_LIBS) $(BASE_LIBS)
 ALL_LIBS := $(DPDK_LIBS) $(PCAP_LIBS) $(SODIUM_LIBS) $(BASE_LIBS) -lpthread
@@ -99,7 +99,7 @@ $(FUZZ_LIB): $(FUZZ_LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 $(FUZZ_BINS): $(FUZZ_BUILD)/%: $(FUZZ_BUILD)/obj/tests/fuzz/%.o $(FUZZ_LIB)
-	$(FUZZ_CC) -g -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< $(FUZZ_LIB) $(BASE_LIBS) $(DPDK_LIBS)
+	$(FUZZ_CC) -g -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< $(FUZZ_LIB) $(BASE_LIBS) $(SODIUM_LIBS) $(DPDK_LIBS)
 -include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_BINS:$(FUZZ_BUILD)/%=$(FUZZ_BUILD)/obj/tests/fuzz/%.d)
 
 check: all $(UNIT_BIN) $(TOOL_BINS)
@@ -143,7 +143,7 @@ $(UNIT_BIN): $(UNIT_OBJ) $(SUPPORT_OBJ) $(LIBNETCAP)
 
 $(TOOL_BINS): $(BUILD)/tests/%: $(OBJ)/tests/tools/%.o $(SUPPORT_OBJ) $(LIBNETCAP)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBNETCAP) $(BASE_LIBS) -lpthread
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBNETCAP) $(SODIUM_LIBS) $(BASE_LIBS) -lpthread
 
 clean:
 	rm -rf $(BUILD)
