@@ -25,6 +25,9 @@
 
 #include "flow/flowhash.h"
 #include "ncap/schema.h"
+#include "ncap/truncate.h"
+#include "ncap/varint.h"
+#include "pipeline/bigframe.h"
 #include "pipeline/engine.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/sidecar.h"
@@ -265,10 +268,11 @@ static void chunk_init(struct rte_mempool *mp, void *arg, void *obj, unsigned id
 	*c = (struct ncap_chunk){ .data = (uint8_t *)(c + 1), .cap = cap };
 }
 
-/* Chunks hold chunk_size bytes plus room for the records of one more packet
- * beyond it, so a chunk is sent once it passes chunk_size and a record never
- * has to be split or refused. */
-#define CHUNK_SLACK (128u << 10)
+/* Chunks hold chunk_size bytes plus room for one record of the largest size
+ * allowed beyond it, so a chunk is sent once it passes chunk_size and a
+ * record never has to be split or refused for want of room (a larger
+ * record is cut to NCAP_RECORD_LIMIT: lcore.c, emit_one). */
+#define CHUNK_SLACK (NCAP_RECORD_LIMIT + NCAP_VARINT_MAX)
 
 static unsigned mbufs_needed(const struct netcap_config *cfg)
 {
@@ -410,6 +414,8 @@ static int setup_inputs(const struct netcap_config *cfg)
 			goto port_error;
 		eng.ports[eng.n_ports++] = port;
 		use_pcap_timestamps();
+		if (bigframe_setup(eng.files, eng.n_files) < 0)
+			return -1;
 		/* The pcap PMD cannot spread load: one lcore reads every
 		 * file and, with several workers, dispatches by flow hash. */
 		struct lcore_conf *lc = &eng.lc[first];
@@ -417,6 +423,7 @@ static int setup_inputs(const struct netcap_config *cfg)
 			lc->rxq[lc->n_rxq++] = (struct rx_queue){
 				.port = port, .queue = (uint16_t)i, .link = eng.files[i].link,
 				.expected = eng.files[i].packets, .done = eng.files[i].packets == 0,
+				.oversize = bigframe_reader_of(i),
 			};
 		if (eng.n_workers > 1) {
 			lc->dispatch = true;
@@ -513,8 +520,11 @@ static int setup_workers(const struct netcap_config *cfg)
 	for (unsigned w = 0; w < eng.n_workers; w++) {
 		struct lcore_conf *lc = &eng.lc[eng.worker_lcore[w]];
 		lc->ws = rte_zmalloc("netcap_worker", sizeof *lc->ws, RTE_CACHE_LINE_SIZE);
-		if (!lc->ws || decoder_init(&lc->ws->dctx, 1 << 20) < 0 || !(lc->ws->linear = malloc(256 << 10)))
+		if (!lc->ws || decoder_init(&lc->ws->dctx, 1 << 20) < 0 ||
+		    !(lc->ws->linear = malloc(BIGFRAME_MAX)) || !(lc->ws->scratch = malloc(NCAP_RECORD_LIMIT))) {
+			fprintf(stderr, "netcap: out of memory for worker %u\n", w);
 			return -1;
+		}
 		lc->ws->lc = lc;
 		memcpy(lc->ws->dctx.enabled, eng.enabled, sizeof eng.enabled);
 		lc->ws->dctx.entropy = cfg->entropy;
@@ -749,6 +759,7 @@ out:
 		rte_eth_dev_stop(eng.ports[p]);
 		rte_eth_dev_close(eng.ports[p]);
 	}
+	bigframe_teardown();
 	rte_eal_cleanup();
 	return rc;
 }

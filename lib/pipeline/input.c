@@ -5,7 +5,8 @@
  * it with the same library, so both stop at the same packet, even in a
  * file cut short), which gives the exact number of packets the PMD will
  * deliver, the bytes for the progress line, and the link type the PMD does
- * not report. The scan also warms the page cache for the replay.
+ * not report, and the packets too large for the PMD (over 64 KiB:
+ * bigframe.h). The scan also warms the page cache for the replay.
  *
  * Opening (a clear error for a file that is not a capture) happens before
  * EAL starts; counting reads the whole file and runs on a thread of its own
@@ -13,9 +14,11 @@
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "pipeline/bigframe.h"
 #include "pipeline/pipeline.h"
 
 int input_open_pcap(struct input_file *f, char *err, size_t errlen)
@@ -41,6 +44,25 @@ int input_open_pcap(struct input_file *f, char *err, size_t errlen)
 	return 0;
 }
 
+/* Remembers packet `index` as one the pcap PMD cannot carry. False when
+ * out of memory: the count then stops there, and so does the replay. */
+static bool note_oversize(struct input_file *f, uint64_t index, uint64_t *room)
+{
+	if (f->n_oversize == *room) {
+		uint64_t want = *room ? *room * 2 : 64;
+		uint64_t *grown = realloc(f->oversize, want * sizeof *grown);
+		if (!grown) {
+			fprintf(stderr, "netcap: warning: %s: out of memory listing frames over 64 KiB; the input ends before packet %llu\n",
+				f->path, (unsigned long long)index + 1);
+			return false;
+		}
+		f->oversize = grown;
+		*room = want;
+	}
+	f->oversize[f->n_oversize++] = index;
+	return true;
+}
+
 void input_count_pcap(struct input_file *f)
 {
 	char pcap_err[PCAP_ERRBUF_SIZE];
@@ -52,7 +74,10 @@ void input_count_pcap(struct input_file *f)
 	struct pcap_pkthdr *hdr;
 	const u_char *data;
 	int rc;
+	uint64_t room = 0;
 	while ((rc = pcap_next_ex(p, &hdr, &data)) == 1) {
+		if (hdr->caplen > BIGFRAME_PMD_MAX && !note_oversize(f, f->packets, &room))
+			break;
 		f->packets++;
 		f->bytes += hdr->caplen;
 	}

@@ -26,6 +26,10 @@
 #include "flow/flowhash.h"
 #include "ncap/fastpack.h"
 #include "ncap/schema.h"
+#include "ncap/truncate.h"
+#include "ncap/varint.h"
+#include "pipeline/bigframe.h"
+#include "pipeline/mbufchain.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/sidecar.h"
 
@@ -42,7 +46,6 @@
 #endif
 
 #define RX_STALL_SECONDS 5
-#define LINEAR_MAX (256u << 10)
 
 static void service_compressor(struct lcore_conf *lc);
 
@@ -170,24 +173,43 @@ static void flush_chunks(struct lcore_conf *lc)
 
 /* ---- worker role ---------------------------------------------------- */
 
+/* A record over NCAP_RECORD_LIMIT: cut to fit (truncate.h) and packed
+ * through protobuf-c, which writes the Truncated field the hand-written
+ * packers leave out. 0 when it cannot be cut that far (only scalars left:
+ * no record NETCAP builds is like that). */
+static long pack_truncated(struct worker_state *ws, const ProtobufCMessage *msg, uint8_t *at, size_t room)
+{
+	/* Records are the worker's own (its arena, or a flow record on the
+	 * stack): cutting them in place is safe. */
+	ProtobufCMessage *m = (ProtobufCMessage *)(uintptr_t)msg;
+	struct ncap_scratch scratch = { .base = ws->scratch, .cap = NCAP_RECORD_LIMIT };
+	if (!ncap_record_truncate(m, NCAP_RECORD_LIMIT, &scratch))
+		return 0;
+	return ncap_pack_delimited(m, at, room);
+}
+
 /* Serializes one record into its type's chunk: the hot types through the
- * hand-written packers, the others through protobuf-c. */
+ * hand-written packers, the others through protobuf-c. A chunk always has
+ * room for one record of the largest size allowed (CHUNK_SLACK past
+ * chunk_size, and it goes out once past chunk_size), so a record is only
+ * ever refused for its own size: then it is cut to fit, and counted. */
 static void emit_one(struct lcore_conf *lc, struct worker_state *ws, int t, const ProtobufCMessage *msg)
 {
 	struct ncap_chunk *c = ws->chunk[t];
 	if (!c)
 		c = ws->chunk[t] = chunk_get(lc, t);
 	uint8_t *at = c->data + c->len;
-	size_t room = c->cap - c->len;
+	size_t room = NCAP_VARINT_MAX + NCAP_RECORD_LIMIT;
 	long n = ncap_fastpack(t, msg, at, room);
 	if (n < 0)
 		n = ncap_pack_delimited(msg, at, room);
 	if (n == 0) {
-		/* Chunks have CHUNK_SLACK past chunk_size, so only a record
-		 * larger than that gets here (payload capture of huge frames):
-		 * counted, not written. */
-		lc->stats.oversized_records++;
-		return;
+		n = pack_truncated(ws, msg, at, room);
+		if (n == 0) {
+			lc->stats.unwritable_records++;
+			return;
+		}
+		lc->stats.truncated[t]++;
 	}
 	c->len += (size_t)n;
 	c->records++;
@@ -334,6 +356,21 @@ static int64_t replay_time_ns(uint64_t raw, int64_t scale)
 	return v > max_ns / scale ? max_ns : v * scale;
 }
 
+/* The bytes of m to decode: a frame over 64 KiB that RX attached, or the
+ * chain, checked first (mbufchain.h). 0 with *fault set for a chain that
+ * disagrees with itself. */
+static uint32_t packet_bytes(struct worker_state *ws, const struct rte_mbuf *m, const uint8_t **data,
+			     enum mbuf_chain_fault *fault)
+{
+	const struct big_frame *big = bigframe_of(m);
+	if (big) {
+		*fault = MBUF_CHAIN_OK;
+		*data = big->data;
+		return big->len;
+	}
+	return mbuf_chain_bytes(m, ws->linear, BIGFRAME_MAX, data, fault);
+}
+
 /* link < 0: the dispatcher put the link type in the mbuf. */
 static void process_burst(struct lcore_conf *lc, struct rte_mbuf **bufs, unsigned n, int link)
 {
@@ -344,18 +381,23 @@ static void process_burst(struct lcore_conf *lc, struct rte_mbuf **bufs, unsigne
 		struct rte_mbuf *m = bufs[i];
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(bufs[i + 1], void *));
-		const uint8_t *data = rte_pktmbuf_mtod(m, const uint8_t *);
-		uint32_t len = m->data_len;
-		if (m->nb_segs > 1) {
-			len = m->pkt_len < LINEAR_MAX ? m->pkt_len : LINEAR_MAX;
-			data = rte_pktmbuf_read(m, 0, len, ws->linear);
+		int pkt_link = link >= 0 ? link : (int)m->hash.usr;
+		const uint8_t *data;
+		enum mbuf_chain_fault fault;
+		uint32_t len = packet_bytes(ws, m, &data, &fault);
+		lc->stats.packets++;
+		if (fault != MBUF_CHAIN_OK) {
+			/* Never read: counted, as a malformed packet. */
+			lc->stats.bad_chains[fault]++;
+			lc->stats.decode_errors++;
+			continue;
 		}
 #ifdef NETCAP_ASAN
 		/* AddressSanitizer builds only: the frame in a heap block of
 		 * exactly its length, so that a read past the captured data is
 		 * reported (mbuf memory is DPDK's, which ASan does not watch).
 		 * See tests/e2e/test_decode_sanitizers.sh. */
-		uint8_t *asan_copy = malloc(len);
+		uint8_t *asan_copy = malloc(len ? len : 1);
 		if (asan_copy) {
 			memcpy(asan_copy, data, len);
 			data = asan_copy;
@@ -364,19 +406,26 @@ static void process_burst(struct lcore_conf *lc, struct rte_mbuf **bufs, unsigne
 		int64_t ts = now;
 		if (eng.ts_offset >= 0 && (m->ol_flags & eng.ts_flag))
 			ts = replay_time_ns(*RTE_MBUF_DYNFIELD(m, eng.ts_offset, rte_mbuf_timestamp_t *), eng.ts_scale);
-		decode_packet(&ws->dctx, &ws->pkt, link >= 0 ? link : (int)m->hash.usr,
-			      data, len, m->pkt_len, ts);
-		lc->stats.packets++;
+		/* pkt_len exceeds len only for a chain longer than BIGFRAME_MAX,
+		 * cut there like a snaplen. (The pcap PMD's pkt_len is the
+		 * captured length: a replay does not know the length on the wire.) */
+		uint32_t wire_len = m->pkt_len > len ? m->pkt_len : len;
+		decode_packet(&ws->dctx, &ws->pkt, pkt_link, data, len, wire_len, ts);
 		lc->stats.decode_errors += ws->pkt.error;
 		lc->stats.unknown += ws->pkt.unknown;
 		if (eng.sidecar && (ws->pkt.error || ws->pkt.unknown))
-			sidecar_packet(&ws->pkt, link >= 0 ? link : (int)m->hash.usr);
+			sidecar_packet(&ws->pkt, pkt_link);
 		emit_records(lc, ws);
 		if (ws->flows)
-			flows_packet(ws->flows, &ws->pkt, link >= 0 ? link : (int)m->hash.usr);
+			flows_packet(ws->flows, &ws->pkt, pkt_link);
 #ifdef NETCAP_ASAN
 		free(asan_copy);
 #endif
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct big_frame *big = bigframe_of(bufs[i]);
+		if (big)
+			bigframe_release(big);
 	}
 	rte_pktmbuf_free_bulk(bufs, n);
 	if (ws->flows && !eng.live) {
@@ -479,6 +528,29 @@ static void dispatch(struct lcore_conf *lc, struct rte_mbuf **bufs, unsigned n, 
 	lc->stats.dispatched += n;
 }
 
+/* Frames over 64 KiB among the n packets that just arrived get their
+ * whole bytes from the file's second reader (bigframe.h). */
+static void attach_oversize(struct lcore_conf *lc, struct rx_queue *q, struct rte_mbuf **bufs, unsigned n)
+{
+	uint64_t next;
+	while ((next = bigframe_next(q->oversize)) < q->received + n) {
+		struct big_frame *b;
+		enum bigframe_result r;
+		while ((r = bigframe_take(q->oversize, &b)) == BIGFRAME_BUSY) {
+			/* Every buffer is in a worker's ring: let them drain,
+			 * ours included. */
+			if (lc->worker >= 0 && !lc->worker_finished)
+				worker_step(lc);
+			service_compressor(lc);
+			rte_pause();
+		}
+		if (r == BIGFRAME_READY && next >= q->received)
+			bigframe_attach(bufs[next - q->received], b);
+		else if (r == BIGFRAME_READY)
+			bigframe_release(b);
+	}
+}
+
 static unsigned rx_step(struct lcore_conf *lc)
 {
 	struct rte_mbuf *bufs[BURST];
@@ -513,6 +585,8 @@ static unsigned rx_step(struct lcore_conf *lc)
 			continue;
 		}
 		q->idle_since = 0;
+		if (q->oversize)
+			attach_oversize(lc, q, bufs, n);
 		q->received += n;
 		lc->stats.rx_packets += n;
 		for (unsigned k = 0; k < n; k++)

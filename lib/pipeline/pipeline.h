@@ -19,6 +19,7 @@
 #include "ncap/chunk.h"
 #include "ncap/writer.h"
 #include "pipeline/config.h"
+#include "pipeline/mbufchain.h"
 
 #define BURST 32
 #define MAX_WORKERS 128
@@ -32,6 +33,10 @@ struct input_file {
 	uint64_t packets;         /* what the pcap PMD will deliver */
 	uint64_t bytes;           /* captured bytes */
 	uint64_t file_size;
+	/* Packets (0-based, in file order) over 64 KiB, which the pcap PMD
+	 * cannot carry: bigframe.c reads them again itself. */
+	uint64_t *oversize;
+	uint64_t n_oversize;
 };
 
 struct rx_queue {
@@ -41,6 +46,7 @@ struct rx_queue {
 	uint64_t received;
 	uint64_t idle_since;      /* TSC of the first empty poll in a row */
 	bool done;
+	struct bigframe_reader *oversize; /* offline, when the file has frames over 64 KiB */
 };
 
 /* Counters of one lcore, written only by it. */
@@ -51,7 +57,9 @@ struct lcore_stats {
 	uint64_t ring_full_waits;   /* offline: dispatcher waited */
 	uint64_t packets, decode_errors, unknown;
 	uint64_t chunks_sent, chunk_waits;
-	uint64_t oversized_records; /* larger than a chunk's slack: not written */
+	uint64_t bad_chains[MBUF_CHAIN_FAULTS]; /* mbufs whose lengths disagree: not decoded */
+	uint64_t truncated[NCAP_TYPE_LIMIT];   /* records cut to NCAP_RECORD_LIMIT */
+	uint64_t unwritable_records; /* could not be cut that far (never expected) */
 	uint64_t records[NCAP_TYPE_LIMIT];
 	uint64_t record_bytes[NCAP_TYPE_LIMIT];
 	uint64_t decode_cycles;     /* TSC spent decoding and packing */
@@ -65,7 +73,8 @@ struct worker_state {
 	uint64_t next_flush;        /* TSC: live, send partly filled chunks */
 	struct packet pkt;
 	struct ncap_chunk *chunk[NCAP_TYPE_LIMIT];
-	uint8_t *linear;            /* multi-segment packets are copied here */
+	uint8_t *linear;            /* multi-segment packets are copied here (BIGFRAME_MAX) */
+	char *scratch;              /* strings of records cut to fit (NCAP_RECORD_LIMIT) */
 };
 
 struct compressor_state {

@@ -12,6 +12,7 @@
 #include <rte_telemetry.h>
 
 #include "ncap/schema.h"
+#include "ncap/truncate.h"
 #include "pipeline/pipeline.h"
 
 void report_totals(struct lcore_stats *sum)
@@ -31,11 +32,14 @@ void report_totals(struct lcore_stats *sum)
 		sum->unknown += s->unknown;
 		sum->chunks_sent += s->chunks_sent;
 		sum->chunk_waits += s->chunk_waits;
-		sum->oversized_records += s->oversized_records;
+		sum->unwritable_records += s->unwritable_records;
 		sum->decode_cycles += s->decode_cycles;
+		for (int f = 0; f < MBUF_CHAIN_FAULTS; f++)
+			sum->bad_chains[f] += s->bad_chains[f];
 		for (int t = 0; t < NCAP_TYPE_LIMIT; t++) {
 			sum->records[t] += s->records[t];
 			sum->record_bytes[t] += s->record_bytes[t];
+			sum->truncated[t] += s->truncated[t];
 		}
 	}
 }
@@ -84,6 +88,57 @@ static struct port_drops port_drops(void)
 	return d;
 }
 
+/* Malformed layers and other decoder events, by layer and reason, summed
+ * over the workers (each worker writes only its own). */
+static void print_events(FILE *out)
+{
+	bool any = false;
+	for (int p = 0; p < PROTO_COUNT; p++)
+		for (int r = 0; r < REASON_COUNT; r++) {
+			uint64_t n = 0;
+			for (unsigned w = 0; w < eng.n_workers; w++) {
+				const struct worker_state *ws = eng.lc[eng.worker_lcore[w]].ws;
+				if (ws)
+					n += ws->dctx.stats.events[p][r];
+			}
+			if (!n)
+				continue;
+			fprintf(out, "%s%s %s %" PRIu64, any ? ", " : "  events      ", decode_protocol_names[p],
+				decode_reason_names[r], n);
+			any = true;
+		}
+	if (any)
+		fprintf(out, "\n");
+}
+
+static void print_bad_chains(FILE *out, const struct lcore_stats *s)
+{
+	uint64_t total = 0;
+	for (int f = 0; f < MBUF_CHAIN_FAULTS; f++)
+		total += s->bad_chains[f];
+	if (!total)
+		return;
+	fprintf(out, "  mbufs       %" PRIu64 " packets not decoded: their mbuf chain disagrees with itself (", total);
+	for (int f = 0, k = 0; f < MBUF_CHAIN_FAULTS; f++)
+		if (s->bad_chains[f])
+			fprintf(out, "%s%s %" PRIu64, k++ ? ", " : "", mbuf_chain_fault_names[f], s->bad_chains[f]);
+	fprintf(out, ")\n");
+}
+
+static void print_truncated(FILE *out, const struct lcore_stats *s)
+{
+	uint64_t total = 0;
+	for (int t = 0; t < NCAP_TYPE_LIMIT; t++)
+		total += s->truncated[t];
+	if (!total)
+		return;
+	fprintf(out, "  truncated   %" PRIu64 " records over %u bytes cut to fit, Truncated=true (", total, NCAP_RECORD_LIMIT);
+	for (int t = 0, k = 0; t < NCAP_TYPE_LIMIT; t++)
+		if (s->truncated[t])
+			fprintf(out, "%s%s %" PRIu64, k++ ? ", " : "", ncap_type_by_id(t)->name, s->truncated[t]);
+	fprintf(out, ")\n");
+}
+
 void report_summary(FILE *out)
 {
 	struct lcore_stats s;
@@ -121,9 +176,12 @@ void report_summary(FILE *out)
 		fprintf(out, "  errors.pcap %llu packets (reasons in errors.log)\n", eng.sidecar_errors);
 	if (eng.cfg->unknown_pcap)
 		fprintf(out, "  unknown.pcap %llu packets\n", eng.sidecar_unknown);
-	if (s.oversized_records)
-		fprintf(out, "  oversized   %" PRIu64 " records larger than a chunk's slack were not written\n",
-			s.oversized_records);
+	print_events(out);
+	print_bad_chains(out, &s);
+	print_truncated(out, &s);
+	if (s.unwritable_records)
+		fprintf(out, "  unwritable  %" PRIu64 " records could not be cut to %u bytes and were not written\n",
+			s.unwritable_records, NCAP_RECORD_LIMIT);
 	if (eng.flows_wanted) {
 		uint64_t evicted = 0;
 		size_t per_entry = 0;
