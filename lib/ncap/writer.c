@@ -3,7 +3,14 @@
  * Records accumulate in a member-sized buffer; when the next record would
  * overflow it, the buffer is compressed with libdeflate into one gzip member
  * and written with a single write(). A member therefore always holds whole
- * records, and a crash loses at most the member in flight. */
+ * records, and a crash loses at most the member in flight.
+ *
+ * A write that fails (disk full, EIO, a file size limit) may have put part
+ * of a member on disk: the file is cut back to the end of the last whole
+ * member, so it stays readable to its last record, the member's records
+ * are counted as lost, and the next member is tried afresh: a capture that
+ * runs for months recovers when space comes back. Only when the file cannot
+ * be cut back does the writer stop for good. */
 #include <errno.h>
 #include <fcntl.h>
 #include <libdeflate.h>
@@ -22,7 +29,8 @@
 struct ncap_writer {
 	int fd;
 	bool gzip;
-	bool failed;
+	bool failed;              /* for good: the file could not be repaired */
+	bool failing;             /* the last member could not be written */
 	char *path;
 	struct libdeflate_compressor *compressor;
 	size_t member_cap;
@@ -31,53 +39,93 @@ struct ncap_writer {
 	uint8_t *out;          /* compressed member */
 	size_t out_cap;
 	uint64_t bytes_in, bytes_out, records;
+	uint32_t pending_records;     /* whole records in pending */
+	uint64_t lost_records, failed_writes;
 	char error[512];
 };
 
-static int fail(struct ncap_writer *w, const char *fmt, ...)
+/* Sets the error message "PATH: ..." (cut to fit, whatever the path's
+ * length). */
+static void set_error(struct ncap_writer *w, const char *fmt, va_list ap)
+{
+	int n = snprintf(w->error, sizeof w->error, "%s: ", w->path);
+	if (n < 0 || (size_t)n >= sizeof w->error)
+		return;
+	vsnprintf(w->error + n, sizeof w->error - (size_t)n, fmt, ap);
+}
+
+static __attribute__((format(printf, 2, 3))) int fail(struct ncap_writer *w, const char *fmt, ...)
 {
 	va_list ap;
-	int n = snprintf(w->error, sizeof w->error, "%s: ", w->path);
 	va_start(ap, fmt);
-	vsnprintf(w->error + n, sizeof w->error - (size_t)n, fmt, ap);
+	set_error(w, fmt, ap);
 	va_end(ap);
 	w->failed = true;
 	return -1;
 }
 
-static int write_all(struct ncap_writer *w, const uint8_t *p, size_t n)
+/* A member of `records` records could not be written: cut the file back
+ * to bytes_out, the end of the last whole member. */
+static __attribute__((format(printf, 3, 4))) int member_lost(struct ncap_writer *w, uint32_t records,
+							      const char *fmt, ...)
 {
-	while (n > 0) {
-		ssize_t k = write(w->fd, p, n);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return fail(w, "write: %s", strerror(errno));
-		}
-		p += k;
-		n -= (size_t)k;
-		w->bytes_out += (uint64_t)k;
+	va_list ap;
+	va_start(ap, fmt);
+	set_error(w, fmt, ap);
+	va_end(ap);
+	w->failing = true;
+	w->failed_writes++;
+	w->lost_records += records;
+	if (ftruncate(w->fd, (off_t)w->bytes_out) < 0 || lseek(w->fd, (off_t)w->bytes_out, SEEK_SET) < 0) {
+		size_t n = strlen(w->error);
+		snprintf(w->error + n, sizeof w->error - n, "; cutting the file back to its last whole member failed too (%s): no more records go to it",
+			 strerror(errno));
+		w->failed = true;
 	}
+	return -1;
+}
+
+/* Writes one whole member; on a failure the file keeps only whole members. */
+static int write_member(struct ncap_writer *w, const uint8_t *p, size_t n, uint32_t records)
+{
+	size_t done = 0;
+	while (done < n) {
+		ssize_t k = write(w->fd, p + done, n - done);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return member_lost(w, records, "write: %s; %u records lost, the file ends with its last whole member",
+					   k < 0 ? strerror(errno) : "no progress", records);
+		/* (records is 0 only for the header, whose failure fails the open) */
+		done += (size_t)k;
+	}
+	w->bytes_out += n;
+	w->failing = false;
 	return 0;
 }
 
-/* Compresses n bytes of whole records into one gzip member and writes it. */
-static int emit_member(struct ncap_writer *w, const uint8_t *data, size_t n)
+/* Compresses n bytes of whole records (`records` of them) into one gzip
+ * member and writes it. */
+static int emit_member(struct ncap_writer *w, const uint8_t *data, size_t n, uint32_t records)
 {
 	if (n == 0)
 		return 0;
+	if (w->failed) {
+		w->lost_records += records;
+		return -1;
+	}
 	if (!w->gzip)
-		return write_all(w, data, n);
+		return write_member(w, data, n, records);
 	size_t bound = libdeflate_gzip_compress_bound(w->compressor, n);
 	uint8_t *out = w->out;
 	if (bound > w->out_cap) {
 		/* Only a single record larger than the member cap gets here. */
 		out = malloc(bound);
 		if (!out)
-			return fail(w, "out of memory compressing a %zu-byte record", n);
+			return member_lost(w, records, "out of memory compressing a %zu-byte record", n);
 	}
 	size_t clen = libdeflate_gzip_compress(w->compressor, data, n, out, bound);
-	int rc = clen ? write_all(w, out, clen) : fail(w, "compression failed");
+	int rc = clen ? write_member(w, out, clen, records) : member_lost(w, records, "compression failed");
 	if (out != w->out)
 		free(out);
 	return rc;
@@ -85,15 +133,14 @@ static int emit_member(struct ncap_writer *w, const uint8_t *data, size_t n)
 
 static int flush_pending(struct ncap_writer *w)
 {
-	int rc = emit_member(w, w->pending, w->pending_len);
+	int rc = emit_member(w, w->pending, w->pending_len, w->pending_records);
 	w->pending_len = 0;
+	w->pending_records = 0;
 	return rc;
 }
 
 int ncap_writer_flush(struct ncap_writer *w)
 {
-	if (w->failed)
-		return -1;
 	return flush_pending(w);
 }
 
@@ -159,8 +206,8 @@ struct ncap_writer *ncap_writer_open(const char *path, int type,
 	n += protobuf_c_message_pack(&header.base, hbuf + n);
 	/* The header is a member of its own, on disk at once: a file that
 	 * exists is a valid file, however the run ends. */
-	if (emit_member(w, hbuf, n) < 0) {
-		snprintf(err, errlen, "%s", w->error);
+	if (emit_member(w, hbuf, n, 0) < 0) {
+		snprintf(err, errlen, "%s: cannot write the file's header: %s", path, strerror(errno));
 		goto fail_close;
 	}
 	return w;
@@ -184,36 +231,43 @@ fail:
 
 int ncap_writer_write(struct ncap_writer *w, const uint8_t *records, size_t len)
 {
-	if (w->failed)
-		return -1;
+	int rc = 0;
 	size_t pos = 0;
 	while (pos < len) {
 		uint64_t rlen;
 		int k = ncap_varint_get(records + pos, len - pos, &rlen);
-		if (k <= 0 || rlen > len - pos - (size_t)k)
-			return fail(w, "caller passed a partial record at chunk offset %zu", pos);
+		if (k <= 0 || rlen > len - pos - (size_t)k) {
+			/* A caller's bug, not the disk's: nothing of this chunk is
+			 * trusted from here on. */
+			w->lost_records++;
+			member_lost(w, 0, "caller passed a partial record at chunk offset %zu", pos);
+			return -1;
+		}
 		size_t whole = (size_t)k + (size_t)rlen;
 		if (whole > w->member_cap - w->pending_len && flush_pending(w) < 0)
-			return -1;
+			rc = -1;
 		if (whole > w->member_cap) {
-			if (emit_member(w, records + pos, whole) < 0)
-				return -1;
+			if (emit_member(w, records + pos, whole, 1) < 0)
+				rc = -1;
 		} else {
 			memcpy(w->pending + w->pending_len, records + pos, whole);
 			w->pending_len += whole;
+			w->pending_records++;
 		}
 		pos += whole;
 		w->records++;
 	}
 	w->bytes_in += len;
-	return 0;
+	return rc;
 }
 
 int ncap_writer_close(struct ncap_writer *w, char *err, size_t errlen)
 {
-	int rc = w->failed ? -1 : flush_pending(w);
+	int rc = flush_pending(w);
 	if (close(w->fd) < 0 && rc == 0)
 		rc = fail(w, "close: %s", strerror(errno));
+	if (w->lost_records && rc == 0)
+		rc = -1; /* an earlier member was lost: the error still says which */
 	if (rc < 0 && err)
 		snprintf(err, errlen, "%s", w->error);
 	libdeflate_free_compressor(w->compressor);
@@ -228,3 +282,6 @@ const char *ncap_writer_error(const struct ncap_writer *w) { return w->error; }
 uint64_t ncap_writer_bytes_in(const struct ncap_writer *w) { return w->bytes_in; }
 uint64_t ncap_writer_bytes_out(const struct ncap_writer *w) { return w->bytes_out; }
 uint64_t ncap_writer_records(const struct ncap_writer *w) { return w->records; }
+uint64_t ncap_writer_lost_records(const struct ncap_writer *w) { return w->lost_records; }
+uint64_t ncap_writer_failed_writes(const struct ncap_writer *w) { return w->failed_writes; }
+bool ncap_writer_failing(const struct ncap_writer *w) { return w->failing || w->failed; }

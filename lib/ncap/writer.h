@@ -37,8 +37,11 @@ struct ncap_writer *ncap_writer_open(const char *path, int type,
 				     const struct ncap_writer_opts *opts,
 				     char *err, size_t errlen);
 
-/* Writes len bytes of whole delimited records. Returns 0, or -1 with the
- * reason in ncap_writer_error(). */
+/* Writes len bytes of whole delimited records. Returns 0, or -1 when a
+ * member could not be written (the reason in ncap_writer_error(); its
+ * records counted in ncap_writer_lost_records(); the file cut back to its
+ * last whole member). Later calls try again: a failure is not final unless
+ * the file could not be cut back. */
 int ncap_writer_write(struct ncap_writer *w, const uint8_t *records, size_t len);
 
 /* Compresses and writes whatever records are pending, so that the file on
@@ -46,14 +49,18 @@ int ncap_writer_write(struct ncap_writer *w, const uint8_t *records, size_t len)
  * then). Returns 0 or -1. */
 int ncap_writer_flush(struct ncap_writer *w);
 
-/* Closes the file; every record written so far is readable afterwards.
- * Returns 0, or -1 if any write failed, with the reason in err (may be
- * NULL). Frees w in both cases. */
+/* Writes what is pending and closes the file; every record not counted as
+ * lost is readable afterwards. Returns 0, or -1 if any record was lost,
+ * with the last reason in err (may be NULL). Frees w in both cases. */
 int ncap_writer_close(struct ncap_writer *w, char *err, size_t errlen);
 
 const char *ncap_writer_error(const struct ncap_writer *w);
 uint64_t ncap_writer_bytes_in(const struct ncap_writer *w);  /* uncompressed */
 uint64_t ncap_writer_bytes_out(const struct ncap_writer *w); /* on disk */
-uint64_t ncap_writer_records(const struct ncap_writer *w);
+uint64_t ncap_writer_records(const struct ncap_writer *w);   /* handed to the writer */
+uint64_t ncap_writer_lost_records(const struct ncap_writer *w); /* of those, not on disk */
+uint64_t ncap_writer_failed_writes(const struct ncap_writer *w);
+/* True while the last member could not be written (or for good). */
+bool ncap_writer_failing(const struct ncap_writer *w);
 
 #endif

@@ -71,19 +71,34 @@ static void idle_backoff(unsigned *idle)
 
 /* ---- compressor role ------------------------------------------------ */
 
+/* Write errors are told once per streak: when a file starts failing and
+ * when it writes again, not once per chunk of a disk that stays full. */
+static void note_write_state(struct compressor_state *cs, int type, bool failing, const char *err)
+{
+	if (failing == cs->failing[type])
+		return;
+	cs->failing[type] = failing;
+	if (failing) {
+		fprintf(stderr, "netcap: %s\n", err);
+		atomic_store(&eng.write_failed, true);
+	} else {
+		fprintf(stderr, "netcap: %s: writing again\n", ncap_type_by_id(type)->name);
+	}
+}
+
+/* The type's file, opened on its first chunk. An open that fails (a full
+ * disk cannot take the header either) is tried again with the next chunk
+ * (a chunk is 64 KiB of records: the cost of trying is nothing beside
+ * them); the chunk's records are counted as lost. */
 static struct ncap_writer *writer_for(struct compressor_state *cs, int type)
 {
-	if (cs->writer[type] || cs->failed)
+	if (cs->writer[type])
 		return cs->writer[type];
 	const struct ncap_type *t = ncap_type_by_id(type);
-	char path[4096], err[512];
+	char path[4096], err[4096 + 512];
 	snprintf(path, sizeof path, "%s/%s.ncap%s", eng.cfg->out_dir, t->name, eng.cfg->plain ? "" : ".gz");
 	cs->writer[type] = ncap_writer_open(path, type, &eng.wopts, err, sizeof err);
-	if (!cs->writer[type]) {
-		fprintf(stderr, "netcap: %s\n", err);
-		cs->failed = true;
-		atomic_store(&eng.write_failed, true);
-	}
+	note_write_state(cs, type, !cs->writer[type], err);
 	return cs->writer[type];
 }
 
@@ -91,10 +106,11 @@ static void compress_chunk(struct lcore_conf *lc, struct ncap_chunk *c)
 {
 	struct compressor_state *cs = lc->cs;
 	struct ncap_writer *w = writer_for(cs, c->type);
-	if (w && ncap_writer_write(w, c->data, c->len) < 0 && !cs->failed) {
-		fprintf(stderr, "netcap: %s\n", ncap_writer_error(w));
-		cs->failed = true;
-		atomic_store(&eng.write_failed, true);
+	if (w) {
+		ncap_writer_write(w, c->data, c->len);
+		note_write_state(cs, c->type, ncap_writer_failing(w), ncap_writer_error(w));
+	} else {
+		cs->unopened_records[c->type] += c->records;
 	}
 	cs->chunks++;
 	cs->bytes_in += c->len;
@@ -330,12 +346,13 @@ static void live_flush_writers(struct lcore_conf *lc)
 	if (now < cs->next_flush)
 		return;
 	cs->next_flush = now + LIVE_FLUSH_SECONDS * rte_get_tsc_hz();
-	for (int t = 0; t < NCAP_TYPE_LIMIT; t++)
-		if (cs->writer[t] && ncap_writer_flush(cs->writer[t]) < 0 && !cs->failed) {
-			fprintf(stderr, "netcap: %s\n", ncap_writer_error(cs->writer[t]));
-			cs->failed = true;
-			atomic_store(&eng.write_failed, true);
-		}
+	for (int t = 0; t < NCAP_TYPE_LIMIT; t++) {
+		struct ncap_writer *w = cs->writer[t];
+		if (!w)
+			continue;
+		ncap_writer_flush(w);
+		note_write_state(cs, t, ncap_writer_failing(w), ncap_writer_error(w));
+	}
 }
 
 /* A replayed packet's time in Unix ns from the pcap PMD's timestamp (raw

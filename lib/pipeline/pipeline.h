@@ -81,7 +81,8 @@ struct compressor_state {
 	struct ncap_writer *writer[NCAP_TYPE_LIMIT];
 	uint64_t next_flush;        /* TSC: live, flush pending members */
 	uint64_t chunks, bytes_in;
-	bool failed;
+	bool failing[NCAP_TYPE_LIMIT];     /* the type's file is not being written */
+	uint64_t unopened_records[NCAP_TYPE_LIMIT]; /* lost: their file could not be opened */
 };
 
 struct lcore_conf {
@@ -136,6 +137,7 @@ struct engine {
 	char input_source[1024];
 
 	uint64_t file_bytes[NCAP_TYPE_LIMIT]; /* output file sizes, at the end */
+	uint64_t lost_records[NCAP_TYPE_LIMIT]; /* not on disk (write errors), at the end */
 
 	atomic_bool stop;           /* SIGINT/SIGTERM */
 	atomic_uint rx_active;      /* lcores still reading ports */

@@ -88,6 +88,21 @@ static struct port_drops port_drops(void)
 	return d;
 }
 
+/* Records the compressors could not put on disk (known at the end). */
+static void print_lost(FILE *out)
+{
+	uint64_t total = 0;
+	for (int t = 0; t < NCAP_TYPE_LIMIT; t++)
+		total += eng.lost_records[t];
+	if (!total)
+		return;
+	fprintf(out, "  lost        %" PRIu64 " records not written: write errors, see above; files end with their last whole member (", total);
+	for (int t = 0, k = 0; t < NCAP_TYPE_LIMIT; t++)
+		if (eng.lost_records[t])
+			fprintf(out, "%s%s %" PRIu64, k++ ? ", " : "", ncap_type_by_id(t)->name, eng.lost_records[t]);
+	fprintf(out, ")\n");
+}
+
 /* Malformed layers and other decoder events, by layer and reason, summed
  * over the workers (each worker writes only its own). */
 static void print_events(FILE *out)
@@ -176,6 +191,7 @@ void report_summary(FILE *out)
 		fprintf(out, "  errors.pcap %llu packets (reasons in errors.log)\n", eng.sidecar_errors);
 	if (eng.cfg->unknown_pcap)
 		fprintf(out, "  unknown.pcap %llu packets\n", eng.sidecar_unknown);
+	print_lost(out);
 	print_events(out);
 	print_bad_chains(out, &s);
 	print_truncated(out, &s);
