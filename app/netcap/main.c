@@ -8,7 +8,10 @@ int main(int argc, char **argv)
 {
 	struct netcap_config cfg;
 	int rc = config_parse(&cfg, argc, argv);
-	if (rc != 0)
-		return rc > 0 ? 0 : 2;
-	return engine_run(&cfg, argv[0]);
+	if (rc == 0)
+		rc = engine_run(&cfg, argv[0]);
+	else
+		rc = rc > 0 ? 0 : 2;
+	config_free(&cfg);
+	return rc;
 }

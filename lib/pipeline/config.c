@@ -59,7 +59,7 @@ static const struct option_spec options[] = {
 	  "write packets with a malformed layer to errors.pcap, with the reason in errors.log" },
 	{ "unknown-pcap", 0, "output", OPT_BOOL, FIELD(unknown_pcap), 0, 0, 1, NULL,
 	  "write packets with a layer no decoder knows to unknown.pcap" },
-	{ "flow-capacity", 0, "flows", OPT_UINT, FIELD(flow_capacity), 0, 1024, 1u << 28, "N",
+	{ "flow-capacity", 0, "flows", OPT_UINT, FIELD(flow_capacity), 0, 1024, CONFIG_MAX_FLOW_CAPACITY, "N",
 	  "flows tracked per record family per worker; when full the oldest are written early (default 524288)" },
 	{ "tcp-idle-timeout", 0, "flows", OPT_UINT, FIELD(tcp_idle), 0, 1, 86400, "SECONDS",
 	  "a TCP connection without packets for this long is written (default 300, as Zeek)" },
@@ -93,6 +93,45 @@ static const struct option_spec options[] = {
 	  "read settings from an INI file (see config/netcap.conf); flags override it" },
 };
 #define N_OPTIONS (sizeof options / sizeof *options)
+
+struct config_string {
+	struct config_string *next;
+	char text[];
+};
+
+/* n + 1 bytes that live until config_free; NULL (after saying so) when
+ * out of memory. */
+static char *keep_room(struct netcap_config *cfg, size_t n)
+{
+	struct config_string *c = malloc(sizeof *c + n + 1);
+	if (!c) {
+		fprintf(stderr, "netcap: out of memory reading the settings\n");
+		return NULL;
+	}
+	c->text[n] = '\0';
+	c->next = cfg->owned;
+	cfg->owned = c;
+	return c->text;
+}
+
+/* A copy of s that lives until config_free. */
+static char *keep(struct netcap_config *cfg, const char *s)
+{
+	size_t n = strlen(s);
+	char *copy = keep_room(cfg, n);
+	if (copy)
+		memcpy(copy, s, n);
+	return copy;
+}
+
+void config_free(struct netcap_config *cfg)
+{
+	while (cfg->owned) {
+		struct config_string *next = cfg->owned->next;
+		free(cfg->owned);
+		cfg->owned = next;
+	}
+}
 
 enum { OPT_HELP = 1000, OPT_VERSION, OPT_NEGATED = 2000, OPT_INDEX = 3000 };
 
@@ -185,7 +224,9 @@ static int set_option(struct netcap_config *cfg, const struct option_spec *o,
 		unsigned *count = (unsigned *)((char *)cfg + o->count_offset);
 		/* In the file a list is comma-separated; on the command line the
 		 * flag repeats. Both forms work in both places. */
-		char *copy = strdup(value), *save = NULL;
+		char *copy = keep(cfg, value), *save = NULL;
+		if (!copy)
+			return -1;
 		for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 			while (*tok == ' ')
 				tok++;
@@ -196,7 +237,7 @@ static int set_option(struct netcap_config *cfg, const struct option_spec *o,
 			}
 			((const char **)field)[(*count)++] = tok;
 		}
-		return 0; /* copy stays: the list points into it */
+		return 0; /* copy stays until config_free: the list points into it */
 	}
 	case OPT_UINT:
 	case OPT_SIZE:
@@ -240,7 +281,9 @@ static const struct option_spec *find_option(const char *name)
 
 static int split_eal_args(struct netcap_config *cfg, const char *line)
 {
-	char *copy = strdup(line), *save = NULL;
+	char *copy = keep(cfg, line), *save = NULL;
+	if (!copy)
+		return -1;
 	for (char *tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
 		if (cfg->n_eal_args >= CONFIG_MAX_EAL_ARGS - 1) {
 			fprintf(stderr, "netcap: too many EAL arguments (at most %d)\n", CONFIG_MAX_EAL_ARGS - 1);
@@ -260,15 +303,25 @@ static int load_file(struct netcap_config *cfg, const char *path)
 	}
 	int rc = 0;
 	int n_sections = rte_cfgfile_num_sections(file, NULL, 0);
-	char (*names)[CFG_NAME_LEN] = calloc((size_t)n_sections + 1, CFG_NAME_LEN);
-	char **section_names = calloc((size_t)n_sections + 1, sizeof *section_names);
+	char (*names)[CFG_NAME_LEN] = n_sections >= 0 ? calloc((size_t)n_sections + 1, CFG_NAME_LEN) : NULL;
+	char **section_names = n_sections >= 0 ? calloc((size_t)n_sections + 1, sizeof *section_names) : NULL;
+	if (!names || !section_names) {
+		fprintf(stderr, "netcap: %s: out of memory reading the config file\n", path);
+		rc = -1;
+		n_sections = 0;
+	}
 	for (int i = 0; i < n_sections; i++)
 		section_names[i] = names[i];
 	rte_cfgfile_sections(file, section_names, n_sections);
 	for (int s = 0; s < n_sections && rc == 0; s++) {
 		const char *sec = section_names[s];
 		int n = rte_cfgfile_section_num_entries(file, sec);
-		struct rte_cfgfile_entry *entries = calloc((size_t)n + 1, sizeof *entries);
+		struct rte_cfgfile_entry *entries = n >= 0 ? calloc((size_t)n + 1, sizeof *entries) : NULL;
+		if (!entries) {
+			fprintf(stderr, "netcap: %s: [%s]: out of memory reading the config file\n", path, sec);
+			rc = -1;
+			break;
+		}
 		rte_cfgfile_section_entries(file, sec, entries, n);
 		for (int e = 0; e < n && rc == 0; e++) {
 			char where[512];
@@ -285,7 +338,8 @@ static int load_file(struct netcap_config *cfg, const char *path)
 				rc = -1;
 				break;
 			}
-			rc = set_option(cfg, o, strdup(entries[e].value), where);
+			const char *value = keep(cfg, entries[e].value);
+			rc = value ? set_option(cfg, o, value, where) : -1;
 		}
 		free(entries);
 	}
@@ -297,7 +351,7 @@ static int load_file(struct netcap_config *cfg, const char *path)
 
 /* netcap users type long flags with one dash (-out, -include). Rewrite
  * those that name an option exactly into the -- form, before getopt. */
-static void normalize_single_dash(int argc, char **argv)
+static int normalize_single_dash(struct netcap_config *cfg, int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
 		char *a = argv[i];
@@ -314,12 +368,15 @@ static void normalize_single_dash(int argc, char **argv)
 		if (find_option(bare) || strcmp(name, "help") == 0 || strcmp(name, "version") == 0 ||
 		    strcmp(name, "iface") == 0) {
 			size_t len = strlen(a);
-			char *b = malloc(len + 2);
+			char *b = keep_room(cfg, len + 1);
+			if (!b)
+				return -1;
 			b[0] = '-';
-			memcpy(b + 1, a, len + 1);
+			memcpy(b + 1, a, len);
 			argv[i] = b;
 		}
 	}
+	return 0;
 }
 
 int config_parse(struct netcap_config *cfg, int argc, char **argv)
@@ -341,7 +398,8 @@ int config_parse(struct netcap_config *cfg, int argc, char **argv)
 		.tcp_close = 5,
 		.aggregate_window = 3600,
 	};
-	normalize_single_dash(argc, argv);
+	if (normalize_single_dash(cfg, argc, argv) < 0)
+		return -1;
 
 	/* getopt's tables, built from the option table. */
 	struct option longopts[2 * N_OPTIONS + 4];
@@ -384,7 +442,7 @@ int config_parse(struct netcap_config *cfg, int argc, char **argv)
 	bool list_from_flags[N_OPTIONS] = { false };
 
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then also resets its state between calls */
 	int c, idx;
 	while ((c = getopt_long(argc, argv, shortopts, longopts, &idx)) != -1) {
 		const struct option_spec *o = NULL;
@@ -457,6 +515,23 @@ int config_parse(struct netcap_config *cfg, int argc, char **argv)
 	if (kinds > 1) {
 		fprintf(stderr, "netcap: give one kind of input: -r, -i or --pci, not several\n");
 		return -1;
+	}
+	/* Names that go into DPDK's device arguments, where ',' and '='
+	 * separate settings: "-i eth0,qpairs=999" must not set one. */
+	if (cfg->iface && (strlen(cfg->iface) >= 16 || strpbrk(cfg->iface, ",= \t/") || !*cfg->iface)) {
+		fprintf(stderr, "netcap: --interface '%s' is not an interface name (at most 15 characters, no ',', '=', '/' or spaces)\n",
+			cfg->iface);
+		return -1;
+	}
+	for (unsigned i = 0; i < cfg->n_pci; i++) {
+		unsigned domain, bus, dev, fn;
+		char end;
+		if (sscanf(cfg->pci[i], "%x:%x:%x.%x%c", &domain, &bus, &dev, &fn, &end) != 4 &&
+		    sscanf(cfg->pci[i], "%x:%x.%x%c", &bus, &dev, &fn, &end) != 3) {
+			fprintf(stderr, "netcap: --pci '%s' is not a PCI address (DDDD:BB:DD.F, e.g. 0000:01:00.0)\n",
+				cfg->pci[i]);
+			return -1;
+		}
 	}
 	if (cfg->ring_size & (cfg->ring_size - 1)) {
 		fprintf(stderr, "netcap: --ring-size %u is not a power of two\n", cfg->ring_size);

@@ -13,6 +13,7 @@
 
 #define CONFIG_MAX_INPUTS 16
 #define CONFIG_MAX_EAL_ARGS 64
+#define CONFIG_MAX_FLOW_CAPACITY (1u << 28)
 
 struct netcap_config {
 	/* inputs: exactly one kind */
@@ -58,12 +59,19 @@ struct netcap_config {
 	int n_eal_args;
 
 	const char *config_path;
+
+	/* Strings copied from the file and the flags, freed by config_free. */
+	struct config_string *owned;
 };
 
 /* Defaults, then the file named by -c/--config (if any), then the flags.
  * Returns 0, 1 when the program should exit successfully (--help,
- * --version), or -1 after printing an error naming the option. */
+ * --version), or -1 after printing an error naming the option. argv may
+ * be rewritten (netcap's single-dash spellings); its strings must outlive
+ * cfg. */
 int config_parse(struct netcap_config *cfg, int argc, char **argv);
+/* Frees what config_parse copied (after a failure too). */
+void config_free(struct netcap_config *cfg);
 
 #include <stdio.h>
 void config_usage(FILE *out);

@@ -73,6 +73,10 @@ static int apply_type_list(const char *list, bool on, const char *flag)
 {
 	char *copy = strdup(list), *save = NULL;
 	int rc = 0;
+	if (!copy) {
+		fprintf(stderr, "netcap: %s: out of memory\n", flag);
+		return -1;
+	}
 	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		while (*tok == ' ')
 			tok++;
@@ -172,12 +176,19 @@ static int build_eal_args(const struct netcap_config *cfg, const char *argv0,
 		argv[argc++] = "--log-level=lib.eal:error";
 
 	if (cfg->n_pcaps) {
-		int n = snprintf(storage[s], sizeof storage[s], "--vdev=net_pcap_netcap0");
+		/* Up to CONFIG_MAX_INPUTS paths of up to PATH_MAX each: sized
+		 * to what they hold, not to a fixed buffer. */
+		size_t need = sizeof "--vdev=net_pcap_netcap0";
 		for (unsigned i = 0; i < cfg->n_pcaps; i++)
-			n += snprintf(storage[s] + n, sizeof storage[s] - (size_t)n, ",rx_pcap=%s", cfg->pcaps[i]);
-		if ((size_t)n >= sizeof storage[s])
+			need += sizeof ",rx_pcap=" + strlen(cfg->pcaps[i]);
+		static char *vdev;
+		free(vdev);
+		if (!(vdev = malloc(need)))
 			return -1;
-		argv[argc++] = storage[s++];
+		size_t n = (size_t)snprintf(vdev, need, "--vdev=net_pcap_netcap0");
+		for (unsigned i = 0; i < cfg->n_pcaps; i++)
+			n += (size_t)snprintf(vdev + n, need - n, ",rx_pcap=%s", cfg->pcaps[i]);
+		argv[argc++] = vdev;
 	} else if (cfg->iface) {
 		snprintf(storage[s], sizeof storage[s],
 			 "--vdev=net_af_packet_netcap0,iface=%s,qpairs=%u,qdisc_bypass=0,framecnt=16384",
@@ -499,7 +510,12 @@ static int setup_aggregator(void)
 	    !fs->want[TYPES__TYPE__NC_TransportFlow])
 		return 0;
 	struct lcore_conf *lc0 = &eng.lc[eng.worker_lcore[0]];
-	eng.aggregator = flow_aggregator_create(fs->capacity * eng.n_workers, fs, flow_emit, lc0->ws);
+	/* Room for every worker's shares, in 64 bits (capacity 2^28 times 128
+	 * workers wrapped in 32), and no more than one table may hold. */
+	uint64_t capacity = (uint64_t)fs->capacity * eng.n_workers;
+	if (capacity > CONFIG_MAX_FLOW_CAPACITY)
+		capacity = CONFIG_MAX_FLOW_CAPACITY;
+	eng.aggregator = flow_aggregator_create((uint32_t)capacity, fs, flow_emit, lc0->ws);
 	if (!eng.aggregator)
 		return -1;
 	if (eng.n_workers == 1)
@@ -651,15 +667,19 @@ static void init_lcores(void)
 	}
 }
 
-/* Closes every file; their sizes on disk go to the summary. */
+/* Closes every file; their sizes on disk and the records that could not be
+ * written go to the summary. */
 static void close_writers(void)
 {
 	for (unsigned c = 0; c < eng.n_compressors; c++) {
 		struct compressor_state *cs = eng.lc[eng.compressor_lcore[c]].cs;
 		for (int t = 0; cs && t < NCAP_TYPE_LIMIT; t++) {
+			eng.lost_records[t] += cs->unopened_records[t];
 			if (!cs->writer[t])
 				continue;
-			char err[512];
+			char err[4096 + 512];
+			ncap_writer_flush(cs->writer[t]);
+			eng.lost_records[t] += ncap_writer_lost_records(cs->writer[t]);
 			if (ncap_writer_close(cs->writer[t], err, sizeof err) < 0) {
 				fprintf(stderr, "netcap: %s\n", err);
 				atomic_store(&eng.write_failed, true);
@@ -695,7 +715,7 @@ int engine_run(struct netcap_config *cfg, const char *argv0)
 	char *eal_argv[CONFIG_MAX_EAL_ARGS + 32];
 	int eal_argc = build_eal_args(cfg, argv0, eal_argv, CONFIG_MAX_EAL_ARGS + 32, memory_estimate(cfg));
 	if (eal_argc < 0) {
-		fprintf(stderr, "netcap: input file names too long for DPDK's device arguments\n");
+		fprintf(stderr, "netcap: out of memory building DPDK's device arguments\n");
 		return 2;
 	}
 	pthread_t counter;
@@ -727,6 +747,9 @@ int engine_run(struct netcap_config *cfg, const char *argv0)
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* A file size limit (ulimit -f) must fail the write with EFBIG, which
+	 * the writer survives, not kill the process. */
+	signal(SIGXFSZ, SIG_IGN);
 	if (eng.live)
 		report_register_telemetry();
 
