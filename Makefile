@@ -42,7 +42,7 @@ LIBS_netcap-label   := $(BASE_LIBS)
 LIBS_netcap-collect := $(SODIUM_LIBS) $(BASE_LIBS)
 ALL_LIBS := $(DPDK_LIBS) $(PCAP_LIBS) $(SODIUM_LIBS) $(BASE_LIBS) -lpthread
 
-.PHONY: all deps test check run bench bench-tools clean
+.PHONY: all deps test test-sanitize check run bench bench-tools clean
 all: $(BINS)
 
 deps:
@@ -52,6 +52,16 @@ deps:
 # pkg-config sees the packages just installed.
 test: deps
 	@$(MAKE) --no-print-directory check
+
+# The whole suite again, every binary and test built with AddressSanitizer
+# and UndefinedBehaviorSanitizer into build-san/ (tests/run-tests.sh then
+# fails a test when any process it ran left a sanitizer report). The fuzz
+# targets are sanitizer builds in any case and ran in `make test`.
+SAN_BUILD  ?= build-san
+SAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+test-sanitize: deps
+	@$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) CFLAGS="$(SAN_CFLAGS)" \
+		LDFLAGS="-g -fsanitize=address,undefined" NETCAP_SANITIZED=1 EXCLUDE=fuzz check
 run: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/run-sample.sh
@@ -103,7 +113,7 @@ $(FUZZ_BINS): $(FUZZ_BUILD)/%: $(FUZZ_BUILD)/obj/tests/fuzz/%.o $(FUZZ_LIB)
 -include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_BINS:$(FUZZ_BUILD)/%=$(FUZZ_BUILD)/obj/tests/fuzz/%.d)
 
 check: all $(UNIT_BIN) $(TOOL_BINS)
-	@tests/run-tests.sh
+	@NETCAP_BUILD=$(abspath $(BUILD)) NETCAP_SANITIZED=$(NETCAP_SANITIZED) EXCLUDE=$(EXCLUDE) tests/run-tests.sh
 
 $(GEN)/netcap.pb-c.c $(GEN)/netcap.pb-c.h: proto/netcap.proto
 	@mkdir -p $(GEN)

@@ -10,7 +10,7 @@ packages=(
   libprotobuf-c-dev protobuf-c-compiler
   libdeflate-dev libsodium-dev libpcap-dev
   libcriterion-dev                # unit tests
-  clang-14 libclang-rt-14-dev     # libFuzzer target of the decoders (make fuzz, test_fuzz_decode.sh)
+  clang-14 libclang-rt-14-dev     # libFuzzer targets (make fuzz, tests/e2e/test_fuzz.sh)
   python3 python3-protobuf protobuf-compiler   # wire-compatibility oracle
   tshark tcpdump tcpreplay iproute2 time       # oracles, live-capture tests, bench peak RSS
   nfdump                          # nfpcapd: the flow benchmark's reference (scripts/bench-flows.sh)

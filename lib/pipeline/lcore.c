@@ -107,10 +107,13 @@ static void compress_chunk(struct lcore_conf *lc, struct ncap_chunk *c)
 	struct compressor_state *cs = lc->cs;
 	struct ncap_writer *w = writer_for(cs, c->type);
 	if (w) {
+		uint64_t lost = ncap_writer_lost_records(w);
 		ncap_writer_write(w, c->data, c->len);
+		cs->lost_records += ncap_writer_lost_records(w) - lost;
 		note_write_state(cs, c->type, ncap_writer_failing(w), ncap_writer_error(w));
 	} else {
 		cs->unopened_records[c->type] += c->records;
+		cs->lost_records += c->records;
 	}
 	cs->chunks++;
 	cs->bytes_in += c->len;

@@ -83,6 +83,7 @@ struct compressor_state {
 	uint64_t chunks, bytes_in;
 	bool failing[NCAP_TYPE_LIMIT];     /* the type's file is not being written */
 	uint64_t unopened_records[NCAP_TYPE_LIMIT]; /* lost: their file could not be opened */
+	uint64_t lost_records;      /* all types, as it happens: for telemetry */
 };
 
 struct lcore_conf {

@@ -233,6 +233,21 @@ static int telemetry_stats(const char *cmd, const char *params, struct rte_tel_d
 	rte_tel_data_add_dict_u64(d, "drops_imissed", pd.imissed);
 	rte_tel_data_add_dict_u64(d, "drops_rx_nombuf", pd.nombuf);
 	rte_tel_data_add_dict_u64(d, "drops_ring_full", s.ring_full_drops);
+	uint64_t bad_chains = 0, truncated = 0;
+	for (int f = 0; f < MBUF_CHAIN_FAULTS; f++)
+		bad_chains += s.bad_chains[f];
+	for (int t = 0; t < NCAP_TYPE_LIMIT; t++)
+		truncated += s.truncated[t];
+	rte_tel_data_add_dict_u64(d, "mbuf_bad_chains", bad_chains);
+	rte_tel_data_add_dict_u64(d, "records_truncated", truncated);
+	rte_tel_data_add_dict_u64(d, "records_unwritable", s.unwritable_records);
+	uint64_t lost = 0;
+	for (unsigned c = 0; c < eng.n_compressors; c++) {
+		const struct compressor_state *cs = eng.lc[eng.compressor_lcore[c]].cs;
+		if (cs)
+			lost += cs->lost_records;
+	}
+	rte_tel_data_add_dict_u64(d, "records_lost", lost);
 	for (int t = 0; t < NCAP_TYPE_LIMIT; t++)
 		if (s.records[t])
 			rte_tel_data_add_dict_u64(d, ncap_type_by_id(t)->name, s.records[t]);

@@ -18,10 +18,12 @@
 # report). Two files made here check that path whatever the corpus holds.
 #
 # Leaks: LeakSanitizer stays on. What it cannot follow is suppressed, not
-# switched off: the per-worker state that setup_workers() allocates lives
-# until exit and is pointed to only from DPDK memory (rte_zmalloc, which
-# LSan does not scan), and glibc's pthread_attr_setaffinity_np extension
-# of the control thread's attribute. Any other leak fails.
+# switched off (tests/lsan.supp): the per-worker state that setup_workers()
+# allocates lives until exit and is pointed to only from DPDK memory
+# (rte_zmalloc, which LSan does not scan), and glibc's
+# pthread_attr_setaffinity_np extension of the control thread's attribute.
+# Any other leak fails. Under make test-sanitize the suite's netcap is
+# already the sanitizer build and is used as it is.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 BATCH=${SANITIZE_BATCH:-16}
@@ -36,24 +38,20 @@ echo 'int main(void){return 0;}' >"$TMP/probe.c"
   skip "${CC:-cc} cannot link -fsanitize=address,undefined (libasan/libubsan absent)"
 
 start=$(date +%s)
-if ! make -s -C "$NETCAP_ROOT" -j"$(nproc)" BUILD="$SAN_BUILD" CFLAGS="$SAN_CFLAGS" \
+if [ "${NETCAP_SANITIZED:-}" = 1 ] && [ -x "$NETCAP_BUILD/netcap" ]; then
+  # make test-sanitize: the suite's own build is already the sanitizer one.
+  NETCAP_SAN=$NETCAP_BUILD/netcap
+elif ! make -s -C "$NETCAP_ROOT" -j"$(nproc)" BUILD="$SAN_BUILD" CFLAGS="$SAN_CFLAGS" \
     LDFLAGS="$SAN_LDFLAGS" "$SAN_BUILD/netcap" >"$TMP/build.log" 2>&1; then
   tail -n 30 "$TMP/build.log"
   fail "sanitizer build of netcap failed"
+else
+  NETCAP_SAN=$SAN_BUILD/netcap
 fi
-NETCAP_SAN=$SAN_BUILD/netcap
 echo "-- sanitizer build $NETCAP_SAN ready in $(( $(date +%s) - start )) s"
 
-cat >"$TMP/lsan.supp" <<'EOF'
-# per-worker state (decoder arena, flow tables), referenced from rte_zmalloc
-# memory that LSan does not scan, freed by process exit
-leak:setup_workers
-# glibc: the cpuset of the control thread's pthread_attr_t
-leak:__pthread_attr_extension
-leak:pthread_attr_setaffinity_np
-EOF
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1:exitcode=86:detect_stack_use_after_return=0
-export LSAN_OPTIONS=suppressions=$TMP/lsan.supp:print_suppressions=0
+export LSAN_OPTIONS=suppressions=$NETCAP_ROOT/tests/lsan.supp:print_suppressions=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86
 SAN_PATTERN='ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)|runtime error:|SUMMARY: (Address|Leak|UndefinedBehavior)Sanitizer'
 
