@@ -589,6 +589,16 @@ static void *control_main(void *arg)
 
 /* ---- the run -------------------------------------------------------- */
 
+/* Appends ",name" (or "name" first) to the files' Header.InputSource at
+ * offset n; the text is cut at the buffer's end. Returns the new offset. */
+static size_t append_source(size_t n, unsigned i, const char *name)
+{
+	if (n >= sizeof eng.input_source - 1)
+		return n;
+	int k = snprintf(eng.input_source + n, sizeof eng.input_source - n, "%s%s", i ? "," : "", name);
+	return k < 0 ? n : n + (size_t)k;
+}
+
 static int scan_inputs(const struct netcap_config *cfg)
 {
 	char err[1024];
@@ -605,14 +615,12 @@ static int scan_inputs(const struct netcap_config *cfg)
 			fprintf(stderr, "netcap: %s\n", err);
 			return -1;
 		}
-		n += (size_t)snprintf(eng.input_source + n, n < sizeof eng.input_source ? sizeof eng.input_source - n : 0,
-				      "%s%s", i ? "," : "", f->path);
+		n = append_source(n, i, f->path);
 	}
 	if (cfg->iface)
 		snprintf(eng.input_source, sizeof eng.input_source, "%s", cfg->iface);
 	for (unsigned i = 0; i < cfg->n_pci; i++)
-		n += (size_t)snprintf(eng.input_source + n, n < sizeof eng.input_source ? sizeof eng.input_source - n : 0,
-				      "%s%s", i ? "," : "", cfg->pci[i]);
+		n = append_source(n, i, cfg->pci[i]);
 	return 0;
 }
 
