@@ -29,9 +29,10 @@ if [ "${NETCAP_SANITIZED:-}" = 1 ]; then
   export LSAN_OPTIONS=suppressions=$NETCAP_ROOT/tests/lsan.supp:print_suppressions=0
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86:log_path=$san_logs/ubsan
 fi
-# sanitizer_reports NAME: fails NAME when a process left a report.
+# sanitizer_reports NAME: true (after printing them) when processes of NAME
+# left sanitizer reports; false when none did or this is no sanitizer run.
 sanitizer_reports() {
-  [ -n "$san_logs" ] || return 0
+  [ -n "$san_logs" ] || return 1
   local f found=1
   for f in "$san_logs"/*; do
     [ -f "$f" ] || continue
