@@ -1,7 +1,9 @@
-/* flowhash.c: see flowhash.h. */
+/* flowhash.c: see flowhash.h. The tuple parse, the run's key, the keyed
+ * symmetric tuple hash and the NIC's RSS key. */
 #include <string.h>
 
-#include <rte_hash_crc.h>
+#include <rte_thash.h>
+#include <sodium.h>
 
 #include "decode/cursor.h"
 #include "decode/decode.h"
@@ -105,36 +107,121 @@ bool flow_tuple_extract(const uint8_t *data, uint32_t len, int link, struct flow
 	return t->has_mac;
 }
 
-uint32_t flow_tuple_hash(const struct flow_tuple *t)
+/* ---- the key ------------------------------------------------------------ */
+
+struct flow_hash_keys flow_hash_keys;
+
+/* One derived word: SipHash-2-4, under the run's key, of a label, the use
+ * and the half. Uses get independent keys, so no two hashes (the tuple's,
+ * an aggregate family's) can be made to collide together. */
+static uint64_t derive(const struct sip_key *run, uint8_t use, uint8_t half)
 {
-	const uint8_t *a, *b;
-	unsigned len;
-	uint16_t pa = t->src_port, pb = t->dst_port;
-	if (t->version) {
-		a = t->src, b = t->dst, len = t->version == 4 ? 4 : 16;
-	} else if (t->has_mac) {
-		a = t->src_mac, b = t->dst_mac, len = 6;
-	} else {
-		return 0;
-	}
-	int order = memcmp(a, b, len);
-	if (order > 0 || (order == 0 && pa > pb)) {
-		const uint8_t *x = a;
-		a = b, b = x;
-		uint16_t y = pa;
-		pa = pb, pb = y;
-	}
-	/* rte_hash_crc reads 8 and 4 bytes at a time: hash an aligned copy
-	 * (MACs sit at odd offsets; UBSan rightly objects otherwise). */
-	uint64_t key[5] = { 0 };
-	uint8_t *k = (uint8_t *)key;
-	memcpy(k, a, len);
-	memcpy(k + 16, b, len);
-	key[4] = (uint64_t)pa << 16 | pb;
-	return rte_hash_crc(key, sizeof key, t->proto);
+	uint8_t label[17] = "netcap-flow-key";
+	label[15] = use;
+	label[16] = half;
+	return flow_siphash24(run, label, sizeof label);
 }
 
-uint32_t flow_hash_symmetric(const uint8_t *data, uint32_t len, int link)
+int flow_hash_init(const uint8_t *key)
+{
+	uint8_t drawn[FLOW_HASH_KEY_LEN];
+	if (!key) {
+		if (sodium_init() < 0)
+			return -1;
+		randombytes_buf(drawn, sizeof drawn);
+		key = drawn;
+	}
+	struct sip_key run = { sip_le64(key), sip_le64(key + 8) };
+	struct flow_hash_keys k;
+	for (unsigned d = 0; d < FLOW_HASH_DOMAINS; d++) {
+		k.sip[d].k0 = derive(&run, (uint8_t)d, 0);
+		k.sip[d].k1 = derive(&run, (uint8_t)d, 1);
+	}
+	k.reply = derive(&run, 0xff, 0);
+	flow_hash_keys = k;
+	sodium_memzero(drawn, sizeof drawn);
+	sodium_memzero(&run, sizeof run);
+	return 0;
+}
+
+/* Before main(): a program that never calls flow_hash_init() still hashes
+ * under a secret key. (Should libsodium fail here, the key stays zero; the
+ * engine's own flow_hash_init(NULL) then fails and says so.) */
+__attribute__((constructor)) static void flow_hash_default_key(void)
+{
+	(void)flow_hash_init(NULL);
+}
+
+/* ---- the tuple hash ------------------------------------------------------- */
+
+static inline uint64_t le32_at(const uint8_t *p)
+{
+	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24;
+}
+
+static inline uint32_t be32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* The message hashed is exactly what the Connection key holds (flows.c,
+ * endpoint_key), so equal keys always hash alike: the lower endpoint's
+ * address, the higher's, their ports (little-endian), the protocol (IP
+ * only), the version, which also tells the layouts apart:
+ *
+ *   IPv4  a(4) b(4) pa pb proto 4        14 bytes, 2 SipHash blocks
+ *   IPv6  a(16) b(16) pa pb proto 6      38 bytes, 5 blocks
+ *   MACs  a(6) b(6) pa pb 0 0            18 bytes, 3 blocks
+ *
+ * built in registers (the words of that byte string), not in memory:
+ * tests/unit/test_flowhash.c checks it against flow_siphash13 of the
+ * bytes. */
+uint64_t flow_tuple_hash(const struct flow_tuple *t)
+{
+	uint16_t sp = t->src_port, dp = t->dst_port;
+	const struct sip_key *k = &flow_hash_keys.sip[FLOW_HASH_TUPLE];
+	if (t->version == 4) {
+		uint32_t s = be32_at(t->src), d = be32_at(t->dst);
+		bool swap = s > d || (s == d && sp > dp);
+		const uint8_t *a = swap ? t->dst : t->src, *b = swap ? t->src : t->dst;
+		uint64_t pa = swap ? dp : sp, pb = swap ? sp : dp;
+		uint64_t w = le32_at(a) | le32_at(b) << 32;
+		return flow_siphash13_words(k, &w, 14, pa | pb << 16 | (uint64_t)t->proto << 32 | (uint64_t)4 << 40);
+	}
+	const uint8_t *a, *b;
+	unsigned len;
+	if (t->version) /* 6 (flow_tuple_extract makes no other) */
+		a = t->src, b = t->dst, len = 16;
+	else if (t->has_mac)
+		a = t->src_mac, b = t->dst_mac, len = 6;
+	else
+		return 0;
+	int order = memcmp(a, b, len);
+	if (order > 0 || (order == 0 && sp > dp)) {
+		const uint8_t *x = a;
+		a = b, b = x;
+		uint16_t y = sp;
+		sp = dp, dp = y;
+	}
+	uint64_t ports = (uint64_t)sp | (uint64_t)dp << 16;
+	if (len == 16) {
+		uint64_t w[4];
+		memcpy(w, a, 16);
+		memcpy(w + 2, b, 16);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		for (int i = 0; i < 4; i++)
+			w[i] = __builtin_bswap64(w[i]);
+#endif
+		return flow_siphash13_words(k, w, 38, ports | (uint64_t)t->proto << 32 | (uint64_t)t->version << 40);
+	}
+	uint64_t w[2] = {
+		le32_at(a) | (uint64_t)a[4] << 32 | (uint64_t)a[5] << 40 | (uint64_t)b[0] << 48 | (uint64_t)b[1] << 56,
+		le32_at(b + 2) | ports << 32,
+	};
+	return flow_siphash13_words(k, w, 18, 0);
+}
+
+uint64_t flow_hash_symmetric(const uint8_t *data, uint32_t len, int link)
 {
 	struct flow_tuple t;
 	if (!flow_tuple_extract(data, len, link, &t))
@@ -142,9 +229,88 @@ uint32_t flow_hash_symmetric(const uint8_t *data, uint32_t len, int link)
 	return flow_tuple_hash(&t);
 }
 
-const uint8_t flow_symmetric_rss_key[52] = {
+/* ---- NIC RSS -------------------------------------------------------------- */
+
+const uint8_t flow_symmetric_rss_key[FLOW_RSS_KEY_LEN] = {
 	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d,
 	0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
 	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d,
 	0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
 };
+
+void flow_rss_key_from_pattern(uint16_t pattern, uint8_t key[FLOW_RSS_KEY_LEN])
+{
+	for (unsigned i = 0; i < FLOW_RSS_KEY_LEN; i += 2) {
+		key[i] = (uint8_t)(pattern >> 8);
+		key[i + 1] = (uint8_t)pattern;
+	}
+}
+
+static uint32_t xorshift32(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+/* Toeplitz over a key of period 16 bits: the input bit at position p
+ * meets the 32 key bits from p on, which depend on p mod 16 only. So the
+ * hash is a linear map of the XOR of the input's 16-bit words (the fold),
+ * and its low bits, which index the NIC's redirection table (RETA), take
+ * every value equally often over uniform folds exactly when that map has
+ * full rank: for 16 consecutive output bits, when the pattern's popcount is
+ * odd (its polynomial is then prime to x^16 + 1 = (x + 1)^16 over GF(2)).
+ * The spread check below measures it on tuples all the same. */
+bool flow_rss_pattern_ok(uint16_t pattern)
+{
+	uint8_t hi = (uint8_t)(pattern >> 8), lo = (uint8_t)pattern;
+	if (hi == 0 || lo == 0 || hi == 0xff || lo == 0xff)
+		return false;
+	int pop = __builtin_popcount(pattern);
+	if (pop < 5 || pop > 11 || !(pop & 1))
+		return false;
+	/* rte_softrss reads the key as 32-bit words. */
+	uint8_t key[FLOW_RSS_KEY_LEN] __attribute__((aligned(4)));
+	flow_rss_key_from_pattern(pattern, key);
+	/* 4096 fixed tuples, half IPv4, half IPv6, into a 128-entry RETA
+	 * filled round robin (what DPDK's drivers set by default) for 2, 3,
+	 * 4, 8 and 16 queues: every queue within 25% of its share (16 queues:
+	 * 256 tuples each, 4 standard deviations). */
+	enum { TUPLES = 4096, RETA = 128 };
+	static const unsigned queues[] = { 2, 3, 4, 8, 16 };
+	unsigned count[sizeof queues / sizeof *queues][16];
+	memset(count, 0, sizeof count);
+	uint32_t s = 0x6d5a56da;
+	for (unsigned i = 0; i < TUPLES; i++) {
+		uint32_t in[9];
+		unsigned words = i & 1 ? 4 : 1;
+		for (unsigned w = 0; w <= 2 * words; w++)
+			in[w] = xorshift32(&s);
+		unsigned entry = rte_softrss(in, 2 * words + 1, key) % RETA;
+		for (unsigned q = 0; q < sizeof queues / sizeof *queues; q++)
+			count[q][entry % queues[q]]++;
+	}
+	for (unsigned q = 0; q < sizeof queues / sizeof *queues; q++) {
+		unsigned n = queues[q];
+		for (unsigned k = 0; k < n; k++) {
+			/* RETA entries of queue k: k, k + n, ... below RETA */
+			double share = (double)((RETA - 1 - k) / n + 1) / RETA * TUPLES;
+			if (count[q][k] < 0.75 * share || count[q][k] > 1.25 * share)
+				return false;
+		}
+	}
+	return true;
+}
+
+uint16_t flow_rss_key_random(uint8_t key[FLOW_RSS_KEY_LEN])
+{
+	if (sodium_init() < 0)
+		return 0;
+	uint16_t pattern;
+	do
+		randombytes_buf(&pattern, sizeof pattern);
+	while (!flow_rss_pattern_ok(pattern));
+	flow_rss_key_from_pattern(pattern, key);
+	return pattern;
+}

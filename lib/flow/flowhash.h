@@ -1,9 +1,9 @@
-/* flowhash.h: the flow tuple of a packet and its symmetric hash.
+/* flowhash.h: the flow tuple of a packet, its keyed symmetric hash, the
+ * keyed hashes of the flow tables, and the NIC's RSS key.
  *
  * Both directions of a connection must reach the same worker (its flow
  * table has no locks), so the dispatcher hashes the direction-normalised
- * 5-tuple: the smaller (address, port) endpoint first. CRC32 (SSE4.2, via
- * rte_hash_crc) costs a few ns where software Toeplitz costs ~60 ns.
+ * 5-tuple: the smaller (address, port) endpoint first.
  *
  * Workers key their Connection and Flow records on the very same tuple,
  * taken by the same shallow parse (Ethernet, VLANs, IPv4/IPv6 fixed
@@ -11,12 +11,27 @@
  * in can never disagree, whatever the full decoders make of a malformed
  * packet. Non-first and first fragments carry no ports here, so all
  * fragments of a datagram stay together. Packets without IP use the MAC
- * pair; packets with neither hash to 0 (worker 0). */
+ * pair; packets with neither hash to 0 (worker 0).
+ *
+ * Keyed, because the monitor will be attacked: the tuple comes from the
+ * network, and the unkeyed CRC32-C this used to be is linear over GF(2),
+ * so 20,000 spoofed flows could be solved to share one table slot (89 us
+ * per packet instead of 1.5) and one worker. Every table hash is now
+ * SipHash-1-3 (siphash.h) under a secret 128-bit key drawn once per run
+ * (libsodium's randombytes_buf). One hash per distinct key per packet: the
+ * dispatcher's symmetric tuple hash is handed to the worker, whose
+ * Connection table uses it as is and whose Flow table derives the directed
+ * hash from it (flow_hash_reply); the three aggregate families hash their
+ * key once each, and the aggregator reuses that hash. See docs/flows.md,
+ * "Hashing". Record UIDs are not table hashes and stay unkeyed (flows.c,
+ * uid_of). */
 #ifndef FLOW_FLOWHASH_H
 #define FLOW_FLOWHASH_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "flow/siphash.h"
 
 struct flow_tuple {
 	uint8_t version;          /* 4 or 6; 0: no IP */
@@ -27,18 +42,105 @@ struct flow_tuple {
 	uint8_t src_mac[6], dst_mac[6];
 };
 
+/* ---- the key ------------------------------------------------------------ */
+
+#define FLOW_HASH_KEY_LEN 16
+
+/* Sets the run's key: key NULL draws a random one (libsodium's
+ * randombytes_buf; sodium_init() is called here), else the 16 bytes given
+ * (tests, reproducing a run). Call once at start, before any lcore hashes:
+ * changing the key while tables hold entries loses them. A random key is
+ * also set before main() (a constructor), so no caller can ever hash with
+ * a known key by forgetting this; calling it is still the way to fail
+ * cleanly. 0, or -1 when libsodium cannot start (nothing changed then). */
+int flow_hash_init(const uint8_t *key);
+
+/* The keys derived from the run's key (SipHash-2-4 of a label under it):
+ * read-only once set. */
+enum flow_hash_domain { FLOW_HASH_TUPLE, FLOW_HASH_LINK, FLOW_HASH_NETWORK, FLOW_HASH_TRANSPORT,
+			FLOW_HASH_DOMAINS };
+struct flow_hash_keys {
+	struct sip_key sip[FLOW_HASH_DOMAINS];
+	uint64_t reply;           /* flow_hash_reply() */
+};
+extern struct flow_hash_keys flow_hash_keys;
+
+/* ---- the tuple and its hash ------------------------------------------------ */
+
+/* "No hash" for a hash handed from the dispatcher to a worker: the worker
+ * computes it. A real hash may be 0 too: the worker then recomputes the
+ * same value, so 0 is never wrong, only slower. */
+#define FLOW_HASH_NONE 0
+
 /* Fills t from the frame; false when it has neither IP nor MACs. */
 bool flow_tuple_extract(const uint8_t *data, uint32_t len, int link, struct flow_tuple *t);
-/* Same value for both directions. */
-uint32_t flow_tuple_hash(const struct flow_tuple *t);
+/* The keyed symmetric hash (same value for both directions), a function of
+ * exactly what the Connection key holds (flows.c: version, protocol when
+ * there is IP, the two ordered endpoints); 0 without IP or MACs. */
+uint64_t flow_tuple_hash(const struct flow_tuple *t);
+/* flow_tuple_extract then flow_tuple_hash: the dispatcher's hash. */
+uint64_t flow_hash_symmetric(const uint8_t *data, uint32_t len, int link);
 
-uint32_t flow_hash_symmetric(const uint8_t *data, uint32_t len, int link);
+/* The worker of n for a symmetric hash: its high 32 bits, scaled (no
+ * division). The flow tables index by the low bits, so the choice of worker
+ * and the slot within a worker's table stay independent. */
+static inline unsigned flow_hash_worker(uint64_t h, unsigned n)
+{
+	return (unsigned)(((h >> 32) * n) >> 32);
+}
 
-/* The Toeplitz key NICs get for RSS (lib/pipeline/engine.c): 0x6d5a
- * repeated, so both directions of a connection hash alike (Woo and Park,
- * "Scalable TCP Session Monitoring with Symmetric Receive-side Scaling").
- * 52 bytes, the longest key NICs take; tests/unit/test_rsskey.c checks the
- * symmetry with DPDK's software Toeplitz (rte_softrss). */
-extern const uint8_t flow_symmetric_rss_key[52];
+/* The Flow (one direction) table's hash of a packet from the higher
+ * endpoint (the lower one's is the symmetric hash itself): XOR with a
+ * secret random word, so the two directions of a conversation get
+ * independent slots and no pair of directed keys collides more often than
+ * at random. The low 32 bits are what the tables use. */
+static inline uint64_t flow_hash_reply(uint64_t symmetric)
+{
+	return symmetric ^ flow_hash_keys.reply;
+}
+
+/* The keyed hash of an aggregate key (LinkFlow, NetworkFlow,
+ * TransportFlow: domain FLOW_HASH_LINK.. FLOW_HASH_TRANSPORT). */
+static inline uint64_t flow_hash_bytes(enum flow_hash_domain domain, const void *key, unsigned len)
+{
+	const struct sip_key *k = &flow_hash_keys.sip[domain];
+	/* The aggregates' lengths (TransportFlow 13, NetworkFlow 17 or 41,
+	 * LinkFlow 21) as constants, so that each unrolls without a byte loop. */
+	switch (len) {
+	case 13: return flow_siphash13(k, key, 13);
+	case 17: return flow_siphash13(k, key, 17);
+	case 21: return flow_siphash13(k, key, 21);
+	default: return flow_siphash13(k, key, len);
+	}
+}
+
+/* ---- NIC RSS ---------------------------------------------------------------- */
+
+#define FLOW_RSS_KEY_LEN 52       /* the longest key NICs take */
+
+/* A random symmetric Toeplitz key for this run: a random 16-bit pattern
+ * repeated (both directions of a connection then land in one queue: the
+ * swapped fields are 16-bit aligned, so the hash depends on them only
+ * through their XOR), redrawn until flow_rss_pattern_ok(). Returns the
+ * pattern. Only 16 bits of secret, and the hash is a linear function of the
+ * tuple's 16-bit XOR fold whatever the key: this stops steering by the
+ * public default key and precomputed tables, not an attacker who measures
+ * or who simply keeps the fold constant (docs/flows.md, "RSS key"). The
+ * flow tables do not depend on it: their flood resistance is the keyed
+ * hash above. */
+uint16_t flow_rss_key_random(uint8_t key[FLOW_RSS_KEY_LEN]);
+/* The key of a pattern: its two bytes, big-endian, repeated. */
+void flow_rss_key_from_pattern(uint16_t pattern, uint8_t key[FLOW_RSS_KEY_LEN]);
+/* Weak patterns are refused: a zero or 0xff byte, a popcount outside 5..11,
+ * an even popcount (then the map from the 16-bit fold to the hash loses
+ * rank and some redirection-table entries are never used), or a bad spread
+ * of a fixed set of IPv4 and IPv6 tuples over 2 to 16 queues. */
+bool flow_rss_pattern_ok(uint16_t pattern);
+
+/* The old fixed key (0x6d5a repeated, Woo and Park, "Scalable TCP Session
+ * Monitoring with Symmetric Receive-side Scaling"): public, so anyone can
+ * compute which queue a flow lands in. Kept for the engine until it takes
+ * flow_rss_key_random(); do not use for new code. */
+extern const uint8_t flow_symmetric_rss_key[FLOW_RSS_KEY_LEN];
 
 #endif

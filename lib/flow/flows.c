@@ -53,6 +53,13 @@ static const char *network_name(uint8_t version)
 	return version == 4 ? "IPv4" : version == 6 ? "IPv6" : "";
 }
 
+/* Record UIDs: identifiers, not table hashes, so deliberately unkeyed
+ * (CRC32-C, no secret): the same input must give the same UIDs on every
+ * run, machine and worker count (tests compare 1, 2 and 4 workers record
+ * for record, and users join records across runs by UID). Nothing is
+ * looked up by UID, so a sender who makes UIDs collide (CRC is linear)
+ * slows nothing down; it can make two records share a UID, which is why
+ * records are also told apart by their keys and times (docs/flows.md). */
 static uint64_t uid_of(const void *key, size_t len, int64_t first)
 {
 	uint64_t lo = rte_hash_crc(key, (uint32_t)len, (uint32_t)first);
@@ -305,10 +312,11 @@ static uint32_t frame_bytes(const struct packet *pkt)
 }
 
 /* Key for the packet's endpoints: the dispatcher's own tuple (flowhash.h),
- * so a record never mixes workers. *src_is_a says whether the packet's
- * source is endpoint a: the lower endpoint when ordered (Connection), the
- * source otherwise (Flow). False when the packet has no endpoints. */
-static bool endpoint_key(const struct flow_tuple *t, bool ordered, struct endpoint_key *k, bool *src_is_a)
+ * so a record never mixes workers. Endpoint a is the lower endpoint when
+ * ordered (Connection), the source otherwise (Flow). *src_is_lower says
+ * whether the packet's source is the lower endpoint (the order
+ * flow_tuple_hash normalises by). False when the packet has no endpoints. */
+static bool endpoint_key(const struct flow_tuple *t, bool ordered, struct endpoint_key *k, bool *src_is_lower)
 {
 	memset(k, 0, sizeof *k);
 	const uint8_t *src, *dst;
@@ -328,11 +336,12 @@ static bool endpoint_key(const struct flow_tuple *t, bool ordered, struct endpoi
 		return false;
 	}
 	int order = memcmp(src, dst, len);
-	*src_is_a = !ordered || order < 0 || (order == 0 && sp <= dp);
-	memcpy(k->addr_a, *src_is_a ? src : dst, len);
-	memcpy(k->addr_b, *src_is_a ? dst : src, len);
-	k->port_a = *src_is_a ? sp : dp;
-	k->port_b = *src_is_a ? dp : sp;
+	*src_is_lower = order < 0 || (order == 0 && sp <= dp);
+	bool src_is_a = !ordered || *src_is_lower;
+	memcpy(k->addr_a, src_is_a ? src : dst, len);
+	memcpy(k->addr_b, src_is_a ? dst : src, len);
+	k->port_a = src_is_a ? sp : dp;
+	k->port_b = src_is_a ? dp : sp;
 	return true;
 }
 
@@ -365,12 +374,12 @@ static void count_tcp(struct conn *c, const struct packet *pkt, bool from_a)
 		c->rst = true;
 }
 
-/* A packet's key in one table, its hash, and (Connection) its direction:
- * computed for every table first, so that their index slots are fetched
- * from memory at once rather than one cache miss after another. */
+/* A packet's key in one table, its hash, and (Connection, Flow) its
+ * direction: computed for every table first, so that their index slots are
+ * fetched from memory at once rather than one cache miss after another. */
 struct lookup {
 	bool ok;
-	bool src_is_a;
+	bool src_is_a;               /* the source is the lower endpoint */
 	uint8_t key_len;
 	uint32_t hash;
 	union {
@@ -453,9 +462,49 @@ static void flow_packet(struct flows *f, const struct packet *pkt, const struct 
 	flow_table_touch(f->flows, &fl->node, end < cut || cut <= f->now ? end : cut); /* as conn_expiry() */
 }
 
-/* The aggregate key of a family: a MAC, IP or port pair, lower side first,
- * with the protocol (ethertype-less: "Ethernet"; IP version; TCP/UDP). */
-static bool aggregate_key(const struct packet *pkt, int family, struct flow_partial *p)
+static inline uint64_t le32_at(const uint8_t *p)
+{
+	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24;
+}
+
+/* The keyed hash of an aggregate table key (proto, a, b, the window start
+ * as 8 little-endian bytes, as aggregate_lookup lays it out): SipHash-1-3
+ * under the family's key, i.e. flow_hash_bytes() of those bytes
+ * (tests/unit/test_flows.c, aggregate_hash_is_siphash13_of_the_key).
+ * Built in registers from the pair and the window, not loaded back from
+ * the bytes just stored: a load spanning several fresh smaller stores
+ * waits for them to reach the cache. IPv6 pairs (41 bytes) go by the
+ * bytes. (On a big-endian host the window's bytes differ from these
+ * words: still a function of the key, which is all a table needs.) */
+static inline uint64_t aggregate_hash(int family, uint8_t proto, const uint8_t *a, const uint8_t *b, unsigned len,
+				      int64_t window, const uint8_t *bytes)
+{
+	enum flow_hash_domain d = (enum flow_hash_domain)(FLOW_HASH_LINK + family);
+	const struct sip_key *k = &flow_hash_keys.sip[d];
+	uint64_t w = (uint64_t)window, m[2];
+	switch (len) {
+	case 2: /* TransportFlow: 13 bytes */
+		m[0] = proto | (uint64_t)a[0] << 8 | (uint64_t)a[1] << 16 | (uint64_t)b[0] << 24 | (uint64_t)b[1] << 32 |
+		       w << 40;
+		return flow_siphash13_words(k, m, 13, w >> 24);
+	case 4: /* NetworkFlow, IPv4: 17 bytes */
+		m[0] = proto | le32_at(a) << 8 | (le32_at(b) & 0xffffff) << 40;
+		m[1] = (uint64_t)b[3] | w << 8;
+		return flow_siphash13_words(k, m, 17, w >> 56);
+	case 6: /* LinkFlow: 21 bytes */
+		m[0] = proto | le32_at(a) << 8 | (uint64_t)a[4] << 40 | (uint64_t)a[5] << 48 | (uint64_t)b[0] << 56;
+		m[1] = le32_at(b + 1) | (uint64_t)b[5] << 32 | w << 40;
+		return flow_siphash13_words(k, m, 21, w >> 24);
+	default:
+		return flow_hash_bytes(d, bytes, 1 + 2 * len + 8);
+	}
+}
+
+/* A packet's key in an aggregate family's table: a MAC, IP or port pair,
+ * lower side first, with the protocol (ethertype-less: "Ethernet"; IP
+ * version; TCP/UDP), then the start of its window (one entry per key and
+ * window), and its keyed hash. False when the packet has no such pair. */
+static bool aggregate_lookup(const struct packet *pkt, int family, int64_t window, struct lookup *l)
 {
 	const uint8_t *a, *b;
 	uint8_t len, proto;
@@ -484,27 +533,20 @@ static bool aggregate_key(const struct packet *pkt, int family, struct flow_part
 		a = b;
 		b = t;
 	}
+	struct flow_partial *p = &l->partial;
+	memset(p, 0, sizeof *p);
 	p->family = (uint8_t)family;
 	p->key[0] = proto;
 	memcpy(p->key + 1, a, len);
 	memcpy(p->key + 1 + len, b, len);
 	p->key_len = (uint8_t)(1 + 2 * len);
-	return true;
-}
-
-static bool aggregate_lookup(const struct flows *f, const struct packet *pkt, int family, struct lookup *l)
-{
-	struct flow_partial *p = &l->partial;
-	memset(p, 0, sizeof *p);
-	if (!aggregate_key(pkt, family, p))
-		return false;
-	int64_t window = pkt->ts - pkt->ts % f->s.window;
-	/* key bytes, then the window start: one entry per key and window */
+	p->window_start = window;
 	memcpy(l->key.bytes, p->key, p->key_len);
 	memcpy(l->key.bytes + p->key_len, &window, sizeof window);
 	l->key_len = (uint8_t)(p->key_len + sizeof window);
-	l->hash = rte_hash_crc(l->key.bytes, l->key_len, 2 + (uint32_t)family);
-	p->window_start = window;
+	/* One keyed hash per family, carried to the aggregator in the
+	 * partial sums (flow_aggregator_add hashes nothing). */
+	l->hash = p->hash = (uint32_t)aggregate_hash(family, proto, a, b, len, window, l->key.bytes);
 	return true;
 }
 
@@ -528,15 +570,17 @@ static void aggregate_packet(struct flows *f, const struct packet *pkt, int fami
 	g->sum.packets++;
 }
 
-void flows_packet(struct flows *f, const struct packet *pkt, int link)
+void flows_packet_hashed(struct flows *f, const struct packet *pkt, int link, uint64_t tuple_hash)
 {
 	if (f->now == 0)
 		flows_advance(f, pkt->ts); /* starts the wheels at the first packet */
 	if (pkt->ts > f->now)
 		f->now = pkt->ts;
 	struct flow_tuple t;
+	uint64_t sym = 0;
 	if (f->conns || f->flows) {
 		if (!flow_tuple_extract(pkt->data, pkt->cap_len, link, &t)) {
+			tuple_hash = FLOW_HASH_NONE; /* not the tuple the dispatcher hashed */
 			/* Links the dispatcher cannot parse all go to worker 0:
 			 * key them on what the decoders found. */
 			memset(&t, 0, sizeof t);
@@ -552,18 +596,27 @@ void flows_packet(struct flows *f, const struct packet *pkt, int link)
 				t.dst_port = pkt->dst_port;
 			}
 		}
+		/* The one symmetric hash of the tuple: the dispatcher's, else
+		 * computed once here for both tables. */
+		sym = tuple_hash != FLOW_HASH_NONE ? tuple_hash : flow_tuple_hash(&t);
 	}
 	/* ok: the table is on and the packet has a key in it */
 	enum { CONN, FLOW, AGG }; /* AGG + family */
 	struct lookup l[AGG + FAMILY_COUNT];
 	struct flow_table *table[AGG + FAMILY_COUNT] = { f->conns, f->flows };
+	/* Connection: the symmetric hash as is (its key is the ordered
+	 * tuple). Flow: a packet from the higher endpoint is the other
+	 * directed key, so it gets the secret reply mask: still a function of
+	 * the key alone, and the two directions land apart. */
 	if ((l[CONN].ok = f->conns && endpoint_key(&t, true, &l[CONN].key.endpoints, &l[CONN].src_is_a)))
-		l[CONN].hash = rte_hash_crc(&l[CONN].key.endpoints, sizeof l[CONN].key.endpoints, 0);
+		l[CONN].hash = (uint32_t)sym;
 	if ((l[FLOW].ok = f->flows && endpoint_key(&t, false, &l[FLOW].key.endpoints, &l[FLOW].src_is_a)))
-		l[FLOW].hash = rte_hash_crc(&l[FLOW].key.endpoints, sizeof l[FLOW].key.endpoints, 1);
+		l[FLOW].hash = (uint32_t)(l[FLOW].src_is_a ? sym : flow_hash_reply(sym));
+	/* The aggregates' window, once for the three (a division). */
+	int64_t window = f->agg[0] || f->agg[1] || f->agg[2] ? pkt->ts - pkt->ts % f->s.window : 0;
 	for (int fam = 0; fam < FAMILY_COUNT; fam++) {
 		table[AGG + fam] = f->agg[fam];
-		l[AGG + fam].ok = f->agg[fam] && aggregate_lookup(f, pkt, fam, &l[AGG + fam]);
+		l[AGG + fam].ok = f->agg[fam] && aggregate_lookup(pkt, fam, window, &l[AGG + fam]);
 	}
 	for (int i = 0; i < AGG + FAMILY_COUNT; i++)
 		if (l[i].ok)
@@ -575,6 +628,11 @@ void flows_packet(struct flows *f, const struct packet *pkt, int link)
 	for (int fam = 0; fam < FAMILY_COUNT; fam++)
 		if (l[AGG + fam].ok)
 			aggregate_packet(f, pkt, fam, &l[AGG + fam]);
+}
+
+void flows_packet(struct flows *f, const struct packet *pkt, int link)
+{
+	flows_packet_hashed(f, pkt, link, FLOW_HASH_NONE);
 }
 
 void flows_advance(struct flows *f, int64_t now)
@@ -613,11 +671,29 @@ void flows_counters(const struct flows *f, struct flow_counters *out)
 	for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
 		if (!tables[i])
 			continue;
+		struct flow_table_stats st;
+		flow_table_stats(tables[i], &st);
 		out->tracked += flow_table_count(tables[i]);
-		out->evicted += flow_table_evictions(tables[i]);
+		out->evicted += st.evictions;
+		out->probe_evicted += st.probe_evictions;
+		if (st.max_probe > out->max_probe)
+			out->max_probe = st.max_probe;
 	}
 	if (f->conns)
 		out->bytes_per_entry = flow_table_bytes_per_entry(f->conns);
+}
+
+bool flows_table_stats(const struct flows *f, int type, struct flow_table_stats *out)
+{
+	const struct flow_table *t = type == TYPES__TYPE__NC_Connection ? f->conns
+				   : type == TYPES__TYPE__NC_Flow ? f->flows
+				   : type == TYPES__TYPE__NC_LinkFlow ? f->agg[FAMILY_LINK]
+				   : type == TYPES__TYPE__NC_NetworkFlow ? f->agg[FAMILY_NETWORK]
+				   : type == TYPES__TYPE__NC_TransportFlow ? f->agg[FAMILY_TRANSPORT] : NULL;
+	if (!t)
+		return false;
+	flow_table_stats(t, out);
+	return true;
 }
 
 /* ---- the aggregator ------------------------------------------------- */
@@ -703,7 +779,9 @@ void flow_aggregator_add(struct flow_aggregator *a, const struct flow_partial *p
 	memcpy(key + 1, p->key, p->key_len);
 	memcpy(key + 1 + p->key_len, &p->window_start, sizeof p->window_start);
 	uint8_t key_len = (uint8_t)(1 + p->key_len + sizeof p->window_start);
-	uint32_t hash = rte_hash_crc(key, key_len, 7);
+	/* The worker's keyed hash of (key, window) under its family's own
+	 * key: the families cannot be made to collide with one another either. */
+	uint32_t hash = p->hash;
 	struct aggregate *g = (struct aggregate *)flow_table_find(a->sums, key, key_len, hash);
 	if (!g) {
 		/* Due when the window ends: advance() only passes a watermark
@@ -720,6 +798,11 @@ void flow_aggregator_add(struct flow_aggregator *a, const struct flow_partial *p
 		g->sum.last = p->last;
 	g->sum.bytes += p->bytes;
 	g->sum.packets += p->packets;
+}
+
+void flow_aggregator_stats(const struct flow_aggregator *a, struct flow_table_stats *out)
+{
+	flow_table_stats(a->sums, out);
 }
 
 void flow_aggregator_advance(struct flow_aggregator *a, int64_t watermark)

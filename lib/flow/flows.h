@@ -23,6 +23,7 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include "decode/decode.h"
+#include "flow/flowhash.h"
 #include "flow/table.h"
 
 struct flow_settings {
@@ -43,6 +44,8 @@ struct flow_partial {
 	uint8_t family;
 	uint8_t key_len;
 	uint8_t key[FLOW_KEY_MAX - 8];
+	uint32_t hash;              /* the worker's keyed hash of (key, window):
+				     * the aggregator's table reuses it */
 	int64_t window_start;
 	int64_t first, last;
 	uint64_t bytes, packets;
@@ -55,7 +58,15 @@ struct flows;
 struct flows *flows_create(const struct flow_settings *s, flow_emit_fn emit,
 			   flow_partial_fn partial, void *ctx);
 void flows_free(struct flows *f);
-/* Accounts one decoded packet. */
+/* Accounts one decoded packet. tuple_hash: the dispatcher's
+ * flow_hash_symmetric() of the same frame bytes with the same link type,
+ * or FLOW_HASH_NONE (flowhash.h) when there is none (NIC RSS, one worker,
+ * a frame the worker reads from other bytes than the dispatcher hashed):
+ * then it is computed here. Only its low 32 bits are used, so a carrier of
+ * 32 bits is enough. It must be that hash: a different value for the same
+ * tuple would split its records. */
+void flows_packet_hashed(struct flows *f, const struct packet *pkt, int link, uint64_t tuple_hash);
+/* flows_packet_hashed(f, pkt, link, FLOW_HASH_NONE). */
 void flows_packet(struct flows *f, const struct packet *pkt, int link);
 /* Expires what is due at `now` (packet time offline, wall clock live). */
 void flows_advance(struct flows *f, int64_t now);
@@ -67,15 +78,25 @@ int64_t flows_now(const struct flows *f);
 struct flow_counters {
 	uint64_t tracked;           /* entries now */
 	uint64_t evicted;           /* written early because a table was full */
+	uint64_t probe_evicted;     /* written early because the FLOW_PROBE_LIMIT
+				     * slots from a new key's home were taken
+				     * (table.h): ~never with the keyed hash */
+	uint32_t max_probe;         /* the most index slots one lookup read */
 	size_t bytes_per_entry;     /* Connection table */
 };
 void flows_counters(const struct flows *f, struct flow_counters *out);
+/* One table's statistics: type TYPES__TYPE__NC_Connection, _Flow,
+ * _LinkFlow, _NetworkFlow or _TransportFlow; false when that family is
+ * off. */
+bool flows_table_stats(const struct flows *f, int type, struct flow_table_stats *out);
 
 struct flow_aggregator;
 struct flow_aggregator *flow_aggregator_create(uint32_t capacity, const struct flow_settings *s,
 					       flow_emit_fn emit, void *ctx);
 void flow_aggregator_free(struct flow_aggregator *a);
+/* Adds a worker's share; its table slot comes from p->hash. */
 void flow_aggregator_add(struct flow_aggregator *a, const struct flow_partial *p);
+void flow_aggregator_stats(const struct flow_aggregator *a, struct flow_table_stats *out);
 /* Writes the windows that ended at or before watermark (every worker's
  * clock has passed it). Live capture only: a replay writes its windows at
  * the end (flush), so captures whose time runs backwards (concatenated

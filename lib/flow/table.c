@@ -1,6 +1,17 @@
 /* table.c: see table.h. Linear probing over an index of slots (twice the
- * capacity, so probes stay short), backward-shift deletion, entries from a
- * free list. */
+ * capacity, so probes stay short) with a bounded probe distance,
+ * backward-shift deletion, entries from a free list.
+ *
+ * The bound's invariant: every entry lies at distance d < probe_limit from
+ * its home slot (hash & index_mask), and every slot from its home to it is
+ * taken (linear probing's own invariant). Inserting into the first free
+ * slot within the limit keeps both. Replacing, when the whole window from
+ * home is taken, the entry of one of those slots keeps both as well: the
+ * new entry is within the limit with every slot before it taken, and no
+ * slot changes from taken to free, so no other entry's run is cut.
+ * Backward-shift deletion only moves an entry into a hole between its home
+ * and itself: closer to home, never past it. So lookups may stop after
+ * probe_limit slots. (Tests: test_flows.c, probe_bound_*.) */
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +34,10 @@ struct flow_table {
 	int64_t empty_before;   /* the slots before this time are empty: where
 				 * the search for an eviction victim starts */
 	uint64_t evictions;
+	uint64_t probe_evictions;
+	uint32_t probe_limit;   /* FLOW_PROBE_LIMIT, or the slots if fewer */
+	uint32_t max_probe;     /* 0 until a lookup reads 2 slots */
+	uint64_t lookups, extra_probes; /* slots read beyond the home slot */
 	flow_expire_fn expire;
 	void *ctx;
 };
@@ -48,6 +63,7 @@ struct flow_table *flow_table_create(uint32_t capacity, size_t entry_size, int64
 		slots <<= 1;
 	t->capacity = capacity;
 	t->index_mask = slots - 1;
+	t->probe_limit = slots < FLOW_PROBE_LIMIT ? slots : FLOW_PROBE_LIMIT;
 	t->entry_size = (entry_size + 7) & ~(size_t)7;
 	t->index = calloc(slots, sizeof *t->index);
 	t->entries = calloc(capacity, t->entry_size);
@@ -129,22 +145,44 @@ void flow_table_prefetch(const struct flow_table *t, uint32_t hash)
 	__builtin_prefetch(&t->index[hash & t->index_mask]);
 }
 
+/* Most lookups read their home slot alone: only longer ones touch more
+ * than the one counter. */
+static inline void count_probe(struct flow_table *t, uint32_t slots)
+{
+	t->lookups++;
+	if (slots > 1) {
+		t->extra_probes += slots - 1;
+		if (slots > t->max_probe)
+			t->max_probe = slots;
+	}
+}
+
+/* The index slot holding key, or NULL. Reads at most probe_limit slots:
+ * no entry lies farther from home (see the top of this file). */
 static uint32_t *index_find(struct flow_table *t, const void *key, uint8_t key_len, uint32_t hash)
 {
-	for (uint32_t i = hash & t->index_mask;; i = (i + 1) & t->index_mask) {
+	uint32_t i = hash & t->index_mask, d = 0, *found = NULL;
+	for (; d < t->probe_limit; d++, i = (i + 1) & t->index_mask) {
 		uint32_t e = t->index[i];
 		if (!e)
-			return &t->index[i];
+			break;
 		struct flow_node *n = node_at(t, e - 1);
-		if (n->hash == hash && n->key_len == key_len && memcmp(n->key, key, key_len) == 0)
-			return &t->index[i];
+		if (n->hash == hash && n->key_len == key_len && memcmp(n->key, key, key_len) == 0) {
+			found = &t->index[i];
+			break;
+		}
 	}
+	count_probe(t, d < t->probe_limit ? d + 1 : d);
+	return found;
 }
 
 static void index_remove(struct flow_table *t, struct flow_node *n)
 {
-	uint32_t *slot = index_find(t, n->key, n->key_len, n->hash);
-	uint32_t hole = (uint32_t)(slot - t->index);
+	/* Its own slot, by entry number: no key comparison, within the
+	 * limit from home. */
+	uint32_t num = node_number(t, n) + 1, hole = n->hash & t->index_mask;
+	while (t->index[hole] != num)
+		hole = (hole + 1) & t->index_mask;
 	/* Backward shift: pull later members of the probe run into the hole. */
 	for (uint32_t i = (hole + 1) & t->index_mask; t->index[i]; i = (i + 1) & t->index_mask) {
 		uint32_t home = node_at(t, t->index[i] - 1)->hash & t->index_mask;
@@ -159,8 +197,8 @@ static void index_remove(struct flow_table *t, struct flow_node *n)
 
 struct flow_node *flow_table_find(struct flow_table *t, const void *key, uint8_t key_len, uint32_t hash)
 {
-	uint32_t e = *index_find(t, key, key_len, hash);
-	return e ? node_at(t, e - 1) : NULL;
+	uint32_t *slot = index_find(t, key, key_len, hash);
+	return slot ? node_at(t, *slot - 1) : NULL;
 }
 
 /* The entry due soonest (to the wheel's tick): the oldest one of the
@@ -196,6 +234,43 @@ static struct flow_node *soonest(struct flow_table *t)
 	return any; /* all beyond the wheel's span: the earliest of them */
 }
 
+/* Expires n (callback, wheel, free list) but leaves its index slot to the
+ * caller, who puts another entry there at once. */
+static void retire(struct flow_table *t, struct flow_node *n, enum flow_end why)
+{
+	t->expire(t->ctx, n, why);
+	wheel_unlink(t, n);
+	n->live = false;
+	n->next = t->free_head;
+	t->free_head = node_number(t, n) + 1;
+	t->count--;
+}
+
+/* The index slot for a new key of home slot `home`: the first free one
+ * within the limit, else the slot of the window's entry due soonest (the
+ * first such in probe order), written early. */
+static uint32_t insert_slot(struct flow_table *t, uint32_t home)
+{
+	uint32_t i = home, d = 0;
+	for (; d < t->probe_limit; d++, i = (i + 1) & t->index_mask)
+		if (!t->index[i]) {
+			count_probe(t, d + 1);
+			return i;
+		}
+	count_probe(t, d);
+	uint32_t slot = home;
+	struct flow_node *victim = NULL;
+	i = home;
+	for (d = 0; d < t->probe_limit; d++, i = (i + 1) & t->index_mask) {
+		struct flow_node *n = node_at(t, t->index[i] - 1);
+		if (!victim || n->expire_at < victim->expire_at)
+			victim = n, slot = i;
+	}
+	t->probe_evictions++;
+	retire(t, victim, FLOW_END_PROBE_LIMIT);
+	return slot;
+}
+
 struct flow_node *flow_table_insert(struct flow_table *t, const void *key, uint8_t key_len,
 				    uint32_t hash, int64_t expire_at)
 {
@@ -206,6 +281,7 @@ struct flow_node *flow_table_insert(struct flow_table *t, const void *key, uint8
 		t->evictions++;
 		flow_table_expire(t, victim, FLOW_END_EVICTED);
 	}
+	uint32_t slot = insert_slot(t, hash & t->index_mask);
 	uint32_t e;
 	struct flow_node *n;
 	if (t->free_head) {
@@ -222,7 +298,7 @@ struct flow_node *flow_table_insert(struct flow_table *t, const void *key, uint8
 	memcpy(n->key, key, key_len);
 	n->live = true;
 	n->expire_at = expire_at;
-	*index_find(t, key, key_len, hash) = e;
+	t->index[slot] = e;
 	wheel_link(t, n);
 	t->count++;
 	return n;
@@ -303,6 +379,18 @@ void flow_table_flush(struct flow_table *t)
 
 uint32_t flow_table_count(const struct flow_table *t) { return t->count; }
 uint64_t flow_table_evictions(const struct flow_table *t) { return t->evictions; }
+
+void flow_table_stats(const struct flow_table *t, struct flow_table_stats *out)
+{
+	*out = (struct flow_table_stats){
+		.evictions = t->evictions,
+		.probe_evictions = t->probe_evictions,
+		.lookups = t->lookups,
+		.probes = t->lookups + t->extra_probes,
+		.max_probe = t->max_probe ? t->max_probe : t->lookups ? 1 : 0,
+		.probe_limit = t->probe_limit,
+	};
+}
 
 size_t flow_table_bytes_per_entry(const struct flow_table *t)
 {

@@ -7,7 +7,16 @@
  * slot of the time it was last scheduled for. When a slot comes due, entries
  * whose expiry has moved later are rescheduled, the others expire. So a
  * packet only updates an entry's expiry time, unless it moves earlier (a
- * TCP teardown): then the entry moves slot at once. */
+ * TCP teardown): then the entry moves slot at once.
+ *
+ * The index is linear probing with a bounded probe distance: every entry
+ * lies fewer than FLOW_PROBE_LIMIT slots from its home slot, so a lookup
+ * reads at most that many slots whatever the keys. An insert whose home
+ * has no free slot within the limit writes the entry of that window due
+ * soonest early (FLOW_END_PROBE_LIMIT, counted apart from table-full
+ * evictions) and takes its slot. With the keyed hashes of flowhash.h this
+ * practically never happens (docs/flows.md, "Hashing"); it bounds the cost
+ * of a lookup should the hash ever be beaten. */
 #ifndef FLOW_TABLE_H
 #define FLOW_TABLE_H
 
@@ -19,12 +28,25 @@
  * byte, the protocol, two IPv6 addresses and the window start (42). */
 #define FLOW_KEY_MAX 48
 #define FLOW_WHEEL_SLOTS 4096
+/* Slots a lookup reads at most (fewer in an index of fewer slots). 64: at
+ * the index's highest load (one half: the index has twice the capacity's
+ * slots, rounded up to a power of two), random hashes put 2.1 entries 32
+ * or more slots from home per fill of a 2^20-slot index and 0.035 entries
+ * 48 or more (400 simulated fills), the tail shrinking ~60-fold per 16
+ * slots: 64 or more about once per 1,500 fills. So the limit practically
+ * never costs an innocent flow its record (32 would, twice per fill), while
+ * a lookup never reads more than 64 entries (the unbounded index read
+ * 20,000 under a hash flood). See docs/flows.md, "Hashing". */
+#define FLOW_PROBE_LIMIT 64
 
 enum flow_end {
 	FLOW_END_IDLE,         /* no packet within the idle timeout */
 	FLOW_END_ACTIVE,       /* lived past the active timeout: record cut */
 	FLOW_END_CLOSED,       /* TCP FIN both ways or RST, plus grace */
 	FLOW_END_EVICTED,      /* table full: oldest written early */
+	FLOW_END_PROBE_LIMIT,  /* no free slot within FLOW_PROBE_LIMIT of the
+				* new key's home: that window's entry due
+				* soonest written early */
 	FLOW_END_SHUTDOWN,     /* end of input */
 };
 
@@ -54,7 +76,8 @@ struct flow_node *flow_table_find(struct flow_table *t, const void *key, uint8_t
  * several tables' cache misses overlap. */
 void flow_table_prefetch(const struct flow_table *t, uint32_t hash);
 /* A new zeroed entry for key (which must not be present); evicts the entry
- * due soonest when the table is full. */
+ * due soonest when the table is full, and the entry due soonest among the
+ * FLOW_PROBE_LIMIT slots from the key's home when they are all taken. */
 struct flow_node *flow_table_insert(struct flow_table *t, const void *key, uint8_t key_len,
 				    uint32_t hash, int64_t expire_at);
 /* Sets a new expiry time (moving the entry if it is earlier). */
@@ -67,7 +90,20 @@ void flow_table_advance(struct flow_table *t, int64_t now);
 void flow_table_flush(struct flow_table *t);
 
 uint32_t flow_table_count(const struct flow_table *t);
+/* Entries written early because the table was full. */
 uint64_t flow_table_evictions(const struct flow_table *t);
+
+/* What the index did, for the summary and for tests that assert probe
+ * bounds by counting instead of timing. */
+struct flow_table_stats {
+	uint64_t evictions;         /* table full */
+	uint64_t probe_evictions;   /* probe window full (FLOW_END_PROBE_LIMIT) */
+	uint64_t lookups;           /* finds and inserts */
+	uint64_t probes;            /* index slots they read */
+	uint32_t max_probe;         /* the most slots one of them read */
+	uint32_t probe_limit;       /* this index's limit */
+};
+void flow_table_stats(const struct flow_table *t, struct flow_table_stats *out);
 size_t flow_table_bytes_per_entry(const struct flow_table *t);
 
 #endif

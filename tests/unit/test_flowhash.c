@@ -1,5 +1,7 @@
 /* test_flowhash.c: flow_hash_symmetric (lib/flow) gives both directions of
- * a connection the same hash, so the dispatcher sends them to one worker.
+ * a connection the same hash, so the dispatcher sends them to one worker;
+ * the hash is keyed (SipHash, lib/flow/siphash.h, checked against the
+ * reference vectors and libsodium) and depends on the key.
  *
  * For every packet of a few corpus captures (Ethernet with and without VLAN
  * tags and QinQ, IPv4 and IPv6, fragments, IP in IP, raw IP links, ARP and
@@ -14,6 +16,7 @@
  * skip. */
 #include <criterion/criterion.h>
 #include <pcap/pcap.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,7 +109,7 @@ static bool mirror(uint8_t *out, const uint8_t *data, uint32_t len, int link)
 struct result {
 	unsigned packets, mirrored, differing_copies, distinct;
 	unsigned asymmetric, first_bad;   /* mirrors hashing differently */
-	uint32_t first_h, first_hm;
+	uint64_t first_h, first_hm;
 };
 
 #define MAX_DISTINCT 4096
@@ -120,18 +123,18 @@ static struct result check_file(const char *rel)
 	cr_assert_not_null(p, "%s: %s", path, err);
 	int link = pcap_datalink(p);
 	static uint8_t copy[262144];
-	static uint32_t seen[MAX_DISTINCT];
+	static uint64_t seen[MAX_DISTINCT];
 	struct pcap_pkthdr *hdr;
 	const u_char *data;
 	while (pcap_next_ex(p, &hdr, &data) == 1) {
 		r.packets++;
 		uint32_t len = hdr->caplen < sizeof copy ? hdr->caplen : (uint32_t)sizeof copy;
-		uint32_t h = flow_hash_symmetric(data, len, link);
+		uint64_t h = flow_hash_symmetric(data, len, link);
 		if (!mirror(copy, data, len, link))
 			continue;
 		r.mirrored++;
 		r.differing_copies += memcmp(copy, data, len) != 0;
-		uint32_t hm = flow_hash_symmetric(copy, len, link);
+		uint64_t hm = flow_hash_symmetric(copy, len, link);
 		if (h != hm && r.asymmetric++ == 0) {
 			r.first_bad = r.packets;
 			r.first_h = h;
@@ -176,9 +179,8 @@ static const struct {
 	{ "tcpdump/rpvstp-trunk-native-vid5.pcap", 1 }, /* 802.3 frames, STP */
 };
 
-Test(flowhash, mirrored_packets_hash_alike)
+static void check_files(void)
 {
-	need_corpus();
 	unsigned total = 0, checked_files = 0;
 	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
 		char path[1024];
@@ -190,8 +192,8 @@ Test(flowhash, mirrored_packets_hash_alike)
 		}
 		struct result r = check_file(files[i].file);
 		cr_expect_eq(r.asymmetric, 0, "%s: %u of %u mirrored packets hash differently, the first packet %u "
-			     "(hash %08x, mirrored %08x)", files[i].file, r.asymmetric, r.mirrored, r.first_bad,
-			     r.first_h, r.first_hm);
+			     "(hash %016llx, mirrored %016llx)", files[i].file, r.asymmetric, r.mirrored, r.first_bad,
+			     (unsigned long long)r.first_h, (unsigned long long)r.first_hm);
 		cr_expect_gt(r.mirrored, 0, "%s: no packet mirrored", files[i].file);
 		cr_expect_gt(r.differing_copies, 0, "%s: mirroring changed no packet", files[i].file);
 		cr_expect_geq(r.distinct, files[i].min_distinct, "%s: only %u distinct hashes over %u packets",
@@ -201,6 +203,16 @@ Test(flowhash, mirrored_packets_hash_alike)
 	}
 	cr_assert_geq(checked_files, 8, "too few corpus files found under %s", corpus_dir());
 	cr_assert_gt(total, 10000, "only %u packets mirrored", total);
+}
+
+/* Under the random key set before main(), then under a fixed one. */
+Test(flowhash, mirrored_packets_hash_alike)
+{
+	need_corpus();
+	check_files();
+	static const uint8_t fixed[FLOW_HASH_KEY_LEN] = "mirrored-packet";
+	cr_assert_eq(flow_hash_init(fixed), 0);
+	check_files();
 }
 
 /* The mirror really changes packets (or the test above proves nothing),
@@ -220,7 +232,7 @@ Test(flowhash, sensitive_to_endpoints)
 	cr_assert_eq(m[26], 10);
 	cr_assert_eq(m[29], 2, "source address not swapped");
 	cr_assert_eq(be16(m + 34), 80, "source port not swapped");
-	uint32_t h = flow_hash_symmetric(pkt, sizeof pkt, LINK_ETHERNET);
+	uint64_t h = flow_hash_symmetric(pkt, sizeof pkt, LINK_ETHERNET);
 	cr_assert_eq(h, flow_hash_symmetric(m, sizeof m, LINK_ETHERNET));
 	uint8_t other[sizeof pkt];
 	memcpy(other, pkt, sizeof pkt);
@@ -229,4 +241,217 @@ Test(flowhash, sensitive_to_endpoints)
 	memcpy(other, pkt, sizeof pkt);
 	other[33] = 3; /* destination 10.0.0.3 */
 	cr_expect_neq(h, flow_hash_symmetric(other, sizeof other, LINK_ETHERNET), "addresses ignored");
+}
+
+/* ---- SipHash ------------------------------------------------------------- */
+
+/* The reference vectors: key 00 01 .. 0f, message 00 01 .. (len - 1) for
+ * len 0 to 63, as the reference implementation (github.com/veorq/SipHash)
+ * prints them and Rust's core::hash tests carry them (there as bytes,
+ * here as the little-endian words they are). SipHash-2-4's are those of
+ * the paper's appendix (len 15: a129ca6149be45e5). */
+static const uint64_t sip13_vectors[64] = {
+	0xabac0158050fc4dcULL, 0xc9f49bf37d57ca93ULL, 0x82cb9b024dc7d44dULL,
+	0x8bf80ab8e7ddf7fbULL, 0xcf75576088d38328ULL, 0xdef9d52f49533b67ULL,
+	0xc50d2b50c59f22a7ULL, 0xd3927d989bb11140ULL, 0x369095118d299a8eULL,
+	0x25a48eb36c063de4ULL, 0x79de85ee92ff097fULL, 0x70c118c1f94dc352ULL,
+	0x78a384b157b4d9a2ULL, 0x306f760c1229ffa7ULL, 0x605aa111c0f95d34ULL,
+	0xd320d86d2a519956ULL, 0xcc4fdd1a7d908b66ULL, 0x9cf2689063dbd80cULL,
+	0x8ffc389cb473e63eULL, 0xf21f9de58d297d1cULL, 0xc0dc2f46a6cce040ULL,
+	0xb992abfe2b45f844ULL, 0x7ffe7b9ba320872eULL, 0x525a0e7fdae6c123ULL,
+	0xf464aeb267349c8cULL, 0x45cd5928705b0979ULL, 0x3a3e35e3ca9913a5ULL,
+	0xa91dc74e4ade3b35ULL, 0xfb0bed02ef6cd00dULL, 0x88d93cb44ab1e1f4ULL,
+	0x540f11d643c5e663ULL, 0x2370dd1f8c21d1bcULL, 0x81157b6c16a7b60dULL,
+	0x4d54b9e57a8ff9bfULL, 0x759f12781f2a753eULL, 0xcea1a3bebf186b91ULL,
+	0x2cf508d3ada26206ULL, 0xb6101c2da3c33057ULL, 0xb3f47496ae3a36a1ULL,
+	0x626b57547b108392ULL, 0xc1d2363299e41531ULL, 0x667cc1923f1ad944ULL,
+	0x65704ffec8138825ULL, 0x24f280d1c28949a6ULL, 0xc2ca1cedfaf8876bULL,
+	0xc2164bfc9f042196ULL, 0xa16e9c9368b1d623ULL, 0x49fb169c8b5114fdULL,
+	0x9f3143f8df074c46ULL, 0xc6fdaf2412cc86b3ULL, 0x7eaf49d10a52098fULL,
+	0x1cf313559d292f9aULL, 0xc44a30dda2f41f12ULL, 0x36fae98943a71ed0ULL,
+	0x318fb34c73f0bce6ULL, 0xa27abf3670a7e980ULL, 0xb4bcc0db243c6d75ULL,
+	0x23f8d852fdb71513ULL, 0x8f035f4da67d8a08ULL, 0xd89cd0e5b7e8f148ULL,
+	0xf6f4e6bcf7a644eeULL, 0xaec59ad80f1837f2ULL, 0xc3b2f6154b6694e0ULL,
+	0x9d199062b7bbb3a8ULL,
+};
+
+static const uint64_t sip24_vectors[64] = {
+	0x726fdb47dd0e0e31ULL, 0x74f839c593dc67fdULL, 0x0d6c8009d9a94f5aULL,
+	0x85676696d7fb7e2dULL, 0xcf2794e0277187b7ULL, 0x18765564cd99a68dULL,
+	0xcbc9466e58fee3ceULL, 0xab0200f58b01d137ULL, 0x93f5f5799a932462ULL,
+	0x9e0082df0ba9e4b0ULL, 0x7a5dbbc594ddb9f3ULL, 0xf4b32f46226bada7ULL,
+	0x751e8fbc860ee5fbULL, 0x14ea5627c0843d90ULL, 0xf723ca908e7af2eeULL,
+	0xa129ca6149be45e5ULL, 0x3f2acc7f57c29bdbULL, 0x699ae9f52cbe4794ULL,
+	0x4bc1b3f0968dd39cULL, 0xbb6dc91da77961bdULL, 0xbed65cf21aa2ee98ULL,
+	0xd0f2cbb02e3b67c7ULL, 0x93536795e3a33e88ULL, 0xa80c038ccd5ccec8ULL,
+	0xb8ad50c6f649af94ULL, 0xbce192de8a85b8eaULL, 0x17d835b85bbb15f3ULL,
+	0x2f2e6163076bcfadULL, 0xde4daaaca71dc9a5ULL, 0xa6a2506687956571ULL,
+	0xad87a3535c49ef28ULL, 0x32d892fad841c342ULL, 0x7127512f72f27cceULL,
+	0xa7f32346f95978e3ULL, 0x12e0b01abb051238ULL, 0x15e034d40fa197aeULL,
+	0x314dffbe0815a3b4ULL, 0x027990f029623981ULL, 0xcadcd4e59ef40c4dULL,
+	0x9abfd8766a33735cULL, 0x0e3ea96b5304a7d0ULL, 0xad0c42d6fc585992ULL,
+	0x187306c89bc215a9ULL, 0xd4a60abcf3792b95ULL, 0xf935451de4f21df2ULL,
+	0xa9538f0419755787ULL, 0xdb9acddff56ca510ULL, 0xd06c98cd5c0975ebULL,
+	0xe612a3cb9ecba951ULL, 0xc766e62cfcadaf96ULL, 0xee64435a9752fe72ULL,
+	0xa192d576b245165aULL, 0x0a8787bf8ecb74b2ULL, 0x81b3e73d20b49b6fULL,
+	0x7fa8220ba3b2eceaULL, 0x245731c13ca42499ULL, 0xb78dbfaf3a8d83bdULL,
+	0xea1ad565322a1a0bULL, 0x60e61c23a3795013ULL, 0x6606d7e446282b93ULL,
+	0x6ca4ecb15c5f91e1ULL, 0x9f626da15c9625f3ULL, 0xe51b38608ef25f57ULL,
+	0x958a324ceb064572ULL,
+};
+
+static const struct sip_key ref_key = { 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL };
+
+Test(flowhash, siphash13_reference_vectors)
+{
+	uint8_t m[64];
+	for (unsigned i = 0; i < 64; i++)
+		m[i] = (uint8_t)i;
+	for (unsigned len = 0; len < 64; len++)
+		cr_expect_eq(flow_siphash13(&ref_key, m, len), sip13_vectors[len], "SipHash-1-3 of %u bytes: %016llx",
+			     len, (unsigned long long)flow_siphash13(&ref_key, m, len));
+	/* Zero key (the reference with cROUNDS 1, dROUNDS 3, as OCaml's
+	 * runtime tests quote it), and a text message. */
+	const struct sip_key zero = { 0, 0 };
+	cr_expect_eq(flow_siphash13(&zero, m, 0), 0xd1fba762150c532cULL);
+	cr_expect_eq(flow_siphash13(&zero, m, 1), 0x68a914128e01e473ULL);
+	cr_expect_eq(flow_siphash13(&zero, "siphash", 7), 0x8264ceeccb16bcbeULL);
+}
+
+Test(flowhash, siphash24_reference_vectors)
+{
+	uint8_t m[64];
+	for (unsigned i = 0; i < 64; i++)
+		m[i] = (uint8_t)i;
+	for (unsigned len = 0; len < 64; len++)
+		cr_expect_eq(flow_siphash24(&ref_key, m, len), sip24_vectors[len], "SipHash-2-4 of %u bytes: %016llx",
+			     len, (unsigned long long)flow_siphash24(&ref_key, m, len));
+}
+
+/* libsodium's crypto_shorthash is SipHash-2-4: same output for random keys
+ * and messages of every length up to 200 bytes. */
+Test(flowhash, siphash24_matches_libsodium)
+{
+	cr_assert_geq(sodium_init(), 0);
+	for (unsigned len = 0; len <= 200; len++) {
+		uint8_t key[crypto_shorthash_KEYBYTES], m[200], out[crypto_shorthash_BYTES];
+		randombytes_buf(key, sizeof key);
+		randombytes_buf(m, len);
+		crypto_shorthash(out, m, len, key);
+		struct sip_key k = { sip_le64(key), sip_le64(key + 8) };
+		cr_assert_eq(flow_siphash24(&k, m, len), sip_le64(out), "length %u", len);
+	}
+}
+
+/* ---- the key --------------------------------------------------------------- */
+
+static const uint8_t tcp_packet[54] = {
+	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00,
+	0x45, 0, 0, 40, 0, 1, 0x40, 0, 64, 6, 0, 0,
+	10, 0, 0, 1, 10, 0, 0, 2,
+	0x30, 0x39, 0x00, 0x50, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0,
+};
+
+/* A fixed key gives fixed hashes; another key other hashes; two random
+ * keys differ. */
+Test(flowhash, hash_depends_on_the_key)
+{
+	static const uint8_t k1[FLOW_HASH_KEY_LEN] = "0123456789abcde", k2[FLOW_HASH_KEY_LEN] = "0123456789abcdf";
+	cr_assert_eq(flow_hash_init(k1), 0);
+	uint64_t a = flow_hash_symmetric(tcp_packet, sizeof tcp_packet, LINK_ETHERNET);
+	cr_assert_eq(flow_hash_init(k2), 0);
+	uint64_t b = flow_hash_symmetric(tcp_packet, sizeof tcp_packet, LINK_ETHERNET);
+	cr_assert_eq(flow_hash_init(k1), 0);
+	cr_expect_eq(flow_hash_symmetric(tcp_packet, sizeof tcp_packet, LINK_ETHERNET), a, "a fixed key, a fixed hash");
+	cr_expect_neq(a, b, "one bit of key changed nothing");
+	cr_assert_eq(flow_hash_init(NULL), 0);
+	uint64_t r1 = flow_hash_symmetric(tcp_packet, sizeof tcp_packet, LINK_ETHERNET);
+	struct flow_hash_keys first = flow_hash_keys;
+	cr_assert_eq(flow_hash_init(NULL), 0);
+	uint64_t r2 = flow_hash_symmetric(tcp_packet, sizeof tcp_packet, LINK_ETHERNET);
+	cr_expect_neq(r1, r2, "two random keys hash alike");
+	cr_expect_neq(memcmp(&first, &flow_hash_keys, sizeof first), 0);
+	/* Each use has its own key, and the Flow table's reply mask is not
+	 * zero where the tables look. */
+	for (int d = 0; d < FLOW_HASH_DOMAINS; d++)
+		for (int e = d + 1; e < FLOW_HASH_DOMAINS; e++)
+			cr_expect(flow_hash_keys.sip[d].k0 != flow_hash_keys.sip[e].k0 ||
+				  flow_hash_keys.sip[d].k1 != flow_hash_keys.sip[e].k1);
+	cr_expect_neq((uint32_t)flow_hash_reply(r2), (uint32_t)r2);
+}
+
+/* The key is set before main(): never the all-zero key. */
+Test(flowhash, random_key_before_main)
+{
+	const struct flow_hash_keys zero = { 0 };
+	cr_expect_neq(memcmp(&zero, &flow_hash_keys, sizeof zero), 0);
+}
+
+/* The tuple hash is SipHash-1-3, under the tuple key, of the layout
+ * flowhash.c documents: lower endpoint's address, higher's, their ports
+ * (little-endian), the protocol, the version. */
+Test(flowhash, tuple_hash_is_siphash13_of_the_ordered_tuple)
+{
+	struct flow_tuple t;
+	cr_assert(flow_tuple_extract(tcp_packet, sizeof tcp_packet, LINK_ETHERNET, &t));
+	const uint8_t m[14] = { 10, 0, 0, 1, 10, 0, 0, 2, 0x39, 0x30, 0x50, 0x00, 6, 4 };
+	cr_expect_eq(flow_tuple_hash(&t), flow_siphash13(&flow_hash_keys.sip[FLOW_HASH_TUPLE], m, sizeof m));
+	struct flow_tuple r = t;   /* the reply: same hash */
+	memcpy(r.src, t.dst, 16), memcpy(r.dst, t.src, 16);
+	r.src_port = t.dst_port, r.dst_port = t.src_port;
+	cr_expect_eq(flow_tuple_hash(&r), flow_tuple_hash(&t));
+	struct flow_tuple none = { 0 };
+	cr_expect_eq(flow_tuple_hash(&none), 0);
+}
+
+/* The same for IPv6 and MAC-pair tuples (built in registers, not bytes),
+ * and IPv4 ordered by ports when the addresses are equal: each side first
+ * in turn gives the one message. */
+Test(flowhash, tuple_hash_layouts)
+{
+	const struct sip_key *k = &flow_hash_keys.sip[FLOW_HASH_TUPLE];
+	struct flow_tuple t = { .version = 6, .proto = 17, .src_port = 80, .dst_port = 1234 };
+	for (int i = 0; i < 16; i++)
+		t.src[i] = (uint8_t)(0x20 + i), t.dst[i] = (uint8_t)(0x20 + i);
+	t.src[15] = 0x99;             /* src above dst: dst is endpoint a */
+	uint8_t m6[38];
+	memcpy(m6, t.dst, 16), memcpy(m6 + 16, t.src, 16);
+	m6[32] = 1234 & 0xff, m6[33] = 1234 >> 8, m6[34] = 80, m6[35] = 0, m6[36] = 17, m6[37] = 6;
+	cr_expect_eq(flow_tuple_hash(&t), flow_siphash13(k, m6, sizeof m6), "IPv6");
+	struct flow_tuple r = t;
+	memcpy(r.src, t.dst, 16), memcpy(r.dst, t.src, 16);
+	r.src_port = t.dst_port, r.dst_port = t.src_port;
+	cr_expect_eq(flow_tuple_hash(&r), flow_tuple_hash(&t), "IPv6 reply");
+
+	struct flow_tuple m = { .has_mac = true };
+	const uint8_t hi[6] = { 2, 0, 0, 0, 0, 9 }, lo[6] = { 2, 0, 0, 0, 0, 3 };
+	memcpy(m.src_mac, hi, 6), memcpy(m.dst_mac, lo, 6);
+	uint8_t mm[18] = { 0 };
+	memcpy(mm, lo, 6), memcpy(mm + 6, hi, 6);
+	cr_expect_eq(flow_tuple_hash(&m), flow_siphash13(k, mm, sizeof mm), "MAC pair");
+	memcpy(m.src_mac, lo, 6), memcpy(m.dst_mac, hi, 6);
+	cr_expect_eq(flow_tuple_hash(&m), flow_siphash13(k, mm, sizeof mm), "MAC pair, other way");
+
+	struct flow_tuple e = { .version = 4, .proto = 6, .src_port = 9000, .dst_port = 22 };
+	memcpy(e.src, (const uint8_t[]){ 192, 168, 1, 1 }, 4), memcpy(e.dst, e.src, 4);
+	const uint8_t m4[14] = { 192, 168, 1, 1, 192, 168, 1, 1, 22, 0, 9000 & 0xff, 9000 >> 8, 6, 4 };
+	cr_expect_eq(flow_tuple_hash(&e), flow_siphash13(k, m4, sizeof m4), "equal addresses: lower port first");
+	e.src_port = 22, e.dst_port = 9000;
+	cr_expect_eq(flow_tuple_hash(&e), flow_siphash13(k, m4, sizeof m4));
+}
+
+Test(flowhash, worker_choice_in_range_and_even)
+{
+	unsigned count[5] = { 0 };
+	for (unsigned i = 0; i < 50000; i++) {
+		uint64_t h;
+		randombytes_buf(&h, sizeof h);
+		unsigned w = flow_hash_worker(h, 5);
+		cr_assert_lt(w, 5);
+		count[w]++;
+	}
+	for (unsigned w = 0; w < 5; w++)
+		cr_expect(count[w] > 9000 && count[w] < 11000, "worker %u: %u of 50000", w, count[w]);
+	cr_expect_eq(flow_hash_worker(UINT64_MAX, 7), 6);
+	cr_expect_eq(flow_hash_worker(0, 7), 0);
 }

@@ -14,8 +14,17 @@
  * grace period; a flow outliving the active timeout; table-full eviction
  * (the entry due soonest goes, counted); IPv6 keys and extension headers;
  * LinkFlow/NetworkFlow/TransportFlow windows and the aggregator summing two
- * workers' shares; identical records for 1 and 2 workers. */
+ * workers' shares; identical records for 1 and 2 workers (one worker
+ * hashes itself, several take the dispatcher's hash, as in the engine).
+ *
+ * Hash flooding (docs/flows.md, "Hashing"): the index's probe bound, its
+ * invariant under random operations, and 20,000 flows solved to collide
+ * under the CRC32-C hashes netcap used before keying: they must probe like
+ * random flows and spread over workers like them (tests flood_*, which
+ * fail on the old hashes: the tuples are checked to collide there). */
 #include <criterion/criterion.h>
+#include <rte_hash_crc.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -384,18 +393,20 @@ static void rig_free(struct rig *r)
 	free(r);
 }
 
-/* One packet, to the worker the engine's dispatcher would pick, then,
- * every burst packets of that worker, the clock step the engine makes
- * offline after each burst it dequeues. */
+/* One packet, to the worker the engine's dispatcher would pick, with the
+ * dispatcher's hash (one worker: none, the worker hashes), then, every
+ * burst packets of that worker, the clock step the engine makes offline
+ * after each burst it dequeues. */
 static void send_pk(struct rig *r, const struct pk *k)
 {
 	build(&r->tp, k);
 	unsigned w = 0;
+	uint64_t h = FLOW_HASH_NONE;
 	if (r->workers > 1) {
-		uint32_t h = flow_hash_symmetric(r->tp.p.data, r->tp.p.cap_len, LINK_ETHERNET);
-		w = (unsigned)(((uint64_t)h * r->workers) >> 32);
+		h = flow_hash_symmetric(r->tp.p.data, r->tp.p.cap_len, LINK_ETHERNET);
+		w = flow_hash_worker(h, r->workers);
 	}
-	flows_packet(r->w[w], &r->tp.p, LINK_ETHERNET);
+	flows_packet_hashed(r->w[w], &r->tp.p, LINK_ETHERNET, h);
 	if (++r->taken[w] % r->burst == 0)
 		flows_advance(r->w[w], flows_now(r->w[w]));
 	r->sent++;
@@ -959,8 +970,7 @@ Test(flows, aggregator_sums_two_workers)
 		send_pk(one, &k);
 		send_pk(two, &k);
 		build(&two->tp, &k);
-		uint32_t h = flow_hash_symmetric(two->tp.p.data, two->tp.p.cap_len, LINK_ETHERNET);
-		seen[((uint64_t)h * 2) >> 32]++;
+		seen[flow_hash_worker(flow_hash_symmetric(two->tp.p.data, two->tp.p.cap_len, LINK_ETHERNET), 2)]++;
 	}
 	cr_assert(seen[0] > 0 && seen[1] > 0, "both workers get packets (%u, %u)", seen[0], seen[1]);
 	finish(one);
@@ -1107,4 +1117,416 @@ Test(flows, concatenated_captures_same_records)
 	cr_expect_eq(sum_packets(&rigs[0]->out, T_CONN), 10000);
 	for (int w = 0; w < 3; w++)
 		rig_free(rigs[w]);
+}
+
+/* ---- the index's probe bound -------------------------------------------- */
+
+struct tnode {
+	struct flow_node node;
+	uint32_t id;
+};
+
+struct tlog {
+	unsigned n[FLOW_END_SHUTDOWN + 1];
+	uint32_t last_id;
+	enum flow_end last_why;
+	bool *live;                       /* by id, when tracked */
+};
+
+static void tnode_expired(void *ctx, struct flow_node *n, enum flow_end why)
+{
+	struct tlog *log = ctx;
+	uint32_t id = ((struct tnode *)n)->id;
+	log->n[why]++;
+	log->last_id = id;
+	log->last_why = why;
+	if (log->live) {
+		cr_assert(log->live[id], "id %u expired twice", id);
+		log->live[id] = false;
+	}
+}
+
+static struct tnode *tinsert(struct flow_table *t, uint32_t id, uint32_t hash, int64_t expire_at)
+{
+	struct tnode *n = (struct tnode *)flow_table_insert(t, &id, sizeof id, hash, expire_at);
+	cr_assert_not_null(n);
+	n->id = id;
+	return n;
+}
+
+static bool tfound(struct flow_table *t, uint32_t id, uint32_t hash)
+{
+	struct tnode *n = (struct tnode *)flow_table_find(t, &id, sizeof id, hash);
+	cr_assert(!n || n->id == id, "id %u found as %u", id, n->id);
+	return n != NULL;
+}
+
+/* FLOW_PROBE_LIMIT keys of one home fill its window; the next one writes
+ * the window's entry due soonest early (counted apart from table-full
+ * evictions) and takes its slot; every other key stays found. */
+Test(flows, probe_bound_window_full_writes_the_soonest_early)
+{
+	struct tlog log = { 0 };
+	struct flow_table *t = flow_table_create(1024, sizeof(struct tnode), S, tnode_expired, &log);
+	cr_assert_not_null(t);
+	const uint32_t home = 5;
+	for (uint32_t id = 0; id < FLOW_PROBE_LIMIT; id++)
+		tinsert(t, id, home, T0 + (id == 17 ? 50 : 100 + id) * S);
+	struct flow_table_stats st;
+	flow_table_stats(t, &st);
+	cr_expect_eq(st.probe_limit, FLOW_PROBE_LIMIT);
+	cr_expect_eq(st.max_probe, FLOW_PROBE_LIMIT, "the last insert read the whole window");
+	cr_expect_eq(st.probe_evictions, 0);
+	cr_expect_eq(log.n[FLOW_END_PROBE_LIMIT], 0);
+	tinsert(t, 1000, home, T0 + 200 * S);
+	flow_table_stats(t, &st);
+	cr_expect_eq(st.probe_evictions, 1);
+	cr_expect_eq(st.evictions, 0, "not a table-full eviction");
+	cr_expect_leq(st.max_probe, FLOW_PROBE_LIMIT);
+	cr_expect_eq(log.n[FLOW_END_PROBE_LIMIT], 1);
+	cr_expect_eq(log.last_id, 17, "the window's entry due soonest goes (got %u)", log.last_id);
+	cr_expect_eq(flow_table_count(t), FLOW_PROBE_LIMIT);
+	cr_expect(!tfound(t, 17, home));
+	cr_expect(tfound(t, 1000, home));
+	for (uint32_t id = 0; id < FLOW_PROBE_LIMIT; id++)
+		if (id != 17)
+			cr_expect(tfound(t, id, home), "id %u lost", id);
+	/* The next home's window reaches one free slot: no eviction. */
+	tinsert(t, 2000, home + 1, T0 + 300 * S);
+	flow_table_stats(t, &st);
+	cr_expect_eq(st.probe_evictions, 1);
+	cr_expect(tfound(t, 2000, home + 1));
+	/* Deletion shifts entries back, never beyond the limit. */
+	for (uint32_t id = 0; id < 40; id += 3)
+		if (id != 17) {
+			struct flow_node *n = flow_table_find(t, &id, sizeof id, home);
+			cr_assert_not_null(n);
+			flow_table_expire(t, n, FLOW_END_IDLE);
+		}
+	for (uint32_t id = 0; id < FLOW_PROBE_LIMIT; id++)
+		cr_expect_eq(tfound(t, id, home), id != 17 && !(id < 40 && id % 3 == 0), "id %u", id);
+	cr_expect(tfound(t, 1000, home) && tfound(t, 2000, home + 1));
+	flow_table_free(t);
+}
+
+static uint32_t rnd32(uint32_t *s)
+{
+	*s = *s * 1103515245u + 12345u;
+	return *s >> 8 ^ *s << 13;
+}
+
+/* Random inserts, finds, expiries, clock steps and table-full evictions
+ * over keys whose homes crowd into a few dozen slots (so windows fill and
+ * probe-limit evictions happen all the time), twice: near the start of
+ * the index and across its wrap. After every operation, every live key is
+ * found (a lookup reads at most the limit, so each entry is within it of
+ * its home) and no dead one is, and the count agrees. */
+Test(flows, probe_bound_invariant_under_random_operations, .timeout = 60)
+{
+	enum { CAP = 256, KEYS = 1024, OPS = 20000 };
+	for (int wrap = 0; wrap < 2; wrap++) {
+		struct tlog log = { 0 };
+		bool live[KEYS] = { false };
+		log.live = live;
+		struct flow_table *t = flow_table_create(CAP, sizeof(struct tnode), S, tnode_expired, &log);
+		cr_assert_not_null(t);
+		uint32_t seed = 42 + (uint32_t)wrap, home_base = wrap ? 2 * CAP - 20 : 3;
+		uint32_t hashes[KEYS];
+		for (uint32_t id = 0; id < KEYS; id++)  /* homes in 40 slots; high bits vary */
+			hashes[id] = (home_base + rnd32(&seed) % 40) % (2 * CAP) + (rnd32(&seed) << 12);
+		int64_t now = T0;
+		for (unsigned op = 0; op < OPS; op++) {
+			uint32_t id = rnd32(&seed) % KEYS, what = rnd32(&seed) % 10;
+			if (what < 5) {
+				if (!live[id]) {
+					tinsert(t, id, hashes[id], now + (int64_t)(1 + rnd32(&seed) % 30) * S);
+					live[id] = true;
+				}
+			} else if (what < 8) {
+				struct flow_node *n = flow_table_find(t, &id, sizeof id, hashes[id]);
+				cr_assert_eq(n != NULL, live[id], "op %u: id %u found %d, live %d", op, id, n != NULL,
+					     live[id]);
+				if (n && what == 7)
+					flow_table_expire(t, n, FLOW_END_IDLE);
+			} else if (what == 8) {
+				now += (int64_t)(rnd32(&seed) % 3) * S;
+				flow_table_advance(t, now);
+			} else if (live[id]) {
+				struct flow_node *n = flow_table_find(t, &id, sizeof id, hashes[id]);
+				flow_table_touch(t, n, now + (int64_t)(rnd32(&seed) % 30) * S);
+			}
+			if (op % 97 == 0 || op == OPS - 1) {
+				unsigned n_live = 0;
+				for (uint32_t k = 0; k < KEYS; k++) {
+					cr_assert_eq(tfound(t, k, hashes[k]), live[k], "op %u: id %u", op, k);
+					n_live += live[k];
+				}
+				cr_assert_eq(flow_table_count(t), n_live);
+			}
+		}
+		struct flow_table_stats st;
+		flow_table_stats(t, &st);
+		cr_expect_gt(st.probe_evictions, 100, "windows never filled: the test tests nothing (%llu)",
+			     (unsigned long long)st.probe_evictions);
+		cr_expect_eq(log.n[FLOW_END_PROBE_LIMIT], st.probe_evictions);
+		cr_expect_eq(log.n[FLOW_END_EVICTED], st.evictions);
+		cr_expect_leq(st.max_probe, FLOW_PROBE_LIMIT);
+		flow_table_flush(t);
+		for (uint32_t k = 0; k < KEYS; k++)
+			cr_expect(!live[k], "id %u never written", k);
+		flow_table_free(t);
+	}
+}
+
+/* ---- hash flooding --------------------------------------------------------- */
+
+/* An IPv4 UDP flow: src is always the lower address (10/8 against 192/8). */
+struct flood_tuple {
+	uint32_t src, dst;
+	uint16_t sport, dport;
+};
+
+/* The two hashes netcap had before keying (flowhash.c and flows.c at
+ * efaf0ab), bit for bit: the dispatcher's CRC32-C of the ordered tuple,
+ * and the Connection table's of its key (the Flow table's is the same CRC
+ * seeded 1: it collides whenever this one does). */
+static uint32_t old_dispatch_hash(const struct flood_tuple *t)
+{
+	uint64_t key[5] = { 0 };
+	uint8_t *k = (uint8_t *)key;
+	put32(k, t->src);
+	put32(k + 16, t->dst);
+	key[4] = (uint64_t)t->sport << 16 | t->dport;
+	return rte_hash_crc(key, sizeof key, 17);
+}
+
+static uint32_t old_connection_hash(const struct flood_tuple *t)
+{
+	struct __attribute__((packed)) {
+		uint8_t version, proto;
+		uint16_t port_a, port_b;
+		uint8_t addr_a[16], addr_b[16];
+	} k;
+	memset(&k, 0, sizeof k);
+	k.version = 4, k.proto = 17, k.port_a = t->sport, k.port_b = t->dport;
+	put32(k.addr_a, t->src);
+	put32(k.addr_b, t->dst);
+	/* rte_hash_crc reads 8 bytes at a time through uint64_t pointers:
+	 * hand it words, not the struct, or the compiler may read the ports
+	 * before it stored them (strict aliasing). */
+	uint64_t words[5] = { 0 };
+	memcpy(words, &k, sizeof k);
+	return rte_hash_crc(words, sizeof k, 0);
+}
+
+/* 80 free bits: the low 24 bits of each address and both ports. */
+typedef unsigned __int128 u128;
+
+static struct flood_tuple tuple_of(u128 x)
+{
+	return (struct flood_tuple){
+		.src = 0x0a000000u | (uint32_t)(x & 0xffffff),
+		.dst = 0xc0000000u | (uint32_t)(x >> 24 & 0xffffff),
+		.sport = (uint16_t)(x >> 48),
+		.dport = (uint16_t)(x >> 64),
+	};
+}
+
+static uint64_t old_hashes(u128 x)
+{
+	struct flood_tuple t = tuple_of(x);
+	return (uint64_t)old_dispatch_hash(&t) << 32 | old_connection_hash(&t);
+}
+
+/* n distinct tuples on which both old hashes are constant. CRC32-C is
+ * affine over GF(2) in its input (rte_hash_crc has no final XOR), so the
+ * 64 hash bits are an affine map of the 80 free bits: its kernel (found
+ * by elimination, at least 16 dimensions) added to one random tuple gives
+ * 2^16 tuples with the same two hashes. What an attacker of the old code
+ * would do, in a millisecond. */
+static struct flood_tuple *crc_colliding_tuples(unsigned n)
+{
+	uint64_t f0 = old_hashes(0), pivot_val[64];
+	u128 pivot_mask[64], kernel[80];
+	bool have[64] = { false };
+	unsigned dim = 0;
+	for (int i = 0; i < 80; i++) {
+		uint64_t v = old_hashes((u128)1 << i) ^ f0;
+		u128 m = (u128)1 << i;
+		while (v && have[63 - __builtin_clzll(v)]) {
+			int top = 63 - __builtin_clzll(v);
+			v ^= pivot_val[top];
+			m ^= pivot_mask[top];
+		}
+		if (v) {
+			int top = 63 - __builtin_clzll(v);
+			have[top] = true, pivot_val[top] = v, pivot_mask[top] = m;
+		} else {
+			kernel[dim++] = m;
+		}
+	}
+	cr_assert_geq(dim, 16);
+	cr_assert_leq(n, 1u << 16);
+	u128 base;
+	randombytes_buf(&base, sizeof base);
+	base &= ((u128)1 << 80) - 1;
+	struct flood_tuple *t = calloc(n, sizeof *t);
+	for (unsigned j = 0; j < n; j++) {
+		u128 x = base;
+		for (unsigned b = 0; b < 16; b++)
+			if (j >> b & 1)
+				x ^= kernel[b];
+		t[j] = tuple_of(x);
+	}
+	return t;
+}
+
+static struct flood_tuple *random_tuples(unsigned n)
+{
+	struct flood_tuple *t = calloc(n, sizeof *t);
+	for (unsigned j = 0; j < n; j++) {
+		u128 x;
+		randombytes_buf(&x, sizeof x);
+		t[j] = tuple_of(x);
+	}
+	return t;
+}
+
+#define FLOOD 20000
+
+/* The premise, so that the flood tests can fail: on the old hashes every
+ * one of these tuples lands in one Connection slot, one Flow slot and on
+ * one worker. */
+static void expect_colliding_on_old_hashes(const struct flood_tuple *t, unsigned n)
+{
+	for (unsigned j = 1; j < n; j++) {
+		cr_assert(t[j].src != t[0].src || t[j].dst != t[0].dst || t[j].sport != t[0].sport ||
+			  t[j].dport != t[0].dport, "tuple %u repeats tuple 0", j);
+		cr_assert_eq(old_dispatch_hash(&t[j]), old_dispatch_hash(&t[0]));
+		cr_assert_eq(old_connection_hash(&t[j]), old_connection_hash(&t[0]));
+	}
+}
+
+/* Two packets per flow (an insert, then a lookup that finds) into
+ * Connection and Flow tables of 32768 entries (65536 slots); their
+ * statistics. */
+static void flood_tables(const struct flood_tuple *t, unsigned n, struct flow_table_stats *conn,
+			 struct flow_table_stats *flow)
+{
+	struct rig *r = calloc(1, sizeof *r);
+	static const int types[] = { T_CONN, T_FLOW };
+	settings(&r->s, types, 2);
+	r->s.capacity = 1 << 15;
+	rig_start(r, 1);
+	for (unsigned round = 0; round < 2; round++)
+		for (unsigned j = 0; j < n; j++) {
+			struct pk k = udp(T0 + (int64_t)(round * n + j) * 1000, t[j].src, t[j].sport, t[j].dst,
+					  t[j].dport, 10);
+			send_pk(r, &k);
+		}
+	cr_assert(flows_table_stats(r->w[0], T_CONN, conn));
+	cr_assert(flows_table_stats(r->w[0], T_FLOW, flow));
+	finish(r);
+	cr_expect_eq(count_type(&r->out, T_CONN), n, "every flow one Connection, not %zu", count_type(&r->out, T_CONN));
+	cr_expect_eq(sum_packets(&r->out, T_FLOW), 2 * n, "every packet counted");
+	rig_free(r);
+}
+
+static void expect_like_random(const char *table, const struct flow_table_stats *flood,
+			       const struct flow_table_stats *random)
+{
+	double per_flood = (double)flood->probes / flood->lookups;
+	double per_random = (double)random->probes / random->lookups;
+	cr_log_info("%s: %.2f slots per lookup, longest %u (random flows: %.2f, %u)", table, per_flood, flood->max_probe,
+		    per_random, random->max_probe);
+	cr_expect_eq(flood->probe_evictions, 0, "%s: %llu flows written early at the probe limit", table,
+		     (unsigned long long)flood->probe_evictions);
+	cr_expect_lt(flood->max_probe, 32, "%s: a lookup read %u slots", table, flood->max_probe);
+	cr_expect_lt(per_flood, 1.5 * per_random, "%s: %.2f slots per lookup, random flows %.2f", table, per_flood,
+		     per_random);
+}
+
+/* 20,000 flows that all collide under the old hashes probe the tables like
+ * 20,000 random flows: no probe-limit eviction, short longest probe, about
+ * the same slots per lookup (counted, not timed). On the old hashes every
+ * insert walked the whole run of earlier ones: 10,000 slots per lookup on
+ * average. */
+Test(flows, flood_crc_colliding_flows_probe_like_random, .timeout = 60)
+{
+	struct flood_tuple *bad = crc_colliding_tuples(FLOOD), *good = random_tuples(FLOOD);
+	expect_colliding_on_old_hashes(bad, FLOOD);
+	struct flow_table_stats bad_conn, bad_flow, good_conn, good_flow;
+	flood_tables(bad, FLOOD, &bad_conn, &bad_flow);
+	flood_tables(good, FLOOD, &good_conn, &good_flow);
+	expect_like_random("Connection", &bad_conn, &good_conn);
+	expect_like_random("Flow", &bad_flow, &good_flow);
+	free(bad);
+	free(good);
+}
+
+/* The same flows spread over 4 workers like any: each worker gets 15% to
+ * 35% (on the old hash, all of them went to one). */
+Test(flows, flood_crc_colliding_flows_spread_over_workers)
+{
+	struct flood_tuple *bad = crc_colliding_tuples(FLOOD);
+	expect_colliding_on_old_hashes(bad, FLOOD);
+	unsigned load[4] = { 0 };
+	struct tp tp;
+	for (unsigned j = 0; j < FLOOD; j++) {
+		struct pk k = udp(T0, bad[j].src, bad[j].sport, bad[j].dst, bad[j].dport, 10);
+		build(&tp, &k);
+		load[flow_hash_worker(flow_hash_symmetric(tp.p.data, tp.p.cap_len, LINK_ETHERNET), 4)]++;
+	}
+	for (unsigned w = 0; w < 4; w++)
+		cr_expect(load[w] >= FLOOD * 15 / 100 && load[w] <= FLOOD * 35 / 100, "worker %u of 4: %u of %u flows",
+			  w, load[w], FLOOD);
+	free(bad);
+}
+
+/* ---- the aggregates' hash ----------------------------------------------------- */
+
+static unsigned partials_checked[FAMILY_COUNT];
+
+static void check_partial_hash(void *ctx, const struct flow_partial *p)
+{
+	(void)ctx;
+	uint8_t bytes[FLOW_KEY_MAX];
+	memcpy(bytes, p->key, p->key_len);
+	memcpy(bytes + p->key_len, &p->window_start, 8);
+	uint32_t want = (uint32_t)flow_hash_bytes((enum flow_hash_domain)(FLOW_HASH_LINK + p->family), bytes,
+						  p->key_len + 8u);
+	cr_assert_eq(p->hash, want, "family %u, key of %u bytes: hash %08x, SipHash-1-3 of the key %08x", p->family,
+		     p->key_len, p->hash, want);
+	partials_checked[p->family]++;
+}
+
+static void ignore_record(void *ctx, int type, const ProtobufCMessage *msg)
+{
+	(void)ctx, (void)type, (void)msg;
+}
+
+/* The hash a worker hands the aggregator with its partial sums (built in
+ * registers for the common lengths) is SipHash-1-3, under the family's
+ * key, of the table key bytes: MAC pairs, IPv4 and IPv6 pairs, port pairs,
+ * over several windows. */
+Test(flows, aggregate_hash_is_siphash13_of_the_key)
+{
+	struct flow_settings s;
+	static const int aggs[] = { T_LINK, T_NET, T_TRANS };
+	settings(&s, aggs, 3);
+	struct flows *f = flows_create(&s, ignore_record, check_partial_hash, NULL);
+	cr_assert_not_null(f);
+	struct tp tp;
+	for (unsigned i = 0; i < 300; i++) {
+		struct pk k = udp(T0 + (int64_t)i * S, A + i % 5, (uint16_t)(1000 + i * 7), B + i % 3, 53, 10);
+		k.v6 = i % 3 == 0;
+		if (i % 10 == 9)
+			k = (struct pk){ .ts = k.ts, .proto = 0, .src = A + i, .dst = B };
+		build(&tp, &k);
+		flows_packet(f, &tp.p, LINK_ETHERNET);
+	}
+	flows_flush(f);
+	flows_free(f);
+	for (int fam = 0; fam < FAMILY_COUNT; fam++)
+		cr_expect_gt(partials_checked[fam], 5, "family %d: %u partials", fam, partials_checked[fam]);
 }
