@@ -371,9 +371,21 @@ static int setup_port(uint16_t port, uint16_t n_rxq, bool rss)
 	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
 	if (rss && n_rxq > 1) {
+		/* One random symmetric key per run, the same for every port (a
+		 * tap may bring each direction on a port of its own). */
+		static uint8_t rss_key[FLOW_RSS_KEY_LEN] __attribute__((aligned(4)));
+		static bool rss_key_drawn;
+		if (!rss_key_drawn) {
+			if (flow_rss_key_random(rss_key) == 0) {
+				fprintf(stderr, "netcap: libsodium failed to start: no random RSS key\n");
+				return -EIO;
+			}
+			rss_key_drawn = true;
+		}
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-		conf.rx_adv_conf.rss_conf.rss_key = (uint8_t *)flow_symmetric_rss_key;
-		conf.rx_adv_conf.rss_conf.rss_key_len = info.hash_key_size ? info.hash_key_size : 40;
+		conf.rx_adv_conf.rss_conf.rss_key = rss_key;
+		conf.rx_adv_conf.rss_conf.rss_key_len = info.hash_key_size && info.hash_key_size <= FLOW_RSS_KEY_LEN ?
+								info.hash_key_size : 40;
 		conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) &
 						   info.flow_type_rss_offloads;
 	}
@@ -736,6 +748,12 @@ int engine_run(struct netcap_config *cfg, const char *argv0)
 	}
 	finish_counting(&counter, counting);
 	int rc = 1;
+	/* The flow hashes' secret key for this run, before any lcore hashes
+	 * (lib/flow/flowhash.h; docs/flows.md, "Hashing"). */
+	if (flow_hash_init(NULL) != 0) {
+		fprintf(stderr, "netcap: libsodium failed to start: no random key for the flow hashes\n");
+		goto out;
+	}
 	if (plan_layout(cfg) < 0 || create_pools(cfg) < 0 || setup_inputs(cfg) < 0 || setup_workers(cfg) < 0)
 		goto out;
 

@@ -401,10 +401,14 @@ static void process_burst(struct lcore_conf *lc, struct rte_mbuf **bufs, unsigne
 		struct rte_mbuf *m = bufs[i];
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(bufs[i + 1], void *));
-		int pkt_link = link >= 0 ? link : (int)m->hash.usr;
+		int pkt_link = link >= 0 ? link : (int)m->hash.fdir.lo;
 		const uint8_t *data;
 		enum mbuf_chain_fault fault;
 		uint32_t len = packet_bytes(ws, m, &data, &fault);
+		/* The dispatcher's tuple hash, when it hashed these very bytes
+		 * (not a chain's or a big frame's). */
+		uint64_t tuple_hash = link < 0 && data == rte_pktmbuf_mtod(m, const uint8_t *) && len == m->data_len ?
+				      m->hash.fdir.hi : FLOW_HASH_NONE;
 		lc->stats.packets++;
 		if (fault != MBUF_CHAIN_OK) {
 			/* Never read: counted, as a malformed packet. */
@@ -437,7 +441,7 @@ static void process_burst(struct lcore_conf *lc, struct rte_mbuf **bufs, unsigne
 			sidecar_packet(&ws->pkt, pkt_link);
 		emit_records(lc, ws);
 		if (ws->flows)
-			flows_packet(ws->flows, &ws->pkt, pkt_link);
+			flows_packet_hashed(ws->flows, &ws->pkt, pkt_link, tuple_hash);
 #ifdef NETCAP_ASAN
 		free(asan_copy);
 #endif
@@ -535,9 +539,12 @@ static void dispatch(struct lcore_conf *lc, struct rte_mbuf **bufs, unsigned n, 
 {
 	for (unsigned i = 0; i < n; i++) {
 		struct rte_mbuf *m = bufs[i];
-		uint32_t h = flow_hash_symmetric(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, link);
-		unsigned w = (unsigned)(((uint64_t)h * eng.n_workers) >> 32);
-		m->hash.usr = (uint32_t)link;
+		uint64_t h = flow_hash_symmetric(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, link);
+		unsigned w = flow_hash_worker(h, eng.n_workers);
+		/* For the worker: the link type, and the low half of the hash,
+		 * which its flow tables reuse (flows_packet_hashed). */
+		m->hash.fdir.lo = (uint32_t)link;
+		m->hash.fdir.hi = (uint32_t)h;
 		lc->pending[w][lc->n_pending[w]++] = m;
 		if (lc->n_pending[w] == BURST)
 			flush_to_worker(lc, w);

@@ -199,15 +199,24 @@ void report_summary(FILE *out)
 		fprintf(out, "  unwritable  %" PRIu64 " records could not be cut to %u bytes and were not written\n",
 			s.unwritable_records, NCAP_RECORD_LIMIT);
 	if (eng.flows_wanted) {
-		uint64_t evicted = 0;
+		uint64_t evicted = 0, probe_evicted = 0;
+		uint32_t max_probe = 0;
 		size_t per_entry = 0;
 		for (unsigned w = 0; w < eng.n_workers; w++) {
 			const struct flow_counters *fc = &eng.lc[eng.worker_lcore[w]].flow_counters;
 			evicted += fc->evicted;
+			probe_evicted += fc->probe_evicted;
+			if (fc->max_probe > max_probe)
+				max_probe = fc->max_probe;
 			per_entry = fc->bytes_per_entry;
 		}
-		fprintf(out, "  flows       %zu bytes per tracked connection; %" PRIu64 " written early (tables full)\n",
+		fprintf(out, "  flows       %zu bytes per tracked connection; %" PRIu64 " written early (tables full)",
 			per_entry, evicted);
+		/* Never with the keyed hashes in practice: a sign of a flood
+		 * (docs/flows.md, "Hashing"). */
+		if (probe_evicted)
+			fprintf(out, ", %" PRIu64 " at the probe limit", probe_evicted);
+		fprintf(out, "; longest probe %u slots\n", max_probe);
 	}
 	uint64_t lost = d.imissed + d.nombuf + s.ring_full_drops;
 	fprintf(out, "  drops       %" PRIu64 " (nic imissed %" PRIu64 ", rx_nombuf %" PRIu64 ", ring full %" PRIu64 ")\n",
