@@ -93,10 +93,11 @@ static int write_member(struct ncap_writer *w, const uint8_t *p, size_t n, uint3
 		ssize_t k = write(w->fd, p + done, n - done);
 		if (k < 0 && errno == EINTR)
 			continue;
+		if (k <= 0 && records == 0) /* the header: the open fails */
+			return member_lost(w, 0, "write: %s (the file's header)", k < 0 ? strerror(errno) : "no progress");
 		if (k <= 0)
 			return member_lost(w, records, "write: %s; %u records lost, the file ends with its last whole member",
 					   k < 0 ? strerror(errno) : "no progress", records);
-		/* (records is 0 only for the header, whose failure fails the open) */
 		done += (size_t)k;
 	}
 	w->bytes_out += n;
@@ -207,7 +208,7 @@ struct ncap_writer *ncap_writer_open(const char *path, int type,
 	/* The header is a member of its own, on disk at once: a file that
 	 * exists is a valid file, however the run ends. */
 	if (emit_member(w, hbuf, n, 0) < 0) {
-		snprintf(err, errlen, "%s: cannot write the file's header: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s", w->error);
 		goto fail_close;
 	}
 	return w;
@@ -229,19 +230,33 @@ fail:
 	return NULL;
 }
 
+/* Records in a chunk, counted for the losses of a writer that stopped. */
+static uint64_t count_records(const uint8_t *records, size_t len)
+{
+	uint64_t n = 0, rlen;
+	int k;
+	for (size_t pos = 0; pos < len && (k = ncap_varint_get(records + pos, len - pos, &rlen)) > 0 &&
+	     rlen <= len - pos - (size_t)k; pos += (size_t)k + (size_t)rlen)
+		n++;
+	return n;
+}
+
 int ncap_writer_write(struct ncap_writer *w, const uint8_t *records, size_t len)
 {
+	if (w->failed) {
+		w->lost_records += count_records(records, len);
+		return -1;
+	}
 	int rc = 0;
 	size_t pos = 0;
 	while (pos < len) {
 		uint64_t rlen;
 		int k = ncap_varint_get(records + pos, len - pos, &rlen);
 		if (k <= 0 || rlen > len - pos - (size_t)k) {
-			/* A caller's bug, not the disk's: nothing of this chunk is
-			 * trusted from here on. */
+			/* A caller's bug, not the disk's: nothing it hands over
+			 * is trusted from here on. */
 			w->lost_records++;
-			member_lost(w, 0, "caller passed a partial record at chunk offset %zu", pos);
-			return -1;
+			return fail(w, "caller passed a partial record at chunk offset %zu", pos);
 		}
 		size_t whole = (size_t)k + (size_t)rlen;
 		if (whole > w->member_cap - w->pending_len && flush_pending(w) < 0)
