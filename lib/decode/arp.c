@@ -19,30 +19,13 @@
 
 #define ARP_FIXED 8
 
-/* Lowercase hex bytes joined by colons: "" for none. */
-static char *format_hex(struct arena *a, const uint8_t *p, uint32_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	if (n == 0)
-		return (char *)protobuf_c_empty_string;
-	char *s = arena_alloc(a, (size_t)n * 3);
-	if (!s)
-		return (char *)protobuf_c_empty_string;
-	for (uint32_t i = 0; i < n; i++) {
-		s[i * 3] = hex[p[i] >> 4];
-		s[i * 3 + 1] = hex[p[i] & 15];
-		s[i * 3 + 2] = i + 1 < n ? ':' : '\0';
-	}
-	return s;
-}
-
 static char *format_protocol_address(struct arena *a, const uint8_t *p, uint32_t n)
 {
 	if (n == 4)
 		return format_ip(a, 4, p);
 	if (n == 16)
 		return format_ip(a, 6, p);
-	return format_hex(a, p, n);
+	return format_hex(a, p, n, ':');
 }
 
 int decode_arp(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
@@ -71,9 +54,9 @@ int decode_arp(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
 		r->hwaddresssize = hw_size;
 		r->protocoladdresssize = proto_size;
 		r->operation = operation;
-		r->srchwaddress = format_hex(&ctx->arena, sha, hw_size);
+		r->srchwaddress = format_hex(&ctx->arena, sha, hw_size, ':');
 		r->srcprotocoladdress = format_protocol_address(&ctx->arena, spa, proto_size);
-		r->dsthwaddress = format_hex(&ctx->arena, tha, hw_size);
+		r->dsthwaddress = format_hex(&ctx->arena, tha, hw_size, ':');
 		r->dstprotocoladdress = format_protocol_address(&ctx->arena, tpa, proto_size);
 	}
 	return DECODE_OK;

@@ -16,11 +16,16 @@
  * EthernetCTPReply follows gopacket: Function 1, ReceiptNumber, Data.
  * Forward-data messages have no record type in netcap's schema; they are
  * stepped over. A function other than 1 or 2 has no decoder: an unknown
- * layer. A message cut short is TRUNCATED. */
+ * layer. A message cut short is TRUNCATED.
+ *
+ * The reply's Data keeps at most CTP_MAX_DATA bytes (a loopback test frame
+ * is at most a jumbo frame; a pcap frame can be 262 KB): the rest is
+ * counted as EthernetCTP/capped and marks the record Truncated. */
 #include "decode/decoders.h"
 
 enum { CTP_REPLY = 1, CTP_FORWARD_DATA = 2 };
 #define CTP_FORWARD_ADDRESS 6
+#define CTP_MAX_DATA 16384
 
 int decode_ctp(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
 {
@@ -61,7 +66,9 @@ int decode_ctp(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
 			reply->timestamp = pkt->ts;
 			reply->function = function;
 			reply->receiptnumber = receipt;
-			reply->data = pb_bytes(data, n);
+			reply->data = pb_bytes(data, n < CTP_MAX_DATA ? n : CTP_MAX_DATA);
+			if (n > CTP_MAX_DATA)
+				decode_capped(ctx, pkt, PROTO_CTP, reply);
 		}
 		return DECODE_OK;
 	}

@@ -1,6 +1,5 @@
 /* decode.c: the decoding framework: dispatch tables, record allocation,
  * event counting, and the helpers every decoder shares. */
-#include <arpa/inet.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@ const char *const decode_reason_names[REASON_COUNT] = { DECODE_REASONS(X_NAME) }
 static pthread_once_t xlogx_once = PTHREAD_ONCE_INIT;
 static void xlogx_init(void);
 static void entropy_resolve(struct packet *pkt);
+static void arena_check(struct decoder_ctx *ctx, struct packet *pkt);
 
 /* ---- dispatch tables ------------------------------------------------ */
 
@@ -158,6 +158,7 @@ int decoder_init(struct decoder_ctx *ctx, size_t arena_bytes)
 	ctx->entropy = true;
 	pthread_once(&xlogx_once, xlogx_init);
 	ctx->arena.cap = arena_bytes;
+	ctx->arena.reserve = arena_bytes / 4 < ARENA_RESERVE ? arena_bytes / 4 : ARENA_RESERVE;
 	ctx->arena.base = malloc(arena_bytes);
 	return ctx->arena.base ? 0 : -1;
 }
@@ -188,10 +189,15 @@ void decode_packet(struct decoder_ctx *ctx, struct packet *pkt, int link,
 	pkt->data = data;
 	pkt->cap_len = cap_len;
 	pkt->wire_len = wire_len;
-	ctx->arena.used = 0;
+	struct arena *a = &ctx->arena;
+	size_t budget = ARENA_BULK_BASE + (size_t)ARENA_BULK_PER_BYTE * cap_len;
+	a->bulk_end = budget < a->cap - a->reserve ? budget : a->cap - a->reserve;
+	a->used = 0;
+	a->full = false;
 	ctx->stats.packets++;
 	struct cursor cur = cur_make(data, cap_len);
 	decode_link(ctx, pkt, link, &cur);
+	arena_check(ctx, pkt);
 	if (pkt->n_entropy)
 		entropy_resolve(pkt);
 }
@@ -214,13 +220,25 @@ void decode_note(struct decoder_ctx *ctx, enum decode_protocol proto,
 	ctx->stats.events[proto][reason]++;
 }
 
-void *arena_alloc(struct arena *a, size_t size)
+static inline void *arena_take(struct arena *a, size_t size, size_t end)
 {
 	size_t start = (a->used + 7) & ~(size_t)7;
-	if (start > a->cap || size > a->cap - start)
+	if (start > end || size > end - start) {
+		a->full = true;
 		return NULL;
+	}
 	a->used = start + size;
 	return a->base + start;
+}
+
+void *arena_alloc(struct arena *a, size_t size)
+{
+	return arena_take(a, size, a->bulk_end ? a->bulk_end : a->cap - a->reserve);
+}
+
+void *arena_alloc_fixed(struct arena *a, size_t size)
+{
+	return arena_take(a, size, a->cap);
 }
 
 char *arena_strndup(struct arena *a, const char *s, size_t n)
@@ -233,13 +251,32 @@ char *arena_strndup(struct arena *a, const char *s, size_t n)
 	return p;
 }
 
+/* An allocation refused since the last check cut the record being filled,
+ * the last one appended: counted once, and that record marked. */
+static void arena_check(struct decoder_ctx *ctx, struct packet *pkt)
+{
+	if (!ctx->arena.full)
+		return;
+	ctx->arena.full = false;
+	decode_fail(ctx, pkt, PROTO_LINK, REASON_ARENA_FULL);
+	if (pkt->n_rec)
+		record_set_truncated(pkt->rec[pkt->n_rec - 1].msg);
+}
+
 void *record_new(struct decoder_ctx *ctx, struct packet *pkt, int type,
 		 const ProtobufCMessageDescriptor *desc)
 {
 	if (!decoder_wants(ctx, type))
 		return NULL;
-	void *msg = pkt->n_rec < PACKET_MAX_RECORDS ? arena_alloc(&ctx->arena, desc->sizeof_message) : NULL;
+	arena_check(ctx, pkt);
+	if (pkt->n_rec >= PACKET_MAX_RECORDS) {
+		decode_capped(ctx, pkt, PROTO_LINK, NULL);
+		return NULL;
+	}
+	void *msg = arena_alloc_fixed(&ctx->arena, desc->sizeof_message);
 	if (!msg) {
+		/* The record itself is lost, not cut: counted here. */
+		ctx->arena.full = false;
 		decode_fail(ctx, pkt, PROTO_LINK, REASON_ARENA_FULL);
 		return NULL;
 	}
@@ -252,6 +289,7 @@ void *record_new(struct decoder_ctx *ctx, struct packet *pkt, int type,
 void **record_array(struct decoder_ctx *ctx, struct packet *pkt,
 		    const ProtobufCMessageDescriptor *desc, size_t n)
 {
+	(void)pkt;
 	if (n == 0)
 		return NULL;
 	size_t msg_size = (desc->sizeof_message + 7) & ~(size_t)7;
@@ -259,16 +297,45 @@ void **record_array(struct decoder_ctx *ctx, struct packet *pkt,
 	uint8_t *block = NULL;
 	if (n <= (SIZE_MAX - ptrs_size) / msg_size)
 		block = arena_alloc(&ctx->arena, ptrs_size + n * msg_size);
-	if (!block) {
-		decode_fail(ctx, pkt, PROTO_LINK, REASON_ARENA_FULL);
+	else
+		ctx->arena.full = true;
+	if (!block)
 		return NULL;
-	}
 	void **array = (void **)block;
 	for (size_t i = 0; i < n; i++) {
 		array[i] = block + ptrs_size + i * msg_size;
 		protobuf_c_message_init(desc, array[i]);
 	}
 	return array;
+}
+
+void *record_message(struct decoder_ctx *ctx, struct packet *pkt,
+		     const ProtobufCMessageDescriptor *desc)
+{
+	(void)pkt;
+	void *msg = arena_alloc_fixed(&ctx->arena, desc->sizeof_message);
+	if (msg)
+		protobuf_c_message_init(desc, msg);
+	return msg;
+}
+
+/* NETCAP's Truncated field, on every record type (proto/netcap.proto). */
+#define FIELD_TRUNCATED 100
+
+void record_set_truncated(ProtobufCMessage *record)
+{
+	const ProtobufCFieldDescriptor *f =
+		protobuf_c_message_descriptor_get_field(record->descriptor, FIELD_TRUNCATED);
+	if (f && f->type == PROTOBUF_C_TYPE_BOOL && f->label != PROTOBUF_C_LABEL_REPEATED)
+		*(protobuf_c_boolean *)((uint8_t *)record + f->offset) = 1;
+}
+
+void decode_capped(struct decoder_ctx *ctx, struct packet *pkt, enum decode_protocol proto,
+		   void *record)
+{
+	decode_fail(ctx, pkt, proto, REASON_CAPPED);
+	if (record)
+		record_set_truncated(record);
 }
 
 /* ---- shared helpers ------------------------------------------------ */
@@ -375,7 +442,7 @@ static inline double xlogx(uint32_t c)
 }
 
 struct histogram {
-	uint16_t count[256];       /* a packet has at most 65535 bytes */
+	uint32_t count[256];       /* a frame may hold 262,144 bytes of one value */
 	double sum_xlogx;          /* sum over byte values of c log2 c */
 	uint32_t n;
 };
@@ -495,25 +562,27 @@ static void entropy_resolve(struct packet *pkt)
 	}
 }
 
+/* ---- text forms ---------------------------------------------------- */
+
+static const char hex_digits[] = "0123456789abcdef";
+
 char *format_mac(struct arena *a, const uint8_t mac[6])
 {
-	static const char hex[] = "0123456789abcdef";
-	char *s = arena_alloc(a, 18);
+	char *s = mac ? arena_alloc_fixed(a, 18) : NULL;
 	if (!s)
 		return (char *)protobuf_c_empty_string;
 	for (int i = 0; i < 6; i++) {
-		s[i * 3] = hex[mac[i] >> 4];
-		s[i * 3 + 1] = hex[mac[i] & 15];
+		s[i * 3] = hex_digits[mac[i] >> 4];
+		s[i * 3 + 1] = hex_digits[mac[i] & 15];
 		s[i * 3 + 2] = i < 5 ? ':' : '\0';
 	}
 	return s;
 }
 
-static char *format_ipv4(struct arena *a, const uint8_t *ip)
+/* Dotted quad into s (16 bytes). */
+static void ipv4_text(char *s, const uint8_t *ip)
 {
-	char *s = arena_alloc(a, 16), *p = s;
-	if (!s)
-		return (char *)protobuf_c_empty_string;
+	char *p = s;
 	for (int i = 0; i < 4; i++) {
 		unsigned v = ip[i];
 		if (v >= 100)
@@ -523,15 +592,109 @@ static char *format_ipv4(struct arena *a, const uint8_t *ip)
 		*p++ = (char)('0' + v % 10);
 		*p++ = i < 3 ? '.' : '\0';
 	}
+}
+
+/* RFC 5952 text, as glibc's inet_ntop writes it (an IPv4 address is
+ * embedded for ::a.b.c.d and ::ffff:a.b.c.d), without its snprintf per
+ * group: every IPv6 record formats two addresses. s holds 46 bytes. */
+static void ipv6_text(char *s, const uint8_t *a)
+{
+	uint16_t w[8];
+	for (int i = 0; i < 8; i++)
+		w[i] = (uint16_t)(a[2 * i] << 8 | a[2 * i + 1]);
+	/* The longest run of zero groups, the first of equals, at least 2. */
+	int best = -1, best_len = 0, run = -1, run_len = 0;
+	for (int i = 0; i < 8; i++) {
+		if (w[i]) {
+			run = -1;
+			continue;
+		}
+		if (run < 0)
+			run = i, run_len = 0;
+		if (++run_len > best_len)
+			best = run, best_len = run_len;
+	}
+	if (best_len < 2)
+		best = -1;
+	char *p = s;
+	for (int i = 0; i < 8; i++) {
+		if (best >= 0 && i >= best && i < best + best_len) {
+			if (i == best)
+				*p++ = ':';
+			continue;
+		}
+		if (i)
+			*p++ = ':';
+		if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff))) {
+			ipv4_text(p, a + 12);
+			return;
+		}
+		bool digits = false;
+		for (int shift = 12; shift >= 0; shift -= 4) {
+			unsigned nibble = w[i] >> shift & 15;
+			if (nibble || digits || shift == 0) {
+				*p++ = hex_digits[nibble];
+				digits = true;
+			}
+		}
+	}
+	if (best >= 0 && best + best_len == 8)
+		*p++ = ':';
+	*p = '\0';
+}
+
+/* Written in place: 16 bytes for a dotted quad, 46 for IPv6 text. */
+static char *format_ip_in(struct arena *a, int version, const uint8_t *addr, bool fixed)
+{
+	size_t size = version == 4 ? 16 : 46;
+	char *s = !addr ? NULL : fixed ? arena_alloc_fixed(a, size) : arena_alloc(a, size);
+	if (!s)
+		return (char *)protobuf_c_empty_string;
+	if (version == 4)
+		ipv4_text(s, addr);
+	else
+		ipv6_text(s, addr);
 	return s;
 }
 
 char *format_ip(struct arena *a, int version, const uint8_t *addr)
 {
-	if (version == 4)
-		return format_ipv4(a, addr);
-	char buf[INET6_ADDRSTRLEN];
-	if (!inet_ntop(AF_INET6, addr, buf, sizeof buf))
+	return format_ip_in(a, version, addr, true);
+}
+
+char *format_ip_bulk(struct arena *a, int version, const uint8_t *addr)
+{
+	return format_ip_in(a, version, addr, false);
+}
+
+char *format_hex(struct arena *a, const uint8_t *p, uint32_t n, char sep)
+{
+	if (n == 0 || !p)
 		return (char *)protobuf_c_empty_string;
-	return arena_strndup(a, buf, strlen(buf));
+	size_t per = sep ? 3 : 2;
+	char *s = arena_alloc(a, (size_t)n * per + 1);
+	if (!s)
+		return (char *)protobuf_c_empty_string;
+	char *o = s;
+	for (uint32_t i = 0; i < n; i++) {
+		if (sep && i)
+			*o++ = sep;
+		*o++ = hex_digits[p[i] >> 4];
+		*o++ = hex_digits[p[i] & 15];
+	}
+	*o = '\0';
+	return s;
+}
+
+char *put_decimal(char *o, uint32_t v)
+{
+	char digits[10];
+	int n = 0;
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*o++ = digits[--n];
+	return o;
 }

@@ -7,7 +7,12 @@
  * when that record type is enabled, and hands the rest of the data to the
  * next decoder through a dispatch table (by link type, ethertype, IP
  * protocol). Malformed input never aborts: it becomes a counted event
- * (protocol, reason) and decoding stops below that layer.
+ * (protocol, reason) and decoding stops below that layer. Every byte is
+ * hostile: what a decoder does with a packet is bounded by the packet's
+ * size, every list a record keeps has a cap (a cut is counted as CAPPED
+ * and marks the record Truncated), and record space is split so that one
+ * layer cannot leave the next without its record (docs/decoding.md,
+ * "Limits").
  *
  * Records are the protoc-c message structs themselves, allocated from a
  * per-worker arena that is reset for every packet: no malloc per packet.
@@ -75,8 +80,9 @@ enum {
 	X(BAD_OPTION, "bad-option")                                \
 	X(BAD_VALUE, "bad-value")             /* a field outside its allowed range */ \
 	X(TOO_DEEP, "too-deep")               /* encapsulation nested beyond the limit */ \
-	X(ARENA_FULL, "record-space-exhausted")                     \
-	X(UNKNOWN_PROTOCOL, "unknown-protocol") /* no decoder for the next layer */
+	X(ARENA_FULL, "record-space-exhausted") /* the packet's record space ran out */ \
+	X(UNKNOWN_PROTOCOL, "unknown-protocol") /* no decoder for the next layer */ \
+	X(CAPPED, "capped")                   /* a limit cut the record short */
 
 #define X_ENUM(id, name) PROTO_##id,
 enum decode_protocol { DECODE_PROTOCOLS(X_ENUM) PROTO_COUNT };
@@ -89,19 +95,50 @@ extern const char *const decode_protocol_names[PROTO_COUNT];
 extern const char *const decode_reason_names[REASON_COUNT];
 
 #define NCAP_TYPE_LIMIT 128   /* Types__Type values are below this */
-#define PACKET_MAX_RECORDS 64
+#define PACKET_MAX_RECORDS 64 /* records per packet (a cap: CAPPED beyond) */
 #define PACKET_MAX_DEPTH 16   /* encapsulated layers before TOO_DEEP */
 #define PACKET_MAX_ENTROPY 16
+/* Every record a decoder makes serializes to at most this many bytes,
+ * whatever the input: the caps of docs/decoding.md ("Limits") keep the
+ * largest (DNS) under 49 KiB. tests/fuzz/fuzz_decode.c checks it. */
+#define DECODE_RECORD_BOUND (64u << 10)
 
-/* Bump allocator for one packet's records, reset per packet. */
+/* Bump allocator for one packet's records, reset per packet.
+ *
+ * Two kinds of allocation share it, so that no layer can take the space
+ * the records of the layers after it need (docs/decoding.md, "Limits"):
+ *   - fixed (arena_alloc_fixed): a record's own struct, the nested
+ *     messages it has one of, its addresses as text: a bounded amount per
+ *     record, and at most PACKET_MAX_RECORDS records. They may use the
+ *     whole block.
+ *   - bulk (arena_alloc, and everything built on it: repeated fields,
+ *     text, hex): what the packet's content decides. It stops at
+ *     bulk_end, which keeps ARENA_RESERVE bytes back for the fixed kind
+ *     and allows a packet ARENA_BULK_BASE + ARENA_BULK_PER_BYTE bytes per
+ *     captured byte, so what a packet's records hold grows at most
+ *     linearly with its size.
+ * A refused allocation returns NULL and sets `full`; the decoder keeps
+ * what fit, and record_new()/decode_packet() count the loss once per
+ * record (ARENA_FULL) and mark that record Truncated. An arena set up by
+ * hand ({ .base, .cap }: lib/flow formats addresses into stack buffers)
+ * has no bulk bound of its own. */
+#define ARENA_RESERVE (64u << 10)     /* at most a quarter of the arena */
+#define ARENA_BULK_BASE (32u << 10)
+#define ARENA_BULK_PER_BYTE 16u
 struct arena {
 	uint8_t *base;
 	size_t cap;
 	size_t used;
+	size_t reserve;           /* bytes bulk allocations leave free */
+	size_t bulk_end;          /* this packet's bound; 0: cap - reserve */
+	bool full;                /* an allocation was refused since the last check */
 };
 
+/* Bulk allocation (see above); NULL and `full` when refused. */
 void *arena_alloc(struct arena *a, size_t size);
-/* Copies s (n bytes) as a NUL-terminated string. */
+/* Fixed allocation: may use the reserve. */
+void *arena_alloc_fixed(struct arena *a, size_t size);
+/* Copies s (n bytes) as a NUL-terminated string (bulk); "" when refused. */
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 
 struct pkt_record {
@@ -152,6 +189,8 @@ struct packet {
 	uint8_t error_proto, error_reason;
 	bool unknown;
 	uint8_t unknown_proto;    /* the decoder that met the unknown next layer */
+
+	uint16_t hbh_options;     /* hop-by-hop options listed so far (a cap) */
 
 	uint8_t n_entropy;        /* requests in entropy[] */
 	uint8_t n_rec;
@@ -222,17 +261,58 @@ void decode_note(struct decoder_ctx *ctx, enum decode_protocol proto,
 
 /* Allocates and initializes a record of `type` (desc its message) and
  * appends it to pkt->rec; NULL when the type is disabled (the decoder then
- * skips filling it) or no space is left (counted). */
+ * skips filling it) or no space is left (counted). A decoder's cursor
+ * never depends on the result: it reads (or skips) the same bytes whether
+ * or not a record is made. */
 void *record_new(struct decoder_ctx *ctx, struct packet *pkt, int type,
 		 const ProtobufCMessageDescriptor *desc);
 #define RECORD_NEW(ctx, pkt, TYPE, lower) \
 	((Types__##TYPE *)record_new((ctx), (pkt), TYPES__TYPE__NC_##TYPE, &types__##lower##__descriptor))
 
 /* n messages of desc for a repeated field: the pointer array and the
- * structs in one arena block, each initialized. NULL when n is 0 or on no
- * space (counted as ARENA_FULL). */
+ * structs in one bulk block, each initialized. NULL when n is 0 or on no
+ * space (counted as ARENA_FULL with the record). */
 void **record_array(struct decoder_ctx *ctx, struct packet *pkt,
 		    const ProtobufCMessageDescriptor *desc, size_t n);
+
+/* One nested message that a record has at most one of (IPv6's HopByHop,
+ * Dot11's QOS, LLDP's ChassisID, ...), initialized, from the fixed space;
+ * NULL on no space. */
+void *record_message(struct decoder_ctx *ctx, struct packet *pkt,
+		     const ProtobufCMessageDescriptor *desc);
+
+/* The record's Truncated field (100, on every record type) set: a cap or
+ * the arena cut it short. */
+void record_set_truncated(ProtobufCMessage *record);
+
+/* A cap cut the layer of `proto` short (docs/decoding.md lists every
+ * cap): counts (proto, CAPPED), remembers it as the packet's first fault
+ * if it has none (so the packet goes to the error pcap with its reason),
+ * and marks `record`, if any, Truncated. Decoding goes on. */
+void decode_capped(struct decoder_ctx *ctx, struct packet *pkt, enum decode_protocol proto,
+		   void *record);
+
+/* A limit on what one record keeps of a repeated field (or several):
+ * at most max_items elements and max_bytes bytes of their variable data.
+ * cap_take() says whether one more element of `bytes` fits, and counts
+ * it; after the first refusal it refuses everything, so a record keeps a
+ * prefix of the elements, never a selection. */
+struct cap {
+	uint32_t items, max_items;
+	uint32_t bytes, max_bytes;
+	bool hit;
+};
+#define CAP(items_, bytes_) ((struct cap){ .max_items = (items_), .max_bytes = (bytes_) })
+static inline bool cap_take(struct cap *c, uint32_t bytes)
+{
+	if (c->hit || c->items >= c->max_items || bytes > c->max_bytes - c->bytes) {
+		c->hit = true;
+		return false;
+	}
+	c->items++;
+	c->bytes += bytes;
+	return true;
+}
 
 /* Options of the kind-length form that IPv4 (RFC 791) and TCP (RFC 9293)
  * share: kind 0 ends the list (the rest of the area is padding), kind 1 is a
@@ -273,9 +353,18 @@ double shannon_entropy(const uint8_t *data, uint32_t len);
 void entropy_request(struct decoder_ctx *ctx, struct packet *pkt, double *field,
 		     const uint8_t *data, uint32_t len);
 
-/* Text forms, allocated in the arena ("" when out of space). */
+/* Text forms. format_mac and format_ip are a record's own addresses
+ * (fixed space, at most a few per record); format_ip_bulk is for an
+ * address in a repeated field (IGMP sources, DNS answers). A NULL address
+ * (a read past the data) gives "", as does no space. */
 char *format_mac(struct arena *a, const uint8_t mac[6]);
 char *format_ip(struct arena *a, int version, const uint8_t *addr);
+char *format_ip_bulk(struct arena *a, int version, const uint8_t *addr);
+/* Lowercase hex of n bytes (bulk), sep between bytes unless sep is 0;
+ * "" for none. */
+char *format_hex(struct arena *a, const uint8_t *p, uint32_t n, char sep);
+/* Writes v in decimal at o (no NUL) and returns the end. */
+char *put_decimal(char *o, uint32_t v);
 
 /* A bytes field pointing into the packet (records are packed before the
  * packet buffer is released, so no copy is needed). */

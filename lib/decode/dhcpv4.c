@@ -24,15 +24,19 @@
  * Faults (no record): fewer than the 240 bytes up to and including the magic
  * cookie (TRUNCATED); a cookie other than 99.130.83.99 (BAD_VALUE); an option
  * whose length byte or data runs past the datagram (BAD_OPTION, or TRUNCATED
- * when the capture cut the datagram). At most DHCP_MAX_OPTIONS options are
- * kept (the rest are checked, counted as DHCPv4/record-space-exhausted). */
-#include <stdio.h>
-
+ * when the capture cut the datagram).
+ *
+ * Bounded work: every option is checked; the record keeps the first
+ * DHCP_MAX_OPTIONS options holding at most DHCP_MAX_DATA bytes of data
+ * (each byte of a binary option is two characters of hex), and the
+ * Fingerprint lists those. A cut is counted as DHCPv4/capped and marks the
+ * record Truncated. */
 #include "decode/decoders.h"
 
 #define DHCP_FIXED 236            /* op .. file */
 #define DHCP_MAGIC 0x63825363u
-#define DHCP_MAX_OPTIONS 255
+#define DHCP_MAX_OPTIONS 128
+#define DHCP_MAX_DATA 8192
 #define DHCP_CHADDR 16
 #define DHCP_SNAME 64
 #define DHCP_FILE 128
@@ -70,25 +74,6 @@ static bool printable(const uint8_t *p, uint32_t n)
 		if (p[i] < 0x20 || p[i] > 0x7e)
 			return false;
 	return true;
-}
-
-/* Lowercase hex of n bytes, with sep between bytes when sep is not 0. */
-static char *format_hex(struct arena *a, const uint8_t *p, uint32_t n, char sep)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t per = sep ? 3 : 2;
-	char *s = n ? arena_alloc(a, n * per + 1) : NULL;
-	if (!s)
-		return (char *)protobuf_c_empty_string;
-	char *o = s;
-	for (uint32_t i = 0; i < n; i++) {
-		if (sep && i)
-			*o++ = sep;
-		*o++ = hex[p[i] >> 4];
-		*o++ = hex[p[i] & 15];
-	}
-	*o = '\0';
-	return s;
 }
 
 static char *option_text(struct arena *a, const uint8_t *p, uint32_t n, bool text)
@@ -135,15 +120,20 @@ static void fill_options(struct decoder_ctx *ctx, struct packet *pkt, Types__DHC
 							    text_option(o.type))
 					      : (char *)protobuf_c_empty_string;
 		}
-		if (fp)
-			f += sprintf(f, i ? ",%u" : "%u", o.type);
+		if (fp) {
+			if (i)
+				*f++ = ',';
+			f = put_decimal(f, o.type);
+		}
 	}
 	if (out) {
 		r->options = out;
 		r->n_options = n;
 	}
-	if (fp)
+	if (fp) {
+		*f = '\0';
 		r->fingerprint = fp;
+	}
 }
 
 int decode_dhcpv4(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
@@ -159,16 +149,14 @@ int decode_dhcpv4(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cu
 	struct cursor opts = cur_rest(cur);
 	size_t n = 0;
 	struct dhcp_option o;
+	struct cap cap = CAP(DHCP_MAX_OPTIONS, DHCP_MAX_DATA);
 	int rc;
 	for (struct cursor c = opts; (rc = next_option(&c, &o)) == OPT_ONE;)
-		n++;
+		if (cap_take(&cap, o.length))
+			n++;
 	if (rc == OPT_BAD)
 		return decode_fail(ctx, pkt, PROTO_DHCPV4,
 				   pkt->ip_partial ? REASON_TRUNCATED : REASON_BAD_OPTION);
-	if (n > DHCP_MAX_OPTIONS) {
-		n = DHCP_MAX_OPTIONS;
-		decode_note(ctx, PROTO_DHCPV4, REASON_ARENA_FULL);
-	}
 
 	Types__DHCPv4 *r = RECORD_NEW(ctx, pkt, DHCPv4, dhcpv4);
 	if (!r)
@@ -197,5 +185,7 @@ int decode_dhcpv4(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cu
 	r->dstip = (char *)(pkt->dst_ip_str ? pkt->dst_ip_str : "");
 	r->srcport = pkt->src_port;
 	r->dstport = pkt->dst_port;
+	if (cap.hit)
+		decode_capped(ctx, pkt, PROTO_DHCPV4, r);
 	return DECODE_OK;
 }

@@ -15,16 +15,18 @@
  *
  * Faults (no record): fewer than 4 bytes, or than the 34 a relay message
  * needs (TRUNCATED); an option header or data past the datagram (BAD_OPTION,
- * or TRUNCATED when the capture cut the datagram). At most DHCPV6_MAX_OPTIONS
- * options are kept (the rest are checked, counted as
- * DHCPv6/record-space-exhausted). */
-#include <stdio.h>
-
+ * or TRUNCATED when the capture cut the datagram).
+ *
+ * Bounded work: every option is checked; the record keeps the first
+ * DHCPV6_MAX_OPTIONS options holding at most DHCPV6_MAX_DATA bytes of data
+ * (two characters of hex each), and the Fingerprint lists those. A cut is
+ * counted as DHCPv6/capped and marks the record Truncated. */
 #include "decode/decoders.h"
 
 #define DHCPV6_RELAY_FORWARD 12
 #define DHCPV6_RELAY_REPLY 13
-#define DHCPV6_MAX_OPTIONS 255
+#define DHCPV6_MAX_OPTIONS 128
+#define DHCPV6_MAX_DATA 8192
 
 struct dhcpv6_option {
 	uint16_t code, length;
@@ -43,20 +45,6 @@ static int next_option(struct cursor *c, struct dhcpv6_option *o)
 	return cur_ok(c) ? OPT_ONE : OPT_BAD;
 }
 
-static char *format_hex(struct arena *a, const uint8_t *p, uint32_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	char *s = n ? arena_alloc(a, n * 2u + 1) : NULL;
-	if (!s)
-		return (char *)protobuf_c_empty_string;
-	for (uint32_t i = 0; i < n; i++) {
-		s[2 * i] = hex[p[i] >> 4];
-		s[2 * i + 1] = hex[p[i] & 15];
-	}
-	s[2 * n] = '\0';
-	return s;
-}
-
 static void fill_options(struct decoder_ctx *ctx, struct packet *pkt, Types__DHCPv6 *r,
 			 struct cursor opts, size_t n)
 {
@@ -69,17 +57,22 @@ static void fill_options(struct decoder_ctx *ctx, struct packet *pkt, Types__DHC
 		if (out) {
 			out[i]->code = o.code;
 			out[i]->length = o.length;
-			out[i]->data = format_hex(&ctx->arena, o.data, o.length);
+			out[i]->data = format_hex(&ctx->arena, o.data, o.length, 0);
 		}
-		if (fp)
-			f += sprintf(f, i ? ",%u" : "%u", o.code);
+		if (fp) {
+			if (i)
+				*f++ = ',';
+			f = put_decimal(f, o.code);
+		}
 	}
 	if (out) {
 		r->options = out;
 		r->n_options = n;
 	}
-	if (fp)
+	if (fp) {
+		*f = '\0';
 		r->fingerprint = fp;
+	}
 }
 
 int decode_dhcpv6(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
@@ -102,16 +95,14 @@ int decode_dhcpv6(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cu
 	struct cursor opts = cur_rest(cur);
 	size_t n = 0;
 	struct dhcpv6_option o;
+	struct cap cap = CAP(DHCPV6_MAX_OPTIONS, DHCPV6_MAX_DATA);
 	int rc;
 	for (struct cursor c = opts; (rc = next_option(&c, &o)) == OPT_ONE;)
-		n++;
+		if (cap_take(&cap, o.length))
+			n++;
 	if (rc == OPT_BAD)
 		return decode_fail(ctx, pkt, PROTO_DHCPV6,
 				   pkt->ip_partial ? REASON_TRUNCATED : REASON_BAD_OPTION);
-	if (n > DHCPV6_MAX_OPTIONS) {
-		n = DHCPV6_MAX_OPTIONS;
-		decode_note(ctx, PROTO_DHCPV6, REASON_ARENA_FULL);
-	}
 
 	Types__DHCPv6 *r = RECORD_NEW(ctx, pkt, DHCPv6, dhcpv6);
 	if (!r)
@@ -130,5 +121,7 @@ int decode_dhcpv6(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cu
 	r->dstip = (char *)(pkt->dst_ip_str ? pkt->dst_ip_str : "");
 	r->srcport = pkt->src_port;
 	r->dstport = pkt->dst_port;
+	if (cap.hit)
+		decode_capped(ctx, pkt, PROTO_DHCPV6, r);
 	return DECODE_OK;
 }

@@ -133,17 +133,10 @@ static int parse_header(struct decoder_ctx *ctx, struct packet *pkt, struct curs
 	return DECODE_OK;
 }
 
-static void *new_message(struct decoder_ctx *ctx, struct packet *pkt,
-			 const ProtobufCMessageDescriptor *desc)
-{
-	void **one = record_array(ctx, pkt, desc, 1);
-	return one ? one[0] : NULL;
-}
-
 static Types__Dot11QOS *qos_message(struct decoder_ctx *ctx, struct packet *pkt,
 				    const uint8_t qos[2])
 {
-	Types__Dot11QOS *m = new_message(ctx, pkt, &types__dot11_qos__descriptor);
+	Types__Dot11QOS *m = record_message(ctx, pkt, &types__dot11_qos__descriptor);
 	if (m) {
 		m->tid = qos[0] & 0x0f;
 		m->eosp = (qos[0] & 0x10) != 0;
@@ -157,8 +150,8 @@ static Types__Dot11QOS *qos_message(struct decoder_ctx *ctx, struct packet *pkt,
 static Types__Dot11HTControlVHT *htc_vht(struct decoder_ctx *ctx, struct packet *pkt,
 					 const uint8_t b[4])
 {
-	Types__Dot11HTControlVHT *v = new_message(ctx, pkt, &types__dot11_htcontrol_vht__descriptor);
-	Types__Dot11HTControlMFB *mfb = new_message(ctx, pkt, &types__dot11_htcontrol_mfb__descriptor);
+	Types__Dot11HTControlVHT *v = record_message(ctx, pkt, &types__dot11_htcontrol_vht__descriptor);
+	Types__Dot11HTControlMFB *mfb = record_message(ctx, pkt, &types__dot11_htcontrol_mfb__descriptor);
 	if (!v || !mfb)
 		return v;
 	v->mrq = (b[0] & 0x04) != 0;
@@ -191,9 +184,9 @@ static Types__Dot11HTControlVHT *htc_vht(struct decoder_ctx *ctx, struct packet 
 static Types__Dot11HTControlHT *htc_ht(struct decoder_ctx *ctx, struct packet *pkt,
 				       const uint8_t b[4], bool management)
 {
-	Types__Dot11HTControlHT *ht = new_message(ctx, pkt, &types__dot11_htcontrol_ht__descriptor);
+	Types__Dot11HTControlHT *ht = record_message(ctx, pkt, &types__dot11_htcontrol_ht__descriptor);
 	Types__Dot11LinkAdapationControl *lac =
-		new_message(ctx, pkt, &types__dot11_link_adapation_control__descriptor);
+		record_message(ctx, pkt, &types__dot11_link_adapation_control__descriptor);
 	if (!ht || !lac)
 		return ht;
 	lac->trq = (b[0] & 0x02) != 0;
@@ -201,7 +194,7 @@ static Types__Dot11HTControlHT *htc_ht(struct decoder_ctx *ctx, struct packet *p
 	 * a 3-bit field): not copied. */
 	lac->mfsi = ((b[0] >> 6) & 0x03) | ((b[1] & 0x01) << 2);
 	if ((b[0] & 0x3c) == 0x38) {      /* MAI 14: antenna selection */
-		Types__Dot11ASEL *asel = new_message(ctx, pkt, &types__dot11_asel__descriptor);
+		Types__Dot11ASEL *asel = record_message(ctx, pkt, &types__dot11_asel__descriptor);
 		if (asel) {
 			asel->command = (b[1] >> 1) & 0x07;
 			asel->data = (b[1] >> 4) & 0x0f;
@@ -226,7 +219,7 @@ static Types__Dot11HTControlHT *htc_ht(struct decoder_ctx *ctx, struct packet *p
 static Types__Dot11HTControl *htc_message(struct decoder_ctx *ctx, struct packet *pkt,
 					  const struct dot11_header *h)
 {
-	Types__Dot11HTControl *m = new_message(ctx, pkt, &types__dot11_htcontrol__descriptor);
+	Types__Dot11HTControl *m = record_message(ctx, pkt, &types__dot11_htcontrol__descriptor);
 	if (!m)
 		return NULL;
 	m->acconstraint = (h->htc[3] & 0x40) != 0;

@@ -28,12 +28,19 @@
  * payload was cut short, else BAD_OPTION). gopacket drops the message layer
  * on such options, and so do we: no record for that message.
  *
+ * Bounded work: the options are checked in full; a record keeps the first
+ * ICMPV6_MAX_OPTIONS of them holding at most ICMPV6_MAX_DATA bytes of data
+ * (a message of 8-byte options would otherwise give one element per 8
+ * bytes); a cut is counted as ICMPv6/capped and marks the record Truncated.
+ *
  * pkt->app_len is what gopacket's application (payload) layer would hold:
  * the bytes after the 4-byte header for messages it has no layer for, none
  * for the ones it decodes (their layers leave no payload). */
 #include "decode/decoders.h"
 
 #define IPV6_ADDRESS 16
+#define ICMPV6_MAX_OPTIONS 64
+#define ICMPV6_MAX_DATA 8192
 
 enum {
 	ICMPV6_ECHO_REQUEST = 128,
@@ -93,16 +100,27 @@ static int options_scan(struct decoder_ctx *ctx, struct packet *pkt, struct curs
 			   rc == ND_PAST_END && pkt->ip_partial ? REASON_TRUNCATED : REASON_BAD_OPTION);
 }
 
+/* The options a record keeps, as many as the cap lets through (*kept);
+ * counted when some are left out. */
 static Types__ICMPv6Option **options_fill(struct decoder_ctx *ctx, struct packet *pkt,
-					  struct cursor area, size_t count)
+					  struct cursor area, size_t count, size_t *kept,
+					  void *record)
 {
-	Types__ICMPv6Option **options = (Types__ICMPv6Option **)record_array(
-		ctx, pkt, &types__icmpv6_option__descriptor, count);
+	struct cap cap = CAP(ICMPV6_MAX_OPTIONS, ICMPV6_MAX_DATA);
+	struct cursor walk = area;
 	struct nd_option o;
-	for (size_t i = 0; options && i < count && nd_option_next(&area, &o) == KL_OPTION; i++) {
+	size_t n = 0;
+	while (n < count && nd_option_next(&walk, &o) == KL_OPTION && cap_take(&cap, o.len))
+		n++;
+	if (cap.hit)
+		decode_capped(ctx, pkt, PROTO_ICMPV6, record);
+	Types__ICMPv6Option **options = (Types__ICMPv6Option **)record_array(
+		ctx, pkt, &types__icmpv6_option__descriptor, n);
+	for (size_t i = 0; options && i < n && nd_option_next(&area, &o) == KL_OPTION; i++) {
 		options[i]->type = o.type;
 		options[i]->data = pb_bytes(o.data, o.len);
 	}
+	*kept = options ? n : 0;
 	return options;
 }
 
@@ -141,8 +159,7 @@ static int router_solicitation(struct decoder_ctx *ctx, struct packet *pkt, stru
 		RECORD_NEW(ctx, pkt, ICMPv6RouterSolicitation, icmpv6_router_solicitation);
 	if (r) {
 		r->timestamp = pkt->ts;
-		r->options = options_fill(ctx, pkt, area, n);
-		r->n_options = r->options ? n : 0;
+		r->options = options_fill(ctx, pkt, area, n, &r->n_options, r);
 		r->srcip = ip_string(pkt, false);
 		r->dstip = ip_string(pkt, true);
 	}
@@ -171,8 +188,7 @@ static int router_advertisement(struct decoder_ctx *ctx, struct packet *pkt, str
 		r->routerlifetime = lifetime;
 		r->reachabletime = reachable;
 		r->retranstimer = retrans;
-		r->options = options_fill(ctx, pkt, area, n);
-		r->n_options = r->options ? n : 0;
+		r->options = options_fill(ctx, pkt, area, n, &r->n_options, r);
 		r->srcip = ip_string(pkt, false);
 		r->dstip = ip_string(pkt, true);
 	}
@@ -200,8 +216,7 @@ static int neighbor_message(struct decoder_ctx *ctx, struct packet *pkt, struct 
 			r->timestamp = pkt->ts;
 			r->flags = flags;
 			r->targetaddress = format_ip(&ctx->arena, 6, target);
-			r->options = options_fill(ctx, pkt, area, n);
-			r->n_options = r->options ? n : 0;
+			r->options = options_fill(ctx, pkt, area, n, &r->n_options, r);
 			r->srcip = ip_string(pkt, false);
 			r->dstip = ip_string(pkt, true);
 		}
@@ -211,8 +226,7 @@ static int neighbor_message(struct decoder_ctx *ctx, struct packet *pkt, struct 
 		if (r) {
 			r->timestamp = pkt->ts;
 			r->targetaddress = format_ip(&ctx->arena, 6, target);
-			r->options = options_fill(ctx, pkt, area, n);
-			r->n_options = r->options ? n : 0;
+			r->options = options_fill(ctx, pkt, area, n, &r->n_options, r);
 			r->srcip = ip_string(pkt, false);
 			r->dstip = ip_string(pkt, true);
 		}

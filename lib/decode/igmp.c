@@ -41,13 +41,22 @@
  * BAD_LENGTH (RFC 3376 says to ignore it); source or group record counts that run past the message:
  * TRUNCATED when the IP payload was cut short, else BAD_LENGTH (gopacket
  * keeps the layer with the records it could read; we make no record for a
- * message whose counts lie). */
+ * message whose counts lie).
+ *
+ * Bounded work: the counts are checked against the data before anything
+ * is allocated; the bytes of every source and group record are read (the
+ * cursor moves past them) whether or not a record is made or had room. A
+ * record keeps at most IGMP_MAX_ADDRESSES addresses (query sources, or
+ * group records and their sources, in message order; a full 1,500-byte
+ * message holds 366); past that it is cut, counted as IGMP/capped and
+ * marked Truncated, the counts keeping the message's values. */
 #include "decode/decoders.h"
 
 #define IGMP_MIN 8
 #define IGMPV3_QUERY_MIN 12
 #define IGMPV3_RECORD_HEADER 8
 #define IPV4_ADDRESS 4
+#define IGMP_MAX_ADDRESSES 1024
 
 enum {
 	IGMP_QUERY = 0x11,
@@ -92,20 +101,27 @@ static int lying_count(struct decoder_ctx *ctx, struct packet *pkt)
 			   pkt->ip_partial ? REASON_TRUNCATED : REASON_BAD_LENGTH);
 }
 
-/* n IPv4 addresses read from cur as strings (NULL for none). */
-static char **address_list(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur,
-			   size_t n)
+/* The first `keep` of the IPv4 addresses at src (read by the caller) as
+ * strings; NULL for none, or when out of space (counted with the record). */
+static char **address_list(struct decoder_ctx *ctx, const uint8_t *src, size_t keep)
 {
-	if (n == 0)
+	if (keep == 0 || !src)
 		return NULL;
-	char **list = arena_alloc(&ctx->arena, n * sizeof *list);
-	if (!list) {
-		decode_fail(ctx, pkt, PROTO_LINK, REASON_ARENA_FULL);
+	char **list = arena_alloc(&ctx->arena, keep * sizeof *list);
+	if (!list)
 		return NULL;
-	}
-	for (size_t i = 0; i < n; i++)
-		list[i] = format_ip(&ctx->arena, 4, cur_bytes(cur, IPV4_ADDRESS));
+	for (size_t i = 0; i < keep; i++)
+		list[i] = format_ip_bulk(&ctx->arena, 4, src + i * IPV4_ADDRESS);
 	return list;
+}
+
+/* How many of n addresses the record keeps. */
+static size_t take_addresses(struct cap *c, size_t n)
+{
+	size_t keep = 0;
+	while (keep < n && cap_take(c, 0))
+		keep++;
+	return keep;
 }
 
 /* Versions 1 and 2: type, max response time, checksum, group. */
@@ -140,6 +156,7 @@ static int decode_v3_query(struct decoder_ctx *ctx, struct packet *pkt, struct c
 		return decode_fail(ctx, pkt, PROTO_IGMP, REASON_TRUNCATED);
 	if (n_sources > cur_left(cur) / IPV4_ADDRESS)
 		return lying_count(ctx, pkt);
+	const uint8_t *sources = cur_bytes(cur, n_sources * (uint32_t)IPV4_ADDRESS);
 	Types__IGMP *r = new_record(ctx, pkt, type, 3);
 	if (r) {
 		r->maxresponsetime = igmp_time_ns(max_resp);
@@ -149,8 +166,12 @@ static int decode_v3_query(struct decoder_ctx *ctx, struct packet *pkt, struct c
 		r->robustnessvalue = s_qrv & 0x07;
 		r->intervaltime = igmp_time_ns(qqic);
 		r->numberofsources = n_sources;
-		r->sourceaddresses = address_list(ctx, pkt, cur, n_sources);
-		r->n_sourceaddresses = r->sourceaddresses ? n_sources : 0;
+		struct cap cap = CAP(IGMP_MAX_ADDRESSES, UINT32_MAX);
+		size_t keep = take_addresses(&cap, n_sources);
+		r->sourceaddresses = address_list(ctx, sources, keep);
+		r->n_sourceaddresses = r->sourceaddresses ? keep : 0;
+		if (cap.hit)
+			decode_capped(ctx, pkt, PROTO_IGMP, r);
 	}
 	return DECODE_OK;
 }
@@ -169,27 +190,41 @@ static bool records_fit(struct cursor walk, uint16_t n_records)
 	return true;
 }
 
-static void fill_records(struct decoder_ctx *ctx, struct packet *pkt, Types__IGMP *r,
-			 struct cursor *cur, uint16_t n_records)
+/* Reads the n_records group records at cur (all of them, record or not)
+ * and fills r, if any, with as many as the cap lets through. */
+static void group_records(struct decoder_ctx *ctx, struct packet *pkt, Types__IGMP *r,
+			  struct cursor *cur, uint16_t n_records)
 {
-	Types__IGMPv3GroupRecord **records = (Types__IGMPv3GroupRecord **)record_array(
-		ctx, pkt, &types__igmpv3_group_record__descriptor, n_records);
-	if (!records)
-		return;
+	/* Each kept group record takes one of the cap's addresses. */
+	size_t room = n_records < IGMP_MAX_ADDRESSES ? n_records : IGMP_MAX_ADDRESSES;
+	Types__IGMPv3GroupRecord **records = r ? (Types__IGMPv3GroupRecord **)record_array(
+		ctx, pkt, &types__igmpv3_group_record__descriptor, room) : NULL;
+	struct cap cap = CAP(IGMP_MAX_ADDRESSES, UINT32_MAX);
+	size_t kept = 0;
 	for (uint16_t i = 0; i < n_records; i++) {
-		Types__IGMPv3GroupRecord *g = records[i];
-		g->type = cur_u8(cur);
+		uint8_t type = cur_u8(cur);
 		uint8_t aux_words = cur_u8(cur);
 		uint16_t n_sources = cur_be16(cur);
+		const uint8_t *group = cur_bytes(cur, IPV4_ADDRESS);
+		const uint8_t *sources = cur_bytes(cur, n_sources * (uint32_t)IPV4_ADDRESS);
+		cur_skip(cur, aux_words * 4u);
+		if (!records || !cap_take(&cap, 0))
+			continue;
+		Types__IGMPv3GroupRecord *g = records[kept++];
+		g->type = type;
 		g->auxdatalen = aux_words;
 		g->numberofsources = n_sources;
-		g->multicastaddress = format_ip(&ctx->arena, 4, cur_bytes(cur, IPV4_ADDRESS));
-		g->sourceaddresses = address_list(ctx, pkt, cur, n_sources);
-		g->n_sourceaddresses = g->sourceaddresses ? n_sources : 0;
-		cur_skip(cur, aux_words * 4u);
+		g->multicastaddress = format_ip_bulk(&ctx->arena, 4, group);
+		size_t keep = take_addresses(&cap, n_sources);
+		g->sourceaddresses = address_list(ctx, sources, keep);
+		g->n_sourceaddresses = g->sourceaddresses ? keep : 0;
 	}
-	r->grouprecords = records;
-	r->n_grouprecords = n_records;
+	if (records) {
+		r->grouprecords = kept ? records : NULL;
+		r->n_grouprecords = kept;
+	}
+	if (r && cap.hit)
+		decode_capped(ctx, pkt, PROTO_IGMP, r);
 }
 
 static int decode_v3_report(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
@@ -207,8 +242,8 @@ static int decode_v3_report(struct decoder_ctx *ctx, struct packet *pkt, struct 
 	if (r) {
 		r->checksum = checksum;
 		r->numberofgrouprecords = n_records;
-		fill_records(ctx, pkt, r, cur, n_records);
 	}
+	group_records(ctx, pkt, r, cur, n_records);
 	return DECODE_OK;
 }
 

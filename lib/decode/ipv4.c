@@ -18,7 +18,9 @@
  *
  * A total length of 0 is TCP segmentation offload (a host capture before
  * the NIC segments): the captured data is the datagram, as gopacket and
- * tshark take it; Length is then the captured length, as gopacket sets it.
+ * tshark take it; Length is then the captured length, as gopacket sets it
+ * (which holds it in 16 bits; here it is the whole length, up to the
+ * 262,144 bytes a pcap frame may have, as Linux's BIG TCP segments do).
  *
  * A non-first fragment (offset > 0) carries no transport header: it sets
  * pkt->fragment and stops. A first fragment with more to come is decoded on
@@ -31,7 +33,8 @@
 
 struct ipv4_header {
 	uint8_t version, ihl, tos, ttl, protocol, flags;
-	uint16_t total_length, id, frag_offset, checksum;
+	uint32_t total_length;    /* 16 bits, but TSO's 0 becomes the captured length */
+	uint16_t id, frag_offset, checksum;
 	uint8_t src[4], dst[4];
 	struct cursor options;    /* the option bytes, walked again to fill */
 	size_t n_options;
@@ -70,8 +73,7 @@ static int parse_header(struct decoder_ctx *ctx, struct packet *pkt, struct curs
 		 * and tshark take the captured data as the datagram; so do we,
 		 * and count it. */
 		decode_note(ctx, PROTO_IPV4, REASON_BAD_LENGTH);
-		uint32_t rest = cur_left(cur) + IPV4_MIN_HEADER;
-		h->total_length = rest > UINT16_MAX ? UINT16_MAX : (uint16_t)rest;
+		h->total_length = cur_left(cur) + IPV4_MIN_HEADER;
 	}
 	if (h->total_length < h->ihl * 4)
 		return decode_fail(ctx, pkt, PROTO_IPV4, REASON_BAD_LENGTH);
@@ -136,7 +138,7 @@ static void fill_record(struct decoder_ctx *ctx, struct packet *pkt, Types__IPv4
 	r->version = h->version;
 	r->ihl = h->ihl;
 	r->tos = h->tos;
-	r->length = h->total_length;
+	r->length = (int32_t)h->total_length;
 	r->id = h->id;
 	r->flags = h->flags;
 	r->fragoffset = h->frag_offset;

@@ -22,12 +22,23 @@
  * with pkt->fragment set; a first fragment goes on into its transport header
  * (gopacket stops at every fragment). ESP hides what follows; No Next Header
  * ends the packet. A payload length beyond the captured data is handled as
- * IPv4's total length is. */
+ * IPv4's total length is.
+ *
+ * Bounded work: the option list of each header is walked once to check it
+ * and again to fill the records, which share one list (the IPv6 record's
+ * HopByHop and the IPv6HopByHop record hold the same options, each with an
+ * all-zero OptionAlignment, also shared). A packet lists at most
+ * HBH_MAX_OPTIONS hop-by-hop options over all its headers: every byte of a
+ * header can be a Pad1 option, so a 2,048-byte header would otherwise be
+ * 2,048 options in each of two records, and out-of-place headers repeat
+ * that. Options past it are left out, counted as IPv6Extension/capped,
+ * the records marked Truncated. */
 #include "decode/decoders.h"
 
 #define IPV6_HEADER_BYTES 40
 #define HBH_OPTION_PAD1 0
 #define HBH_OPTION_JUMBO 0xc2
+#define HBH_MAX_OPTIONS 64        /* listed per packet, over all its headers */
 
 enum {
 	NEXT_HOP_BY_HOP = 0,
@@ -59,6 +70,10 @@ struct hop_by_hop {
 	size_t n_options;
 	bool has_jumbo;
 	uint32_t jumbo_length;
+	/* The list both records share, made by the first that is filled. */
+	bool listed;
+	size_t n_listed;
+	Types__IPv6HopByHopOption **list;
 };
 
 /* A type-length-value option of hop-by-hop and destination headers. */
@@ -216,62 +231,75 @@ static void set_packet_fields(struct decoder_ctx *ctx, struct packet *pkt,
 	pkt->fragment = false;
 }
 
-static void *new_message(struct decoder_ctx *ctx, struct packet *pkt,
-			 const ProtobufCMessageDescriptor *desc)
+/* The options both records list (the first n_listed), made once; false
+ * when none can be listed. */
+static bool list_options(struct decoder_ctx *ctx, struct packet *pkt, struct hop_by_hop *hbh)
 {
-	void **one = record_array(ctx, pkt, desc, 1);
-	return one ? one[0] : NULL;
-}
-
-/* Fills a hop-by-hop message: the IPv6 record's nested HopByHop and the
- * standalone IPv6HopByHop record hold the same. */
-static void fill_hop_by_hop(struct decoder_ctx *ctx, struct packet *pkt, Types__IPv6HopByHop *m,
-			    const struct hop_by_hop *hbh)
-{
-	m->timestamp = pkt->ts;
-	m->srcip = (char *)pkt->src_ip_str;
-	m->dstip = (char *)pkt->dst_ip_str;
+	if (hbh->listed)
+		return hbh->list != NULL;
+	hbh->listed = true;
+	size_t room = HBH_MAX_OPTIONS - pkt->hbh_options;
+	hbh->n_listed = hbh->n_options < room ? hbh->n_options : room;
+	pkt->hbh_options += (uint16_t)hbh->n_listed;
+	if (hbh->n_listed < hbh->n_options)
+		decode_capped(ctx, pkt, PROTO_IPV6_EXT, NULL);
 	Types__IPv6HopByHopOption **options = (Types__IPv6HopByHopOption **)record_array(
-		ctx, pkt, &types__ipv6_hop_by_hop_option__descriptor, hbh->n_options);
-	Types__IPv6HopByHopOptionAlignment **alignments = (Types__IPv6HopByHopOptionAlignment **)
-		record_array(ctx, pkt, &types__ipv6_hop_by_hop_option_alignment__descriptor,
-			     hbh->n_options);
-	if (!options || !alignments)
-		return;
+		ctx, pkt, &types__ipv6_hop_by_hop_option__descriptor, hbh->n_listed);
+	Types__IPv6HopByHopOptionAlignment **alignment = (Types__IPv6HopByHopOptionAlignment **)
+		record_array(ctx, pkt, &types__ipv6_hop_by_hop_option_alignment__descriptor, 1);
+	if (!options || !alignment)
+		return false;
 	struct cursor area = hbh->options;
 	struct tlv_option opt;
-	for (size_t i = 0; i < hbh->n_options && tlv_option_next(&area, &opt) == KL_OPTION; i++) {
+	for (size_t i = 0; i < hbh->n_listed && tlv_option_next(&area, &opt) == KL_OPTION; i++) {
 		options[i]->optiontype = opt.type;
 		options[i]->optionlength = opt.length;
 		options[i]->actuallength = (int32_t)opt.actual_length;
 		options[i]->optiondata = pb_bytes(opt.data, opt.length);
-		options[i]->optionalignment = alignments[i];
+		options[i]->optionalignment = alignment[0];
 	}
-	m->n_options = hbh->n_options;
-	m->options = options;
+	hbh->list = options;
+	return true;
+}
+
+/* Fills a hop-by-hop message: the IPv6 record's nested HopByHop and the
+ * standalone IPv6HopByHop record hold the same. `record` is the record
+ * the message belongs to (marked when the options were cut). */
+static void fill_hop_by_hop(struct decoder_ctx *ctx, struct packet *pkt, Types__IPv6HopByHop *m,
+			    struct hop_by_hop *hbh, void *record)
+{
+	m->timestamp = pkt->ts;
+	m->srcip = (char *)pkt->src_ip_str;
+	m->dstip = (char *)pkt->dst_ip_str;
+	if (list_options(ctx, pkt, hbh)) {
+		m->n_options = hbh->n_listed;
+		m->options = hbh->list;
+	}
+	if (hbh->n_listed < hbh->n_options)
+		record_set_truncated(record);
 }
 
 static Types__IPv6HopByHop *hop_by_hop_message(struct decoder_ctx *ctx, struct packet *pkt,
-					       const struct hop_by_hop *hbh)
+					       struct hop_by_hop *hbh, Types__IPv6 *record)
 {
-	Types__IPv6HopByHop *m = new_message(ctx, pkt, &types__ipv6_hop_by_hop__descriptor);
+	Types__IPv6HopByHop *m = record_message(ctx, pkt, &types__ipv6_hop_by_hop__descriptor);
 	if (m)
-		fill_hop_by_hop(ctx, pkt, m, hbh);
+		fill_hop_by_hop(ctx, pkt, m, hbh, record);
 	return m;
 }
 
 /* The IPv6HopByHop record, which gopacket's separate hop-by-hop layer gives
  * besides the IPv6 layer's HopByHop field. */
 static void hop_by_hop_record(struct decoder_ctx *ctx, struct packet *pkt,
-			      const struct hop_by_hop *hbh)
+			      struct hop_by_hop *hbh)
 {
 	Types__IPv6HopByHop *r = RECORD_NEW(ctx, pkt, IPv6HopByHop, ipv6_hop_by_hop);
 	if (r)
-		fill_hop_by_hop(ctx, pkt, r, hbh);
+		fill_hop_by_hop(ctx, pkt, r, hbh, r);
 }
 
 static void fill_record(struct decoder_ctx *ctx, struct packet *pkt, Types__IPv6 *r,
-			const struct ipv6_header *h, const struct hop_by_hop *hbh,
+			const struct ipv6_header *h, struct hop_by_hop *hbh,
 			const struct cursor *payload)
 {
 	r->timestamp = pkt->ts;
@@ -287,7 +315,7 @@ static void fill_record(struct decoder_ctx *ctx, struct packet *pkt, Types__IPv6
 	if (ctx->entropy)
 		entropy_request(ctx, pkt, &r->payloadentropy, cur_here(payload), cur_left(payload));
 	if (hbh->present)
-		r->hopbyhop = hop_by_hop_message(ctx, pkt, hbh);
+		r->hopbyhop = hop_by_hop_message(ctx, pkt, hbh, r);
 }
 
 /* Reads one extension header other than a leading hop-by-hop one: its next

@@ -37,7 +37,14 @@
  * address length of 0 (BAD_VALUE): the LinkLayerDiscovery record is made,
  * the LinkLayerDiscoveryInfo record is not (gopacket makes both layers, the
  * Info one filled up to the bad TLV, and reports the error). A TLV length
- * of 0 is valid (an empty value). LLDP is the last layer. */
+ * of 0 is valid (an empty value). LLDP is the last layer.
+ *
+ * Bounded work: each record keeps at most LLDP_MAX_TLVS TLVs (Values; Info's
+ * OrgTLVs and Unknown together) holding at most LLDP_MAX_BYTES value bytes,
+ * in order; an LLDPDU of empty TLVs would otherwise give two elements per
+ * two bytes. What is left out is counted as LLDP/capped, once per record
+ * cut, and marks the record Truncated. Info's text fields and management
+ * address are read from the last TLV of their type only. */
 #include <stdio.h>
 
 #include "decode/decoders.h"
@@ -54,6 +61,9 @@ enum {
 	TLV_MGMT_ADDRESS = 8,
 	TLV_ORG_SPECIFIC = 127,
 };
+
+#define LLDP_MAX_TLVS 128
+#define LLDP_MAX_BYTES 8192
 
 struct tlv {
 	uint8_t type;
@@ -80,10 +90,12 @@ static int tlv_next(struct cursor *c, struct tlv *t)
 struct lldp_scan {
 	struct cursor tlvs;       /* from the first TLV through End */
 	size_t n_tlvs;            /* End included */
-	size_t n_values;          /* TLVs other than End, ChassisID, PortID, TTL */
-	size_t n_org, n_unknown;  /* of the values: Info's OrgTLVs and Unknown */
 	struct tlv chassis, port, ttl;
 	bool has_chassis, has_port, has_ttl;
+	enum decode_reason info_fault; /* the first TLV Info cannot read; REASON_COUNT: none */
+	/* The last TLV of each type Info reads one of (4 to 8), if any. */
+	struct tlv last[TLV_MGMT_ADDRESS + 1];
+	bool has_last[TLV_MGMT_ADDRESS + 1];
 };
 
 static bool is_info_type(uint8_t type)
@@ -97,16 +109,21 @@ static bool is_mandatory(uint8_t type)
 	return type == TLV_END || type == TLV_CHASSIS_ID || type == TLV_PORT_ID || type == TLV_TTL;
 }
 
+static enum decode_reason check_info_tlv(const struct tlv *t);
+
+/* One walk over the TLVs: checks them, finds what the records need. */
 static int scan(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur,
 		struct lldp_scan *s)
 {
 	bool cut = pkt->cap_len < pkt->wire_len;
-	*s = (struct lldp_scan){ .tlvs = *cur };
+	*s = (struct lldp_scan){ .tlvs = *cur, .info_fault = REASON_COUNT };
 	struct tlv t;
 	int rc = 0;
 	bool end = false;
 	while (!end && (rc = tlv_next(cur, &t)) == 1) {
 		s->n_tlvs++;
+		if (s->info_fault == REASON_COUNT)
+			s->info_fault = check_info_tlv(&t);
 		switch (t.type) {
 		case TLV_END:
 			end = true;
@@ -121,11 +138,8 @@ static int scan(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur,
 			s->ttl = t, s->has_ttl = true;
 			break;
 		default:
-			s->n_values++;
-			if (t.type == TLV_ORG_SPECIFIC)
-				s->n_org++;
-			else if (!is_info_type(t.type))
-				s->n_unknown++;
+			if (t.type != TLV_ORG_SPECIFIC && is_info_type(t.type))
+				s->last[t.type] = t, s->has_last[t.type] = true;
 		}
 		if (!is_mandatory(t.type) || t.type == TLV_END)
 			continue;
@@ -148,31 +162,37 @@ static void fill_discovery(struct decoder_ctx *ctx, struct packet *pkt,
 			   Types__LinkLayerDiscovery *r, const struct lldp_scan *s)
 {
 	r->timestamp = pkt->ts;
-	Types__LLDPChassisID **chassis = (Types__LLDPChassisID **)record_array(
-		ctx, pkt, &types__lldpchassis_id__descriptor, 1);
+	Types__LLDPChassisID *chassis = record_message(ctx, pkt, &types__lldpchassis_id__descriptor);
 	if (chassis) {
-		chassis[0]->subtype = s->chassis.value[0];
-		chassis[0]->id = pb_bytes(s->chassis.value + 1, s->chassis.length - 1u);
-		r->chassisid = chassis[0];
+		chassis->subtype = s->chassis.value[0];
+		chassis->id = pb_bytes(s->chassis.value + 1, s->chassis.length - 1u);
+		r->chassisid = chassis;
 	}
-	Types__LLDPPortID **port = (Types__LLDPPortID **)record_array(
-		ctx, pkt, &types__lldpport_id__descriptor, 1);
+	Types__LLDPPortID *port = record_message(ctx, pkt, &types__lldpport_id__descriptor);
 	if (port) {
-		port[0]->subtype = s->port.value[0];
-		port[0]->id = pb_bytes(s->port.value + 1, s->port.length - 1u);
-		r->portid = port[0];
+		port->subtype = s->port.value[0];
+		port->id = pb_bytes(s->port.value + 1, s->port.length - 1u);
+		r->portid = port;
 	}
 	if (s->has_ttl)
 		r->ttl = s->ttl.value[0] << 8 | s->ttl.value[1];
 
-	Types__LinkLayerDiscoveryValue **values = (Types__LinkLayerDiscoveryValue **)record_array(
-		ctx, pkt, &types__link_layer_discovery_value__descriptor, s->n_values);
-	if (!values)
-		return;
+	struct cap cap = CAP(LLDP_MAX_TLVS, LLDP_MAX_BYTES);
+	size_t n = 0;
 	struct cursor c = s->tlvs;
 	struct tlv t;
+	while (!cap.hit && tlv_next(&c, &t) == 1)
+		if (!is_mandatory(t.type) && cap_take(&cap, t.length))
+			n++;
+	if (cap.hit)
+		decode_capped(ctx, pkt, PROTO_LLDP, r);
+	Types__LinkLayerDiscoveryValue **values = (Types__LinkLayerDiscoveryValue **)record_array(
+		ctx, pkt, &types__link_layer_discovery_value__descriptor, n);
+	if (!values)
+		return;
+	c = s->tlvs;
 	size_t i = 0;
-	while (i < s->n_values && tlv_next(&c, &t) == 1) {
+	while (i < n && tlv_next(&c, &t) == 1) {
 		if (is_mandatory(t.type))
 			continue;
 		values[i]->type = t.type;
@@ -294,71 +314,76 @@ static void fill_info(struct decoder_ctx *ctx, struct packet *pkt,
 		      Types__LinkLayerDiscoveryInfo *r, const struct lldp_scan *s)
 {
 	r->timestamp = pkt->ts;
-	Types__LLDPSysCapabilities **caps = (Types__LLDPSysCapabilities **)record_array(
-		ctx, pkt, &types__lldpsys_capabilities__descriptor, 1);
-	Types__LLDPCapabilities **cap = (Types__LLDPCapabilities **)record_array(
-		ctx, pkt, &types__lldpcapabilities__descriptor, 2);
-	Types__LLDPMgmtAddress **mgmt = (Types__LLDPMgmtAddress **)record_array(
-		ctx, pkt, &types__lldpmgmt_address__descriptor, 1);
-	if (caps && cap) {
-		caps[0]->systemcap = cap[0];
-		caps[0]->enabledcap = cap[1];
-		r->syscapabilities = caps[0];
-	}
-	if (mgmt)
-		r->mgmtaddress = mgmt[0];
-	Types__LLDPOrgSpecificTLV **org = (Types__LLDPOrgSpecificTLV **)record_array(
-		ctx, pkt, &types__lldporg_specific_tlv__descriptor, s->n_org);
-	Types__LinkLayerDiscoveryValue **unknown = (Types__LinkLayerDiscoveryValue **)record_array(
-		ctx, pkt, &types__link_layer_discovery_value__descriptor, s->n_unknown);
+	struct arena *a = &ctx->arena;
+	if (s->has_last[TLV_PORT_DESCRIPTION])
+		r->portdescription = value_text(a, &s->last[TLV_PORT_DESCRIPTION]);
+	if (s->has_last[TLV_SYS_NAME])
+		r->sysname = value_text(a, &s->last[TLV_SYS_NAME]);
+	if (s->has_last[TLV_SYS_DESCRIPTION])
+		r->sysdescription = value_text(a, &s->last[TLV_SYS_DESCRIPTION]);
 
-	struct cursor c = s->tlvs;
-	struct tlv t;
-	struct mgmt_address m;
-	while (tlv_next(&c, &t) == 1) {
-		switch (t.type) {
-		case TLV_PORT_DESCRIPTION:
-			r->portdescription = value_text(&ctx->arena, &t);
-			break;
-		case TLV_SYS_NAME:
-			r->sysname = value_text(&ctx->arena, &t);
-			break;
-		case TLV_SYS_DESCRIPTION:
-			r->sysdescription = value_text(&ctx->arena, &t);
-			break;
-		case TLV_SYS_CAPABILITIES:
-			if (caps && cap) {
-				fill_capabilities(cap[0], (uint16_t)(t.value[0] << 8 | t.value[1]));
-				fill_capabilities(cap[1], (uint16_t)(t.value[2] << 8 | t.value[3]));
-			}
-			break;
-		case TLV_MGMT_ADDRESS:
-			if (mgmt && parse_mgmt_address(&t, &m) == REASON_COUNT) {
-				mgmt[0]->subtype = m.subtype;
-				mgmt[0]->address = pb_bytes(m.address, m.address_len);
-				mgmt[0]->interfacesubtype = m.interface_subtype;
-				mgmt[0]->interfacenumber = m.interface_number;
-				mgmt[0]->oid = format_oid(&ctx->arena, m.oid, m.oid_len);
-			}
-			break;
-		case TLV_ORG_SPECIFIC:
-			if (org && r->n_orgtlvs < s->n_org) {
-				Types__LLDPOrgSpecificTLV *o = org[r->n_orgtlvs++];
-				o->oui = (uint32_t)t.value[0] << 16 | (uint32_t)t.value[1] << 8 | t.value[2];
-				o->subtype = t.value[3];
-				o->info = pb_bytes(t.value + 4, t.length - 4u);
-			}
-			break;
-		default:
-			if (unknown && !is_mandatory(t.type) && r->n_unknown < s->n_unknown) {
-				Types__LinkLayerDiscoveryValue *u = unknown[r->n_unknown++];
-				u->type = t.type;
-				u->length = t.length;
-				u->value = pb_bytes(t.value, t.length);
-			}
+	Types__LLDPSysCapabilities *caps = record_message(ctx, pkt, &types__lldpsys_capabilities__descriptor);
+	Types__LLDPCapabilities *system = record_message(ctx, pkt, &types__lldpcapabilities__descriptor);
+	Types__LLDPCapabilities *enabled = record_message(ctx, pkt, &types__lldpcapabilities__descriptor);
+	if (caps && system && enabled) {
+		caps->systemcap = system;
+		caps->enabledcap = enabled;
+		r->syscapabilities = caps;
+		if (s->has_last[TLV_SYS_CAPABILITIES]) {
+			const uint8_t *v = s->last[TLV_SYS_CAPABILITIES].value;
+			fill_capabilities(system, (uint16_t)(v[0] << 8 | v[1]));
+			fill_capabilities(enabled, (uint16_t)(v[2] << 8 | v[3]));
 		}
 	}
-	r->orgtlvs = r->n_orgtlvs ? org : NULL;
+	Types__LLDPMgmtAddress *mgmt = record_message(ctx, pkt, &types__lldpmgmt_address__descriptor);
+	struct mgmt_address m;
+	if (mgmt) {
+		r->mgmtaddress = mgmt;
+		if (s->has_last[TLV_MGMT_ADDRESS] &&
+		    parse_mgmt_address(&s->last[TLV_MGMT_ADDRESS], &m) == REASON_COUNT) {
+			mgmt->subtype = m.subtype;
+			mgmt->address = pb_bytes(m.address, m.address_len);
+			mgmt->interfacesubtype = m.interface_subtype;
+			mgmt->interfacenumber = m.interface_number;
+			mgmt->oid = format_oid(a, m.oid, m.oid_len);
+		}
+	}
+
+	/* OrgTLVs and Unknown: one cap for both, the TLVs in order. */
+	struct cap cap = CAP(LLDP_MAX_TLVS, LLDP_MAX_BYTES);
+	size_t n_org = 0, n_unknown = 0;
+	struct cursor c = s->tlvs;
+	struct tlv t;
+	while (!cap.hit && tlv_next(&c, &t) == 1) {
+		bool org = t.type == TLV_ORG_SPECIFIC;
+		if ((org || (!is_info_type(t.type) && !is_mandatory(t.type))) && cap_take(&cap, t.length))
+			org ? n_org++ : n_unknown++;
+	}
+	if (cap.hit)
+		decode_capped(ctx, pkt, PROTO_LLDP, r);
+	Types__LLDPOrgSpecificTLV **orgs = (Types__LLDPOrgSpecificTLV **)record_array(
+		ctx, pkt, &types__lldporg_specific_tlv__descriptor, n_org);
+	Types__LinkLayerDiscoveryValue **unknown = (Types__LinkLayerDiscoveryValue **)record_array(
+		ctx, pkt, &types__link_layer_discovery_value__descriptor, n_unknown);
+	c = s->tlvs;
+	while ((r->n_orgtlvs < n_org || r->n_unknown < n_unknown) && tlv_next(&c, &t) == 1) {
+		if (t.type == TLV_ORG_SPECIFIC) {
+			if (!orgs || r->n_orgtlvs == n_org)
+				continue;
+			Types__LLDPOrgSpecificTLV *o = orgs[r->n_orgtlvs++];
+			o->oui = (uint32_t)t.value[0] << 16 | (uint32_t)t.value[1] << 8 | t.value[2];
+			o->subtype = t.value[3];
+			o->info = pb_bytes(t.value + 4, t.length - 4u);
+		} else if (!is_info_type(t.type) && !is_mandatory(t.type)) {
+			if (!unknown || r->n_unknown == n_unknown)
+				continue;
+			Types__LinkLayerDiscoveryValue *u = unknown[r->n_unknown++];
+			u->type = t.type;
+			u->length = t.length;
+			u->value = pb_bytes(t.value, t.length);
+		}
+	}
+	r->orgtlvs = r->n_orgtlvs ? orgs : NULL;
 	r->unknown = r->n_unknown ? unknown : NULL;
 }
 
@@ -373,13 +398,8 @@ int decode_lldp(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
 		fill_discovery(ctx, pkt, r, &s);
 
 	/* Info decodes the values; one it cannot read leaves no Info record. */
-	struct cursor c = s.tlvs;
-	struct tlv t;
-	while (tlv_next(&c, &t) == 1) {
-		enum decode_reason reason = check_info_tlv(&t);
-		if (reason != REASON_COUNT)
-			return decode_fail(ctx, pkt, PROTO_LLDP, reason);
-	}
+	if (s.info_fault != REASON_COUNT)
+		return decode_fail(ctx, pkt, PROTO_LLDP, s.info_fault);
 	Types__LinkLayerDiscoveryInfo *info = RECORD_NEW(ctx, pkt, LinkLayerDiscoveryInfo,
 							 link_layer_discovery_info);
 	if (info)

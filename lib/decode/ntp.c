@@ -12,12 +12,17 @@
  * formats (ntpq, ntpdc): one shorter than 48 bytes gives no record and is no
  * fault (gopacket makes no layer for it; it is still NTP for the flow's
  * application protocol). Any other packet shorter than 48 bytes is a fault
- * (NTP/truncated). */
+ * (NTP/truncated).
+ *
+ * ExtensionBytes keeps at most NTP_MAX_EXTENSION bytes (an NTP packet is
+ * one unfragmented datagram; a jumbogram could make it 262 KB): the rest is
+ * counted as NTP/capped and marks the record Truncated. */
 #include "decode/decoders.h"
 
 #define NTP_HEADER 48
 #define NTP_MODE_CONTROL 6
 #define NTP_MODE_PRIVATE 7
+#define NTP_MAX_EXTENSION 16384
 
 int decode_ntp(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
 {
@@ -30,29 +35,42 @@ int decode_ntp(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
 		return decode_fail(ctx, pkt, PROTO_NTP, REASON_TRUNCATED);
 	}
 	pkt->app_proto = "NTP";
+	uint8_t flags = cur_u8(cur);
+	uint8_t stratum = cur_u8(cur);
+	int8_t poll = (int8_t)cur_u8(cur);
+	int8_t precision = (int8_t)cur_u8(cur);
+	uint32_t root_delay = cur_be32(cur);
+	uint32_t root_dispersion = cur_be32(cur);
+	uint32_t reference_id = cur_be32(cur);
+	uint64_t timestamps[4];
+	for (int i = 0; i < 4; i++)
+		timestamps[i] = cur_be64(cur);
+	uint32_t ext = cur_left(cur);
+	const uint8_t *extension = cur_bytes(cur, ext);
+
 	Types__NTP *r = RECORD_NEW(ctx, pkt, NTP, ntp);
 	if (!r)
 		return DECODE_OK;
-	uint8_t flags = cur_u8(cur);
 	r->timestamp = pkt->ts;
 	r->leapindicator = flags >> 6;
 	r->version = flags >> 3 & 7;
 	r->mode = flags & 7;
-	r->stratum = cur_u8(cur);
-	r->poll = (int8_t)cur_u8(cur);
-	r->precision = (int8_t)cur_u8(cur);
-	r->rootdelay = cur_be32(cur);
-	r->rootdispersion = cur_be32(cur);
-	r->referenceid = cur_be32(cur);
-	r->referencetimestamp = cur_be64(cur);
-	r->origintimestamp = cur_be64(cur);
-	r->receivetimestamp = cur_be64(cur);
-	r->transmittimestamp = cur_be64(cur);
-	uint32_t ext = cur_left(cur);
-	r->extensionbytes = pb_bytes(cur_bytes(cur, ext), ext);
+	r->stratum = stratum;
+	r->poll = poll;
+	r->precision = precision;
+	r->rootdelay = root_delay;
+	r->rootdispersion = root_dispersion;
+	r->referenceid = reference_id;
+	r->referencetimestamp = timestamps[0];
+	r->origintimestamp = timestamps[1];
+	r->receivetimestamp = timestamps[2];
+	r->transmittimestamp = timestamps[3];
+	r->extensionbytes = pb_bytes(extension, ext < NTP_MAX_EXTENSION ? ext : NTP_MAX_EXTENSION);
 	r->srcip = (char *)(pkt->src_ip_str ? pkt->src_ip_str : "");
 	r->dstip = (char *)(pkt->dst_ip_str ? pkt->dst_ip_str : "");
 	r->srcport = pkt->src_port;
 	r->dstport = pkt->dst_port;
+	if (ext > NTP_MAX_EXTENSION)
+		decode_capped(ctx, pkt, PROTO_NTP, r);
 	return DECODE_OK;
 }

@@ -21,9 +21,14 @@
  * (gopacket keeps a map by lower-cased name, which netcap prints as
  * "name:v1,v2" in map order: no stable order to follow). A folded line
  * (starting with a space or tab) continues the previous header, joined by
- * one space; a line without a colon is skipped, as in gopacket. At most
- * SIP_MAX_HEADERS headers are kept (the rest are counted as
- * SIP/record-space-exhausted).
+ * one space; a line without a colon is skipped, as in gopacket.
+ *
+ * Bounded work: at most SIP_MAX_LINES header lines are read, and the
+ * record keeps at most SIP_MAX_HEADERS headers holding SIP_MAX_TEXT bytes
+ * of text (the header that passes it is cut there); then reading stops.
+ * ResponseStatus keeps at most SIP_MAX_STATUS bytes.
+ * A cut is counted as SIP/capped and marks the record Truncated. A
+ * response's Method comes from a CSeq header among the lines read.
  *
  * Not SIP, no record: a payload of only white space (RFC 5626 keep-alives,
  * CRLFs or spaces). Faults (no record): a first line without a line break
@@ -37,6 +42,9 @@
 #include "decode/decoders.h"
 
 #define SIP_MAX_HEADERS 64
+#define SIP_MAX_TEXT 16384
+#define SIP_MAX_LINES 512
+#define SIP_MAX_STATUS 1024
 #define IP_PROTO_TCP 6
 
 static const char *const sip_methods[] = {
@@ -47,10 +55,9 @@ static const char *const sip_methods[] = {
 /* Offset of the first ch at or after the position, cur_left() if none. */
 static uint32_t find(const struct cursor *c, uint8_t ch)
 {
-	uint32_t n = 0, left = cur_left(c);
-	while (n < left && cur_peek_u8(c, n) != ch)
-		n++;
-	return n;
+	uint32_t left = cur_left(c);
+	const uint8_t *p = left ? memchr(cur_here(c), ch, left) : NULL;
+	return p ? (uint32_t)(p - cur_here(c)) : left;
 }
 
 static bool in_set(uint8_t b, const char *set)
@@ -182,75 +189,125 @@ static bool header_parts(struct cursor line, struct cursor *name, struct cursor 
 	return true;
 }
 
-/* A header string that was allocated (not the shared "" of no space). */
-static bool writable(const char *s)
-{
-	return s != protobuf_c_empty_string;
-}
+/* What the header walk found (the first pass) and keeps (both passes stop
+ * at the same line). */
+struct sip_headers {
+	size_t n;                         /* headers kept */
+	uint32_t len[SIP_MAX_HEADERS];    /* the text of each, cut to the caps */
+	uint32_t lines;                   /* header lines read */
+	bool capped;
+	int cseq_method;                  /* -1: no CSeq header read */
+};
 
-static void put(char **o, struct cursor c)
+/* Copies c to *o, at most *room bytes of it. */
+static void put(char **o, struct cursor c, uint32_t *room)
 {
-	uint32_t n = cur_left(&c);
+	uint32_t n = cur_left(&c) < *room ? cur_left(&c) : *room;
 	cur_copy(&c, *o, n);
 	*o += n;
+	*room -= n;
 }
 
-/* Walks the header lines. Counting (out NULL): *n headers and len[i] the
- * length of each header's text. Filling: writes them into out[i], allocated
- * with len[i] + 1 bytes. *cseq_method gets the CSeq method's number. */
-static void walk_headers(struct cursor c, size_t *n, uint32_t len[SIP_MAX_HEADERS],
-			 char **out, char *end[SIP_MAX_HEADERS], bool *capped, int *cseq_method)
+static void put_char(char **o, char ch, uint32_t *room)
+{
+	if (*room) {
+		*(*o)++ = ch;
+		--*room;
+	}
+}
+
+/* Walks the header lines. Counting (out NULL): fills h, cutting at the
+ * caps. Filling: writes the h->n headers into out[i] (h->len[i] + 1
+ * bytes each, NULL when there was no space), reading the same lines. */
+static void walk_headers(struct cursor c, struct sip_headers *h, char **out)
 {
 	struct cursor line, name, value;
 	size_t count = 0;
+	uint32_t lines = 0, text = 0;
 	bool current = false;   /* the last header line was kept */
-	*cseq_method = -1;
-	while (next_line(&c, &line) && cur_left(&line)) {
+	char *end = NULL;       /* filling: where the current header goes on */
+	uint32_t room = 0;      /* filling: what the current header may still take */
+	if (!out)
+		*h = (struct sip_headers){ .cseq_method = -1 };
+	while ((out ? lines < h->lines : true) && next_line(&c, &line) && cur_left(&line)) {
+		if (!out && lines == SIP_MAX_LINES) {
+			h->capped = true;
+			break;
+		}
+		lines++;
 		uint8_t first = cur_peek_u8(&line, 0);
 		if (first == ' ' || first == '\t') {
 			if (!current)
 				continue;
 			trim(&line, " \t");
-			size_t i = count - 1;
-			if (!out) {
-				len[i] += 1 + cur_left(&line);
-			} else if (writable(out[i])) {
-				*end[i]++ = ' ';
-				put(&end[i], line);
+			if (out) {
+				if (end) {
+					put_char(&end, ' ', &room);
+					put(&end, line, &room);
+				}
+				continue;
 			}
+			uint32_t add = 1 + cur_left(&line);
+			if (add > SIP_MAX_TEXT - text) {
+				h->len[count - 1] += SIP_MAX_TEXT - text;
+				h->capped = true;
+				break;
+			}
+			h->len[count - 1] += add;
+			text += add;
 			continue;
 		}
 		current = false;
 		if (!header_parts(line, &name, &value))
 			continue;
-		if (*cseq_method < 0 && token_is(name, "CSEQ")) {
+		if (!out && h->cseq_method < 0 && token_is(name, "CSEQ")) {
 			struct cursor v = value, num;   /* "CSeq: 1 INVITE" */
 			if (split(&v, &num)) {
 				cur_limit(&v, find(&v, ' '));
-				*cseq_method = sip_method(v);
+				h->cseq_method = sip_method(v);
 			} else {
-				*cseq_method = 0;
+				h->cseq_method = 0;
 			}
-		}
-		if (count == SIP_MAX_HEADERS) {
-			*capped = true;
-			continue;
 		}
 		if (out) {
-			end[count] = out[count];
-			if (writable(out[count])) {
-				put(&end[count], name);
-				*end[count]++ = ':';
-				*end[count]++ = ' ';
-				put(&end[count], value);
+			if (count == h->n)
+				break;
+			if (end)
+				*end = '\0';
+			end = out[count];
+			room = h->len[count];
+			if (end) {
+				put(&end, name, &room);
+				put_char(&end, ':', &room);
+				put_char(&end, ' ', &room);
+				put(&end, value, &room);
 			}
-		} else {
-			len[count] = cur_left(&name) + 2 + cur_left(&value);
+			count++;
+			current = true;
+			continue;
 		}
-		count++;
+		if (count == SIP_MAX_HEADERS) {
+			h->capped = true;
+			break;
+		}
+		uint32_t len = cur_left(&name) + 2 + cur_left(&value);
+		bool cut = len > SIP_MAX_TEXT - text;
+		if (cut)
+			len = SIP_MAX_TEXT - text;
+		h->len[count++] = len;
+		text += len;
 		current = true;
+		if (cut) {
+			h->capped = true;
+			break;
+		}
 	}
-	*n = count;
+	if (!out) {
+		h->n = count;
+		h->lines = lines;
+	} else if (end) {
+		*end = '\0';
+	}
 }
 
 static bool only_white_space(const struct cursor *c)
@@ -280,14 +337,8 @@ int decode_sip(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
 	}
 	pkt->app_proto = "SIP";
 
-	size_t n;
-	uint32_t len[SIP_MAX_HEADERS];
-	char *end[SIP_MAX_HEADERS];
-	bool capped = false;
-	int cseq_method;
-	walk_headers(msg, &n, len, NULL, NULL, &capped, &cseq_method);
-	if (capped)
-		decode_note(ctx, PROTO_SIP, REASON_ARENA_FULL);
+	struct sip_headers h;
+	walk_headers(msg, &h, NULL);
 
 	Types__SIP *r = RECORD_NEW(ctx, pkt, SIP, sip);
 	if (!r)
@@ -296,34 +347,37 @@ int decode_sip(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
 	r->version = s.version;
 	r->isresponse = s.response;
 	if (s.response) {
-		r->method = cseq_method > 0 ? cseq_method : 0;
+		r->method = h.cseq_method > 0 ? h.cseq_method : 0;
 		r->responsecode = s.code;
 		uint32_t n_status = cur_left(&s.status);
+		if (n_status > SIP_MAX_STATUS) {
+			n_status = SIP_MAX_STATUS;
+			h.capped = true;
+		}
 		r->responsestatus = arena_strndup(&ctx->arena,
 						  (const char *)cur_bytes(&s.status, n_status), n_status);
 	} else {
 		r->method = s.method;
 	}
-	char **headers = n ? arena_alloc(&ctx->arena, n * sizeof *headers) : NULL;
-	if (n && !headers) {
-		decode_fail(ctx, pkt, PROTO_SIP, REASON_ARENA_FULL);
-	} else if (n) {
-		for (size_t i = 0; i < n; i++) {
-			headers[i] = arena_alloc(&ctx->arena, len[i] + 1u);
+	char **headers = h.n ? arena_alloc(&ctx->arena, h.n * sizeof *headers) : NULL;
+	if (headers) {
+		for (size_t i = 0; i < h.n; i++) {
+			headers[i] = arena_alloc(&ctx->arena, h.len[i] + 1u);
+			if (headers[i])
+				headers[i][0] = '\0';
+		}
+		walk_headers(msg, &h, headers);
+		for (size_t i = 0; i < h.n; i++)
 			if (!headers[i])
 				headers[i] = (char *)protobuf_c_empty_string;
-		}
-		size_t filled;
-		walk_headers(msg, &filled, len, headers, end, &capped, &cseq_method);
-		for (size_t i = 0; i < n; i++)
-			if (writable(headers[i]))
-				*end[i] = '\0';
 		r->headers = headers;
-		r->n_headers = n;
+		r->n_headers = h.n;
 	}
 	r->srcip = (char *)(pkt->src_ip_str ? pkt->src_ip_str : "");
 	r->dstip = (char *)(pkt->dst_ip_str ? pkt->dst_ip_str : "");
 	r->srcport = pkt->src_port;
 	r->dstport = pkt->dst_port;
+	if (h.capped)
+		decode_capped(ctx, pkt, PROTO_SIP, r);
 	return DECODE_OK;
 }

@@ -14,7 +14,11 @@
  * through ncap_fastpack when it has a fast serializer: the two must give the
  * same bytes (fastpack.h promises it), fastpack must refuse a block one byte
  * too small without writing past it, and protobuf-c must read the bytes
- * back. Any difference aborts, so libFuzzer reports it as a crash.
+ * back. No record may be larger than DECODE_RECORD_BOUND (the decoders'
+ * caps promise it), and the packet's arena use must stay within the
+ * arena. Any difference aborts, so libFuzzer reports it as a crash.
+ * Frames up to 262,144 bytes matter (pcap's largest): run with
+ * -max_len=262145.
  *
  * Build: make fuzz (build/fuzz/fuzz_decode, clang -fsanitize=fuzzer,address,
  * undefined). Reproduce a crash: build/fuzz/fuzz_decode CRASH_FILE. */
@@ -51,6 +55,8 @@ static void fail(const char *what, int type, const ProtobufCMessage *msg)
 static void check_record(int type, const ProtobufCMessage *msg)
 {
 	size_t size = protobuf_c_message_get_packed_size(msg);
+	if (size > DECODE_RECORD_BOUND)
+		fail("a record larger than DECODE_RECORD_BOUND", type, msg);
 	size_t need = ncap_varint_size(size) + size;
 	uint8_t *ref = malloc(need);
 	if (!ref)
@@ -137,7 +143,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (cap_len)
 		memcpy(frame, data + 1, cap_len);
 	decode_packet(&ctx, pkt, link, frame, cap_len, wire_len, INT64_C(1480520108640523000));
-	if (pkt->n_rec > PACKET_MAX_RECORDS)
+	if (pkt->n_rec > PACKET_MAX_RECORDS || ctx.arena.used > ctx.arena.cap)
 		abort();
 	for (unsigned i = 0; i < pkt->n_rec; i++) {
 		const struct pkt_record *r = &pkt->rec[i];

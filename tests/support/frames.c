@@ -99,6 +99,20 @@ void put_ipv6(struct frame *f, uint8_t next, uint32_t payload_len)
 	put_ipv6_with(f, next, payload_len, &ipv6_link_local);
 }
 
+void put_ipv6_jumbo(struct frame *f, uint8_t next, uint32_t payload_len)
+{
+	put_ipv6(f, 0, 0);
+	PUT(f, next, 0, 0xc2, 4);
+	put32(f, 8 + payload_len);
+}
+
+void put_fill(struct frame *f, uint8_t byte, uint32_t n)
+{
+	require(f->len + n <= sizeof f->b, "frame full");
+	memset(f->b + f->len, byte, n);
+	f->len += n;
+}
+
 void put_udp(struct frame *f, uint16_t sport, uint16_t dport, uint32_t length)
 {
 	put16(f, sport);

@@ -71,9 +71,11 @@ enum {
 
 /* ---- building frames ------------------------------------------------- */
 
-/* Large enough for the biggest application message (a 64 KiB DNS one). */
+/* Large enough for the largest frame a pcap file holds (262,144 bytes):
+ * jumbograms and TSO segments carry application messages past 64 KiB. */
+#define FRAME_MAX 262144
 struct frame {
-	uint8_t b[70000];
+	uint8_t b[FRAME_MAX];
 	uint32_t len;
 };
 
@@ -125,6 +127,13 @@ extern const struct ipv6_fields ipv6_link_local;
 void put_ipv6_with(struct frame *f, uint8_t next, uint32_t payload_len,
 		   const struct ipv6_fields *h);
 void put_ipv6(struct frame *f, uint8_t next, uint32_t payload_len);
+/* An IPv6 jumbogram (RFC 2675): put_ipv6()'s header with payload length
+ * 0, then a hop-by-hop header (8 bytes) holding a jumbo payload option of
+ * 8 + payload_len, then `next`: payload_len may pass 65,535. */
+void put_ipv6_jumbo(struct frame *f, uint8_t next, uint32_t payload_len);
+
+/* n bytes of `byte`. */
+void put_fill(struct frame *f, uint8_t byte, uint32_t n);
 
 /* Checksum 0xabcd; length is the UDP length field (header included), so
  * that a test can make it lie. */

@@ -1014,6 +1014,55 @@ Test(decode, nested_layer_entropy_agrees_with_the_textbook_formula)
 		}
 }
 
+/* Frames reach 262,144 bytes (pcap's largest snaplen): counts of one byte
+ * value pass 65,535 (the histogram's counts were 16 bits: 70,000 zero
+ * bytes came out as 15.3 bits per byte) and every count passes the
+ * tables' 2,048, so both the fill and the incremental path take the slow
+ * sums. Checked against the textbook formula for lengths around those
+ * limits, and layer by layer in a jumbogram of 262,144 bytes. */
+Test(decode, entropy_of_frames_up_to_262144_bytes)
+{
+	static uint8_t data[FRAME_MAX];
+	static const uint32_t lengths[] = { 2047, 2048, 2049, 65535, 65536, 65537, 70000, 131072, FRAME_MAX };
+	uint32_t seed = 13;
+	for (int kind = 0; kind < 4; kind++)
+		for (size_t i = 0; i < COUNT_OF(lengths); i++) {
+			fill_payload(data, lengths[i], &seed, kind);
+			cr_assert_float_eq(shannon_entropy(data, lengths[i]), reference_entropy(data, lengths[i]),
+					   1e-9, "kind %d, %u bytes", kind, lengths[i]);
+		}
+	memset(data, 0, 70000);
+	cr_assert_float_eq(shannon_entropy(data, 70000), 0.0, 1e-12);
+
+	/* Ethernet, IPv6 jumbogram, TCP, payload to 262,144 bytes: the
+	 * TCP payload is one histogram, the outer layers add their headers. */
+	static struct frame f;
+	for (int kind = 0; kind < 4; kind++) {
+		f.len = 0;
+		uint32_t payload = FRAME_MAX - ETH_HEADER - IPV6_HEADER - 8 - 20;
+		put_ethernet(&f, 0x86dd);
+		put_ipv6_jumbo(&f, 6, 20 + payload);
+		put_tcp(&f, 1234, 80, 0x10, false, NULL, 0);
+		fill_payload(f.b + f.len, payload, &seed, kind);
+		f.len += payload;
+		cr_assert_eq(f.len, FRAME_MAX);
+		decode(&f);
+		expect_ok();
+		Types__Ethernet *e = record(T_ETHERNET, 0);
+		Types__IPv6 *ip = record(T_IPV6, 0);
+		Types__TCP *t = record(T_TCP, 0);
+		cr_assert_eq(t->payloadsize, payload);
+		cr_assert_eq(ip->payloadsize, 20 + payload);
+		cr_assert_float_eq(t->payloadentropy, reference_entropy(f.b + FRAME_MAX - payload, payload),
+				   1e-9, "TCP, kind %d", kind);
+		cr_assert_float_eq(ip->payloadentropy,
+				   reference_entropy(f.b + FRAME_MAX - payload - 20, payload + 20), 1e-9,
+				   "IPv6, kind %d", kind);
+		cr_assert_float_eq(e->payloadentropy, reference_entropy(f.b + ETH_HEADER, FRAME_MAX - ETH_HEADER),
+				   1e-9, "Ethernet, kind %d", kind);
+	}
+}
+
 /* ---- random corruption ---------------------------------------------- */
 
 /* What a corrupted IP/TCP frame's result must also keep: payload sizes and

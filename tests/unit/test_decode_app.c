@@ -589,7 +589,7 @@ Test(decode_app, dns_huge_counts_with_little_data)
 	cr_assert_lt(ctx.arena.used, 1024, "%zu arena bytes for a 20-byte message", ctx.arena.used);
 
 	/* Counts of zero-length questions (the root), all present: 300 kept
-	 * as 256, the counts as written, no fault. */
+	 * as 256, the counts as written, the cut counted (DNS/capped). */
 	dns_header(&m, 1, 0, 300, 0, 0, 0);
 	for (int i = 0; i < 300; i++) {
 		put8(&m, 0);
@@ -598,11 +598,12 @@ Test(decode_app, dns_huge_counts_with_little_data)
 	}
 	frame_udp4(&f, 1024, 53, &m);
 	decode(&f);
-	expect_ok();
+	expect_error(PROTO_DNS, REASON_CAPPED);
 	Types__DNS *d = record(T_DNS, 0);
 	cr_assert_eq(d->qdcount, 300);
 	cr_assert_eq(d->n_questions, 256);
-	cr_assert_eq(events(PROTO_DNS, REASON_ARENA_FULL), 1);
+	cr_assert(d->truncated);
+	cr_assert_eq(events(PROTO_DNS, REASON_CAPPED), 1);
 }
 
 Test(decode_app, dns_arena_exhaustion_is_counted)
@@ -1270,11 +1271,12 @@ Test(decode_app, sip_header_count_is_bounded)
 	puts_(&m, "\r\n");
 	frame_udp4(&f, 5060, 5060, &m);
 	decode(&f);
-	expect_ok();
+	expect_error(PROTO_SIP, REASON_CAPPED);
 	Types__SIP *s = record(T_SIP, 0);
 	cr_assert_eq(s->n_headers, 64);
 	cr_assert_str_eq(s->headers[63], "X-H63: 63");
-	cr_assert_eq(events(PROTO_SIP, REASON_ARENA_FULL), 1);
+	cr_assert(s->truncated);
+	cr_assert_eq(events(PROTO_SIP, REASON_CAPPED), 1);
 }
 
 Test(decode_app, sip_over_tcp)
