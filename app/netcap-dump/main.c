@@ -2,18 +2,24 @@
  *
  * Reads each FILE with the lib/ncap reader and prints its records through
  * the generic emitter of lib/export; this file only parses the command line
- * and sequences files. Exit status: 0 all went well, 1 a file could not be
- * read completely (the records before the fault are printed), 2 bad usage. */
+ * and sequences files. Every record goes through ncap_record_unpack(), which
+ * bounds what decoding it may cost (lib/ncap/recordcheck.h): a record that
+ * would cost too much, or does not decode, is reported and skipped, and the
+ * records after it print. Exit status: 0 all went well, 1 a file could not
+ * be read completely (the records before the fault are printed) or a record
+ * was skipped, 2 bad usage. */
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "export/emit.h"
 #include "ncap/reader.h"
+#include "ncap/recordcheck.h"
 #include "ncap/schema.h"
 #include "ncap/writer.h"
 #include "netcap.pb-c.h"
@@ -31,6 +37,14 @@ static const char usage[] =
 	"  --utc           timestamps as RFC 3339 UTC instead of Unix nanoseconds\n"
 	"  --header        print each file's Header record instead of its records\n"
 	"  --count         print the number of records (per file and a total)\n"
+	"  --safe-csv      CSV for spreadsheets: a text cell starting with = + - @\n"
+	"                  (formula injection) gets a leading ' and is quoted\n"
+	"  --max-record-memory SIZE\n"
+	"                  skip records whose decoding needs more memory than SIZE\n"
+	"                  (bytes, or with K, M, G; default 64M)\n"
+	"  --max-elements N\n"
+	"                  skip records with a repeated field of more than N\n"
+	"                  elements in one message (default 1048576)\n"
 	"  --help, --version\n"
 	"Every option may also be written with a single dash (-select), and\n"
 	"options with a value as --select=F1,F2. Field formats: docs/csv-json.md.\n";
@@ -41,7 +55,8 @@ struct options {
 	enum mode mode;
 	const char *select; /* NULL: every field */
 	char sep;
-	bool json, utc;
+	bool json, utc, safe_csv;
+	struct ncap_limits limits;
 };
 
 static _Noreturn __attribute__((format(printf, 1, 2))) void usage_error(const char *fmt, ...)
@@ -72,6 +87,25 @@ static void set_mode(struct options *o, enum mode m, const char *flag)
 	o->mode = m;
 }
 
+/* A positive count for option flag: digits, with sizes a K, M or G suffix
+ * (powers of 1024). */
+static uint64_t parse_count(const char *flag, const char *value, bool size)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(value, &end, 10);
+	unsigned shift = 0;
+	if (size && *end && !end[1])
+		shift = *end == 'K' || *end == 'k' ? 10 : *end == 'M' || *end == 'm' ? 20
+			: *end == 'G' || *end == 'g' ? 30 : 0;
+	if (shift)
+		end++;
+	if (errno || end == value || *end || value[0] == '-' || v == 0 || v > (UINT64_MAX >> shift))
+		usage_error("%s takes a positive number%s, got \"%s\"", flag,
+			    size ? " of bytes (K, M, G allowed)" : "", value);
+	return (uint64_t)v << shift;
+}
+
 /* Parses argv into o and the FILE arguments into files; returns their
  * count. Files and options may be mixed; "--" ends the options. */
 static int parse_args(int argc, char **argv, struct options *o, const char **files)
@@ -94,7 +128,8 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 		size_t name_len = eq ? (size_t)(eq - name) : strlen(name);
 		const char *value = eq ? eq + 1 : NULL;
 #define IS(s) (name_len == strlen(s) && !strncmp(name, s, name_len))
-		bool takes_value = IS("select") || IS("sep");
+		bool takes_value = IS("select") || IS("sep") || IS("max-record-memory") ||
+				   IS("max-elements");
 		if (value && !takes_value)
 			usage_error("option %.*s takes no value", (int)(eq - arg), arg);
 		if (takes_value && !value) {
@@ -112,8 +147,16 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 				usage_error("--sep takes one character (or \\t), got \"%s\"", value);
 			else if (strchr("\"\r\n", value[0]))
 				usage_error("--sep cannot be a quote or a line break");
+			else if ((unsigned char)value[0] >= 0x80) /* half a UTF-8 character */
+				usage_error("--sep takes an ASCII character");
 			else
 				o->sep = value[0];
+		} else if (IS("max-record-memory")) {
+			o->limits.max_memory = parse_count(arg, value, true);
+		} else if (IS("max-elements")) {
+			o->limits.max_elements = parse_count(arg, value, false);
+		} else if (IS("safe-csv")) {
+			o->safe_csv = true;
 		} else if (IS("tsv")) {
 			o->sep = '\t';
 		} else if (IS("json")) {
@@ -157,22 +200,24 @@ static bool count_file(struct ncap_reader *r, uint64_t *count)
 /* Prints the records of one file; returns false if any could not be read
  * or unpacked. */
 static bool dump_records(struct emitter *em, struct ncap_reader *r,
-			 const char *path, const ProtobufCMessageDescriptor *desc)
+			 const ProtobufCMessageDescriptor *desc, const struct ncap_limits *limits)
 {
 	const uint8_t *rec;
 	size_t len;
 	int rc;
 	bool ok = true;
-	uint64_t index = 0;
 	while ((rc = ncap_reader_next(r, &rec, &len)) == 1) {
-		index++;
-		ProtobufCMessage *msg = protobuf_c_message_unpack(desc, NULL, len, rec);
+		struct ncap_check check;
+		ProtobufCMessage *msg = ncap_record_unpack(desc, rec, len, limits, &check);
 		if (!msg) {
 			/* Framing is intact, so the records after it still print. */
 			if (fflush(stdout))
 				output_failed();
-			fprintf(stderr, "netcap-dump: %s: record %llu: cannot be decoded as %s\n",
-				path, (unsigned long long)index, desc->short_name);
+			char where[1200];
+			ncap_reader_record_where(r, where, sizeof where);
+			fprintf(stderr, "netcap-dump: %s: %s%s; record skipped\n", where,
+				check.status == NCAP_CHECK_MALFORMED ? "cannot be decoded: " : "",
+				check.reason);
 			ok = false;
 			continue;
 		}
@@ -190,7 +235,7 @@ int main(int argc, char **argv)
 	 * a signal that a `set -o pipefail` shell would count as a failure. */
 	signal(SIGPIPE, SIG_IGN);
 
-	struct options o = {.sep = ','};
+	struct options o = {.sep = ',', .limits = ncap_default_limits};
 	const char **files = calloc((size_t)argc, sizeof *files);
 	if (!files) {
 		fputs("netcap-dump: out of memory\n", stderr);
@@ -204,6 +249,7 @@ int main(int argc, char **argv)
 	em.format = o.json && o.mode != MODE_FIELDS ? EMIT_JSON : EMIT_CSV;
 	em.sep = o.sep;
 	em.utc = o.utc;
+	em.safe_csv = o.safe_csv;
 
 	int status = 0;
 	uint64_t total = 0;
@@ -253,7 +299,7 @@ int main(int argc, char **argv)
 				if (emit_record(&em, &ncap_reader_header(r)->base))
 					output_failed();
 			} else if (o.mode == MODE_RECORDS) {
-				ok = dump_records(&em, r, path, desc);
+				ok = dump_records(&em, r, desc, &o.limits);
 			}
 		}
 		if (!ok && *ncap_reader_error(r)) {

@@ -135,7 +135,8 @@ static void put_rfc3339(struct emit_buf *b, int64_t ns)
 	int n = snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%09dZ",
 			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 			 tm.tm_min, tm.tm_sec, (int)frac);
-	buf_put(b, tmp, (size_t)n);
+	if (n > 0)
+		buf_put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
 static bool is_timestamp_field(const ProtobufCFieldDescriptor *f)
@@ -191,8 +192,30 @@ static bool is_compact_special(unsigned char c)
 	}
 }
 
+/* Bytes a run of text copies as they are: printable ASCII other than the
+ * backslash (the escape character of every context) and the context's own
+ * specials. Everything else takes the slow path in put_text. */
+static inline bool is_plain(unsigned char c, enum ctx ctx)
+{
+	if (c < 0x20 || c >= 0x7f || c == '\\')
+		return false;
+	if (ctx == CTX_JSON)
+		return c != '"';
+	if (ctx == CTX_COMPACT)
+		return !is_compact_special(c);
+	return true; /* a CSV cell's quotes are doubled when the cell is quoted */
+}
+
 /* Text as valid UTF-8, each invalid byte replaced by U+FFFD, escaped for
- * ctx (JSON: without the surrounding quotes). */
+ * ctx (JSON: without the surrounding quotes). Control characters never
+ * reach the output raw, so that a record cannot move a terminal's cursor,
+ * recolour it or break a CSV line: C0 (U+0000..U+001F, TAB, CR and LF
+ * included), DEL (U+007F) and C1 (U+0080..U+009F, which some terminals
+ * obey as well) are written as JSON \u00XX, and in CSV as \xNN, one per
+ * byte of their UTF-8 form (C1: two), lowercase hex. In CSV, where the
+ * backslash thus escapes, a backslash itself is written \\; in the
+ * compact form the characters \ ( ) ; | [ ] are escaped with a backslash.
+ * docs/csv-json.md gives the rules and the way back. */
 static void put_text(struct emit_buf *b, const char *text, size_t n, enum ctx ctx)
 {
 	static const char hexdig[] = "0123456789abcdef";
@@ -201,8 +224,7 @@ static void put_text(struct emit_buf *b, const char *text, size_t n, enum ctx ct
 	while (i < n) {
 		/* Copy the longest run that needs no attention in one go. */
 		size_t run = i;
-		while (run < n && s[run] >= 0x20 && s[run] < 0x80 && s[run] != '"' &&
-		       !(ctx == CTX_COMPACT ? is_compact_special(s[run]) : s[run] == '\\'))
+		while (run < n && is_plain(s[run], ctx))
 			run++;
 		buf_put(b, text + i, run - i);
 		if ((i = run) == n)
@@ -213,22 +235,31 @@ static void put_text(struct emit_buf *b, const char *text, size_t n, enum ctx ct
 		if (len == 0) {
 			buf_puts(b, "\xEF\xBF\xBD");
 			i++;
+		} else if (len == 2 && c == 0xC2 && s[i + 1] < 0xA0) { /* C1 control */
+			unsigned char c1 = s[i + 1];
+			if (ctx == CTX_JSON) {
+				char esc[6] = {'\\', 'u', '0', '0', hexdig[c1 >> 4], hexdig[c1 & 15]};
+				buf_put(b, esc, sizeof esc);
+			} else {
+				char esc[8] = {'\\', 'x', 'c', '2', '\\', 'x', hexdig[c1 >> 4], hexdig[c1 & 15]};
+				buf_put(b, esc, sizeof esc);
+			}
+			i += 2;
 		} else if (len > 1) {
 			buf_put(b, text + i, len);
 			i += len;
-		} else if (ctx == CTX_JSON) {
-			if (c == '"' || c == '\\') {
-				buf_putc(b, '\\');
-				buf_putc(b, (char)c);
-			} else { /* a control character */
+		} else if (c < 0x20 || c == 0x7f) {
+			if (ctx == CTX_JSON) {
 				char esc[6] = {'\\', 'u', '0', '0', hexdig[c >> 4], hexdig[c & 15]};
+				buf_put(b, esc, sizeof esc);
+			} else {
+				char esc[4] = {'\\', 'x', hexdig[c >> 4], hexdig[c & 15]};
 				buf_put(b, esc, sizeof esc);
 			}
 			i++;
-		} else { /* CSV: only the compact form escapes, the cell is quoted later */
-			if (ctx == CTX_COMPACT && is_compact_special(c))
-				buf_putc(b, '\\');
-			buf_putc(b, (char)c);
+		} else { /* JSON: " or \; CSV: \; compact form: its specials */
+			char esc[2] = {'\\', (char)c};
+			buf_put(b, esc, sizeof esc);
 			i++;
 		}
 	}
@@ -428,10 +459,13 @@ static void put_message(const struct emitter *e, struct emit_buf *b,
 }
 
 /* Appends the cell to the line, RFC 4180-quoted when it holds the
- * separator, a quote, CR or LF. */
-static void put_csv_cell(struct emit_buf *line, const char *s, size_t n, char sep)
+ * separator, a quote, CR or LF (put_text leaves no CR or LF in text, but
+ * the rule does not depend on it), or when defuse is set: then the cell
+ * also starts with a single quote, which spreadsheets take as "this is
+ * text" (OWASP, CSV Injection). */
+static void put_csv_cell(struct emit_buf *line, const char *s, size_t n, char sep, bool defuse)
 {
-	bool quote = false;
+	bool quote = defuse;
 	for (size_t i = 0; i < n && !quote; i++)
 		quote = s[i] == sep || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
 	if (!quote) {
@@ -439,6 +473,8 @@ static void put_csv_cell(struct emit_buf *line, const char *s, size_t n, char se
 		return;
 	}
 	buf_putc(line, '"');
+	if (defuse)
+		buf_putc(line, '\'');
 	for (size_t i = 0; i < n;) {
 		const char *q = memchr(s + i, '"', n - i);
 		size_t end = q ? (size_t)(q - s) + 1 : n;
@@ -448,6 +484,30 @@ static void put_csv_cell(struct emit_buf *line, const char *s, size_t n, char se
 		i = end;
 	}
 	buf_putc(line, '"');
+}
+
+/* Whether a spreadsheet would take the CSV cell s of field f for a formula:
+ * it starts with = + - @ TAB CR or LF (the characters OWASP's "CSV
+ * Injection" lists, LF since 2025), after any spaces, which some
+ * spreadsheets skip. Numbers are exempt: a negative number starts with -,
+ * and a cell made of a number (or of -Inf) cannot call anything. Cells of
+ * nested and repeated fields start with ( or [, bytes with a hex digit. */
+static bool is_formula(const ProtobufCFieldDescriptor *f, const char *s, size_t n)
+{
+	if (f->label != PROTOBUF_C_LABEL_REPEATED) {
+		switch (f->type) {
+		case PROTOBUF_C_TYPE_STRING:
+		case PROTOBUF_C_TYPE_BYTES:
+		case PROTOBUF_C_TYPE_MESSAGE:
+			break;
+		default: /* integers, floats, doubles, enums (a name or a number), bools */
+			return false;
+		}
+	}
+	size_t i = 0;
+	while (i < n && s[i] == ' ')
+		i++;
+	return i < n && s[i] != '\0' && strchr("=+-@\t\r\n", s[i]) != NULL;
 }
 
 /* ---- public ---- */
@@ -500,8 +560,10 @@ int emit_select(struct emitter *e, const ProtobufCMessageDescriptor *desc,
 			int n = name_len ? snprintf(err, errlen, "unknown field \"%.*s\" for type %s",
 						    (int)name_len, name, desc->short_name)
 					 : snprintf(err, errlen, "empty field name in \"%s\"", names);
+			/* snprintf returns what it wanted to write: clamp
+			 * before using it as an offset. */
 			size_t used = n < 0 ? 0 : (size_t)n;
-			for (unsigned i = 0; i < desc->n_fields && used < errlen; i++) {
+			for (unsigned i = 0; i < desc->n_fields && used + 1 < errlen; i++) {
 				n = snprintf(err + used, errlen - used, "%s%s",
 					     i ? "," : "; valid fields: ", desc->fields[i].name);
 				used += n < 0 ? 0 : (size_t)n;
@@ -564,7 +626,7 @@ int emit_header_line(struct emitter *e, const ProtobufCMessageDescriptor *desc)
 		const char *name = column(e, desc, k)->name;
 		if (k)
 			buf_putc(&e->line, e->sep);
-		put_csv_cell(&e->line, name, strlen(name), e->sep);
+		put_csv_cell(&e->line, name, strlen(name), e->sep, false);
 	}
 	buf_putc(&e->line, '\n');
 	return write_line(e);
@@ -595,7 +657,8 @@ int emit_record(struct emitter *e, const ProtobufCMessage *msg)
 			e->cell.len = 0;
 			put_field(e, &e->cell, msg, f, CTX_CELL);
 			if (!e->cell.oom)
-				put_csv_cell(&e->line, e->cell.data, e->cell.len, e->sep);
+				put_csv_cell(&e->line, e->cell.data, e->cell.len, e->sep,
+					     e->safe_csv && is_formula(f, e->cell.data, e->cell.len));
 		}
 	}
 	if (e->format == EMIT_JSON)

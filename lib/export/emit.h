@@ -34,6 +34,8 @@ struct emitter {
 	enum emit_format format; /* EMIT_CSV */
 	char sep;                /* CSV separator: ',' (or '\t' for TSV) */
 	bool utc;                /* timestamps as RFC 3339 UTC, not integer ns */
+	bool safe_csv;           /* CSV: defuse cells a spreadsheet would run as
+				  * formulas (a leading ' and quotes) */
 	FILE *out;
 
 	/* Column selection, set by emit_select(): indices into

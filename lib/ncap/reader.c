@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "ncap/reader.h"
+#include "ncap/recordcheck.h"
 #include "ncap/varint.h"
 
 #define INITIAL_WINDOW (4u << 20)
@@ -26,6 +27,15 @@
 #define PLAIN_BLOCK (1u << 20)
 #define GZIP_HEADER_MIN 10
 #define GZIP_TRAILER 8
+
+/* What decoding the header may cost: it has five scalar fields (NETCAP's
+ * are under 4 KiB); room for a long input source and for fields a later
+ * version may add, which are kept as unknown fields. */
+static const struct ncap_limits header_limits = {
+	.max_memory = 1u << 20,
+	.max_elements = 1024,
+	.max_depth = 2,
+};
 
 struct ncap_reader {
 	char *path;
@@ -38,6 +48,12 @@ struct ncap_reader {
 	size_t in_cap, in_len, in_pos;
 	uint64_t in_file_off;   /* file offset of in[0] */
 	uint64_t member_off;    /* file offset of the member being read */
+	/* Which member each record starts in (records may span members in
+	 * foreign files): the last member appended to buf and where its data
+	 * starts in the stream, and the member holding the start of the
+	 * record left incomplete at the last refill. */
+	uint64_t last_member_off, last_member_stream, tail_member_off;
+	uint64_t rec_file_off, rec_stream_off; /* of the record last returned */
 
 	uint8_t *buf;           /* records: buf[pos..len) unread */
 	size_t cap, len, pos;
@@ -51,13 +67,41 @@ struct ncap_reader {
 	char error[640];
 };
 
+/* Writes "PATH: offset N: text" into buf (cap bytes). What follows the
+ * path matters most, so a path too long for the buffer (up to PATH_MAX) is
+ * cut from the left, "...tail/of/the/path", instead of crowding it out.
+ * snprintf returns the length it wanted, not what it wrote: never used as
+ * an offset here. */
+static void put_located(const char *path, uint64_t offset, const char *text, char *buf, size_t cap)
+{
+	if (cap == 0)
+		return;
+	char where[48];
+	int n = snprintf(where, sizeof where, ": offset %" PRIu64 ": ", offset);
+	size_t where_len = n < 0 ? 0 : (size_t)n;
+	size_t text_len = strlen(text), path_len = strlen(path), keep = path_len;
+	size_t room = cap - 1;
+	if (path_len + where_len + text_len > room) {
+		/* Keep at least the last 64 bytes of the path (the file name). */
+		size_t rest = where_len + text_len + 3;
+		keep = room > rest + 64 ? room - rest : 64;
+	}
+	if (keep < path_len)
+		snprintf(buf, cap, "...%s%s%s", path + path_len - keep, where, text);
+	else
+		snprintf(buf, cap, "%s%s%s", path, where, text);
+}
+
+/* Records a fault: "PATH: offset N: reason". */
 static int fail_at(struct ncap_reader *r, uint64_t offset, const char *fmt, ...)
 {
+	char reason[sizeof r->error];
 	va_list ap;
-	int n = snprintf(r->error, sizeof r->error, "%s: offset %" PRIu64 ": ", r->path, offset);
 	va_start(ap, fmt);
-	vsnprintf(r->error + n, sizeof r->error - (size_t)n, fmt, ap);
+	if (vsnprintf(reason, sizeof reason, fmt, ap) < 0)
+		reason[0] = '\0';
 	va_end(ap);
+	put_located(r->path, offset, reason, r->error, sizeof r->error);
 	r->error_offset = offset;
 	r->failed = true;
 	return -1;
@@ -239,13 +283,21 @@ static int refill(struct ncap_reader *r)
 
 	if (reserve(r, PLAIN_BLOCK) < 0)
 		return -1;
+	/* The incomplete record kept at buf[0] started in the last member
+	 * appended, unless it started before that one (and was kept then). */
+	if (r->stream_off >= r->last_member_stream)
+		r->tail_member_off = r->last_member_off;
 	for (;;) {
 		r->member_off = r->in_file_off + r->in_pos;
 		if (r->in_pos == r->in_len && r->eof)
 			return 0;
+		uint64_t appended_at = r->stream_off + r->len;
 		int rc = decode_member(r);
-		if (rc == MEMBER_OK)
+		if (rc == MEMBER_OK) {
+			r->last_member_off = r->member_off;
+			r->last_member_stream = appended_at;
 			return 1;
+		}
 		if (rc == MEMBER_FAULT)
 			return -1;
 		if (r->eof) {
@@ -272,7 +324,8 @@ int ncap_reader_next(struct ncap_reader *r, const uint8_t **rec, size_t *len)
 	for (;;) {
 		size_t avail = r->len - r->pos;
 		uint64_t rlen = 0;
-		int k = ncap_varint_get(r->buf + r->pos, avail, &rlen);
+		/* buf is NULL until the first refill: no arithmetic on it then. */
+		int k = avail ? ncap_varint_get(r->buf + r->pos, avail, &rlen) : NCAP_VARINT_NEED_MORE;
 		uint64_t where = r->stream_off + r->pos;
 		if (k == NCAP_VARINT_MALFORMED)
 			return r->gzip ? fail_at(r, r->member_off, "record at uncompressed offset %" PRIu64 ": malformed length varint", where)
@@ -281,6 +334,10 @@ int ncap_reader_next(struct ncap_reader *r, const uint8_t **rec, size_t *len)
 			return r->gzip ? fail_at(r, r->member_off, "record at uncompressed offset %" PRIu64 ": length %" PRIu64 " exceeds the %u MiB limit", where, rlen, NCAP_MAX_RECORD >> 20)
 				       : fail_at(r, where, "record length %" PRIu64 " exceeds the %u MiB limit", rlen, NCAP_MAX_RECORD >> 20);
 		if (k > 0 && avail - (size_t)k >= rlen) {
+			r->rec_stream_off = where;
+			r->rec_file_off = !r->gzip ? where
+					  : where >= r->last_member_stream ? r->last_member_off
+					  : r->tail_member_off;
 			*rec = r->buf + r->pos + k;
 			*len = (size_t)rlen;
 			r->pos += (size_t)k + (size_t)rlen;
@@ -310,9 +367,14 @@ static int read_header(struct ncap_reader *r, const char *path)
 		return -1;
 	if (rc == 0)
 		return fail_at(r, 0, "missing header: the file holds no records");
-	r->header = types__header__unpack(NULL, len, rec);
+	/* Bounded like every record (recordcheck.h): a header is a few
+	 * hundred bytes, but the file is not to be trusted. */
+	struct ncap_check check;
+	r->header = (Types__Header *)ncap_record_unpack(&types__header__descriptor, rec, len,
+						       &header_limits, &check);
 	if (!r->header)
-		return fail_at(r, 0, "missing header: the first record is not a valid Header");
+		return fail_at(r, 0, "missing header: the first record is not a valid Header (%s)",
+			       check.reason);
 	r->type = ncap_type_by_id(r->header->type);
 	if (!r->type || !r->type->desc || r->header->type == TYPES__TYPE__NC_Header)
 		return fail_at(r, 0, "header names record type %d, which has no message", r->header->type);
@@ -376,6 +438,25 @@ const struct ncap_type *ncap_reader_type(const struct ncap_reader *r) { return r
 const char *ncap_reader_error(const struct ncap_reader *r) { return r->error; }
 uint64_t ncap_reader_error_offset(const struct ncap_reader *r) { return r->error_offset; }
 uint64_t ncap_reader_records(const struct ncap_reader *r) { return r->records; }
+
+void ncap_reader_record_pos(const struct ncap_reader *r, struct ncap_record_pos *pos)
+{
+	pos->index = r->records;
+	pos->file_offset = r->rec_file_off;
+	pos->stream_offset = r->rec_stream_off;
+	pos->gzip = r->gzip;
+}
+
+void ncap_reader_record_where(const struct ncap_reader *r, char *buf, size_t len)
+{
+	char text[96];
+	if (r->gzip)
+		snprintf(text, sizeof text, "record %" PRIu64 " at uncompressed offset %" PRIu64, r->records,
+			 r->rec_stream_off);
+	else
+		snprintf(text, sizeof text, "record %" PRIu64, r->records);
+	put_located(r->path, r->rec_file_off, text, buf, len);
+}
 
 void ncap_reader_close(struct ncap_reader *r)
 {

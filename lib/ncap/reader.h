@@ -10,6 +10,7 @@
 #ifndef NCAP_READER_H
 #define NCAP_READER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "netcap.pb-c.h"
@@ -39,6 +40,27 @@ const char *ncap_reader_error(const struct ncap_reader *r);
 /* Byte offset in the file of the fault (the gzip member holding it). */
 uint64_t ncap_reader_error_offset(const struct ncap_reader *r);
 uint64_t ncap_reader_records(const struct ncap_reader *r);
+
+/* Where the record last returned by ncap_reader_next() is, for messages
+ * about it (one that cannot be decoded, or costs too much to):
+ *   index          1 for the first record after the header
+ *   file_offset    plain: the file offset of its length varint; gzip: that
+ *                  of the gzip member holding its length varint, the
+ *                  offset faults are reported at
+ *   stream_offset  the offset of its length varint in the decompressed
+ *                  stream (plain: the same as file_offset) */
+struct ncap_record_pos {
+	uint64_t index;
+	uint64_t file_offset;
+	uint64_t stream_offset;
+	bool gzip;
+};
+void ncap_reader_record_pos(const struct ncap_reader *r, struct ncap_record_pos *pos);
+/* The same as text, in the form of fault messages:
+ * "PATH: offset N: record K" (plain), "PATH: offset N: record K at
+ * uncompressed offset U" (gzip); a path too long for buf is cut from the
+ * left ("...end/of/PATH"), as in fault messages. */
+void ncap_reader_record_where(const struct ncap_reader *r, char *buf, size_t len);
 
 void ncap_reader_close(struct ncap_reader *r);
 

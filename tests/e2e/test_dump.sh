@@ -77,17 +77,17 @@ run_status() { rc=0; "$@" >"$TMP/out" 2>"$TMP/err" || rc=$?; }
 echo "-- CSV: header line, values, quoting, compact form"
 "$DUMP" "$TCP" >"$TMP/out"
 expect_eq "header line" \
-  "Timestamp,SrcPort,DstPort,SeqNum,AckNum,DataOffset,FIN,SYN,RST,PSH,ACK,URG,ECE,CWR,NS,Window,Checksum,Urgent,Padding,Options,PayloadEntropy,PayloadSize,Payload,SrcIP,DstIP" \
+  "Timestamp,SrcPort,DstPort,SeqNum,AckNum,DataOffset,FIN,SYN,RST,PSH,ACK,URG,ECE,CWR,NS,Window,Checksum,Urgent,Padding,Options,PayloadEntropy,PayloadSize,Payload,SrcIP,DstIP,Truncated" \
   "$(head -n 1 "$TMP/out")"
 expect_eq "first record" \
-  '1549166706123456789,443,51000,1000,0,5,false,true,false,false,false,false,false,false,false,65535,0,0,,[(2;4;05b4)|(1;1;)],0.1,2,00ff,"host ""a"",b",10.0.0.2' \
+  '1549166706123456789,443,51000,1000,0,5,false,true,false,false,false,false,false,false,false,65535,0,0,,[(2;4;05b4)|(1;1;)],0.1,2,00ff,"host ""a"",b",10.0.0.2,false' \
   "$(sed -n 2p "$TMP/out")"
 expect_eq "line count" 4 "$(wc -l <"$TMP/out")"
 # Python's csv module reads it back, quoted cell included.
 $PY -c '
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1], newline="")))
-assert len(rows) == 4 and all(len(r) == 25 for r in rows), rows
+assert len(rows) == 4 and all(len(r) == 26 for r in rows), rows
 assert rows[1][23] == "host \"a\",b", rows[1][23]
 assert rows[2][0] == "-1" and rows[2][19] == "[]", rows[2]
 ' "$TMP/out" || fail "CSV not readable by python csv"
@@ -109,7 +109,7 @@ import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
 assert len(recs) == 3, recs
 r = recs[0]
-assert list(r)[:3] == ["Timestamp", "SrcPort", "DstPort"] and len(r) == 25, list(r)
+assert list(r)[:3] == ["Timestamp", "SrcPort", "DstPort"] and len(r) == 26, list(r)
 assert r["Timestamp"] == 1549166706123456789 and r["SrcPort"] == 443 and r["SYN"] is True
 assert r["Options"] == [{"OptionType": 2, "OptionLength": 4, "OptionData": "05b4"},
                         {"OptionType": 1, "OptionLength": 1, "OptionData": ""}], r["Options"]
@@ -155,6 +155,8 @@ grep -q -- '--bogus' "$TMP/err" || fail "unknown option not named: $(cat "$TMP/e
 run_status "$DUMP" --sep ab "$TCP"
 expect_eq "bad --sep exit" 2 "$rc"
 grep -q -- '--sep' "$TMP/err" || fail "bad --sep not named: $(cat "$TMP/err")"
+run_status "$DUMP" --sep $'\xc3' "$TCP"
+expect_eq "non-ASCII --sep exit" 2 "$rc"
 run_status "$DUMP" --select
 expect_eq "missing value exit" 2 "$rc"
 run_status "$DUMP"
@@ -181,13 +183,13 @@ echo "-- invalid UTF-8 repaired, an undecodable record reported and skipped"
 run_status "$DUMP" --select SrcPort,SrcIP "$TMP/mixed/UDP.ncap.gz"
 expect_eq "undecodable record exit" 1 "$rc"
 expect_eq "records around it" $'SrcPort,SrcIP\n1,\n0,\xef\xbf\xbd\xef\xbf\xbd\n4,' "$(cat "$TMP/out")"
-grep -q "^netcap-dump: $TMP/mixed/UDP.ncap.gz: record 3: " "$TMP/err" ||
+grep -q "^netcap-dump: $TMP/mixed/UDP.ncap.gz: offset 0: record 3 at uncompressed offset 39: cannot be decoded: UDP at byte 0: field key cut off by the end of the message; record skipped\$" "$TMP/err" ||
   fail "undecodable record message: $(cat "$TMP/err")"
 
 echo "-- a closed pipe ends quietly"
 set -o pipefail
 first=$("$DUMP" "$TMP/big/UDP.ncap.gz" 2>"$TMP/err" | head -n 1) || fail "| head: non-zero exit"
-expect_eq "| head" "Timestamp,SrcPort,DstPort,Length,Checksum,PayloadEntropy,PayloadSize,Payload,SrcIP,DstIP" "$first"
+expect_eq "| head" "Timestamp,SrcPort,DstPort,Length,Checksum,PayloadEntropy,PayloadSize,Payload,SrcIP,DstIP,Truncated" "$first"
 [ ! -s "$TMP/err" ] || fail "| head wrote to stderr: $(cat "$TMP/err")"
 expect_eq "big --count" 100000 "$("$DUMP" --count "$TMP/big/UDP.ncap.gz")"
 

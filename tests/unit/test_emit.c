@@ -63,32 +63,34 @@ Test(emit, csv_header_in_field_number_order)
 	char *text = render(&udp.base, EMIT_CSV, ',', false, NULL, true);
 	cr_expect_str_eq(text,
 			 "Timestamp,SrcPort,DstPort,Length,Checksum,PayloadEntropy,PayloadSize,"
-			 "Payload,SrcIP,DstIP\n"
-			 "0,0,0,0,0,0,0,,,\n");
+			 "Payload,SrcIP,DstIP,Truncated\n"
+			 "0,0,0,0,0,0,0,,,,false\n");
 	free(text);
 }
 
-Test(emit, csv_quotes_separator_quote_cr_lf)
+Test(emit, csv_quotes_separator_and_quote)
 {
 	Types__UDP udp = TYPES__UDP__INIT;
 	udp.srcip = "a,b";
 	udp.dstip = "say \"hi\"";
 	expect_line(csv(&udp.base, "SrcIP,DstIP"), "\"a,b\",\"say \"\"hi\"\"\"");
+	/* Line breaks are escaped, so they never need quotes: one record,
+	 * one line, whatever it holds. */
 	udp.srcip = "line\nbreak";
 	udp.dstip = "carriage\rreturn";
-	expect_line(csv(&udp.base, "SrcIP,DstIP"), "\"line\nbreak\",\"carriage\rreturn\"");
+	expect_line(csv(&udp.base, "SrcIP,DstIP"), "line\\x0abreak,carriage\\x0dreturn");
 	udp.srcip = "plain";
 	udp.dstip = "";
 	expect_line(csv(&udp.base, "SrcIP,DstIP"), "plain,");
 }
 
-Test(emit, tsv_quotes_tabs_not_commas)
+Test(emit, tsv_escapes_tabs_in_values)
 {
 	Types__UDP udp = TYPES__UDP__INIT;
 	udp.srcip = "a,b";
 	udp.dstip = "c\td";
 	char *text = render(&udp.base, EMIT_CSV, '\t', false, "SrcIP,DstIP", true);
-	cr_expect_str_eq(text, "SrcIP\tDstIP\na,b\t\"c\td\"\n");
+	cr_expect_str_eq(text, "SrcIP\tDstIP\na,b\tc\\x09d\n");
 	free(text);
 }
 
@@ -255,10 +257,11 @@ Test(emit, json_every_field_and_escapes)
 	uint8_t payload[] = {0x00, 0xab, 0xff};
 	udp.payload = (ProtobufCBinaryData){sizeof payload, payload};
 	udp.srcip = "q\"b\\s\n\x01\x1f/\x7f";
-	expect_line(json(&udp.base, NULL),
+	expect_line(json(&udp.base, "Timestamp,SrcPort,DstPort,Length,Checksum,PayloadEntropy,"
+			 "PayloadSize,Payload,SrcIP,DstIP"),
 		    "{\"Timestamp\":-5,\"SrcPort\":53,\"DstPort\":0,\"Length\":0,\"Checksum\":0,"
 		    "\"PayloadEntropy\":2.5,\"PayloadSize\":0,\"Payload\":\"00abff\","
-		    "\"SrcIP\":\"q\\\"b\\\\s\\u000a\\u0001\\u001f/\x7f\",\"DstIP\":\"\"}");
+		    "\"SrcIP\":\"q\\\"b\\\\s\\u000a\\u0001\\u001f/\\u007f\",\"DstIP\":\"\"}");
 }
 
 Test(emit, json_integers_bools_enums)
@@ -418,6 +421,243 @@ Test(emit, buffers_reused_across_records)
 	cr_assert_eq(emit_record(&e, &udp.base), 0);
 	emit_free(&e);
 	cr_assert_eq(fclose(out), 0);
-	cr_expect_eq(size, 2 * (strlen("0,0,0,0,0,0,0,,,\n")) + 2 * sizeof big);
+	cr_expect_eq(size, 2 * (strlen("0,0,0,0,0,0,0,,,,false\n")) + 2 * sizeof big);
 	free(text);
+}
+
+/* ---- control characters, backslashes, formulas ---- */
+
+/* A terminal escape sequence in an LLDP system name (ESC [ 2 J clears the
+ * screen, OSC 0 sets the window title, BEL ends it): never printed raw. */
+Test(emit, csv_escapes_controls_and_backslash)
+{
+	Types__LinkLayerDiscoveryInfo lldp = TYPES__LINK_LAYER_DISCOVERY_INFO__INIT;
+	lldp.sysname = "\x1b[2J\x1b]0;owned\x07sw1";
+	lldp.portdescription = "back\\slash, \x01\x1f\x7f, C1 \xc2\x80\xc2\x9b\xc2\x9f, not C1 \xc2\xa0\xc3\xa9";
+	expect_line(csv(&lldp.base, "SysName,PortDescription"),
+		    "\\x1b[2J\\x1b]0;owned\\x07sw1,"
+		    "\"back\\\\slash, \\x01\\x1f\\x7f, C1 \\xc2\\x80\\xc2\\x9b\\xc2\\x9f, not C1 \xc2\xa0\xc3\xa9\"");
+	expect_line(json(&lldp.base, "SysName,PortDescription"),
+		    "{\"SysName\":\"\\u001b[2J\\u001b]0;owned\\u0007sw1\","
+		    "\"PortDescription\":\"back\\\\slash, \\u0001\\u001f\\u007f, C1 \\u0080\\u009b\\u009f, "
+		    "not C1 \xc2\xa0\xc3\xa9\"}");
+	/* The compact form: the same escapes, and its own specials. */
+	Types__SIP sip = TYPES__SIP__INIT;
+	char *headers[] = {"a\tb", "x\\y;z", "\xc2\x9b" "c"};
+	sip.n_headers = 3;
+	sip.headers = headers;
+	expect_line(csv(&sip.base, "Headers"), "[a\\x09b|x\\\\y\\;z|\\xc2\\x9bc]");
+}
+
+/* Every C0 control, DEL and every C1 control, one at a time. */
+Test(emit, every_control_character)
+{
+	for (unsigned c = 1; c < 0xa0; c++) {
+		if (c >= 0x20 && c < 0x7f)
+			continue;
+		char text[8], want_csv[16], want_json[40];
+		if (c < 0x80) {
+			snprintf(text, sizeof text, "%c", c);
+			snprintf(want_csv, sizeof want_csv, "\\x%02x", c);
+		} else {
+			snprintf(text, sizeof text, "\xc2%c", c);
+			snprintf(want_csv, sizeof want_csv, "\\xc2\\x%02x", c);
+		}
+		snprintf(want_json, sizeof want_json, "{\"SrcIP\":\"\\u%04x\"}", c);
+		Types__UDP udp = TYPES__UDP__INIT;
+		udp.srcip = text;
+		expect_line(csv(&udp.base, "SrcIP"), want_csv);
+		expect_line(json(&udp.base, "SrcIP"), want_json);
+	}
+}
+
+/* ---- the way back: a reader of CSV undoes the escapes ---- */
+
+static uint64_t rng(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* The cell text of a one-cell CSV line, RFC 4180 quotes undone. */
+static size_t csv_unquote(const char *line, char *out)
+{
+	size_t n = strlen(line), k = 0;
+	cr_assert(n > 0 && line[n - 1] == '\n');
+	n--;
+	if (n && line[0] == '"') {
+		cr_assert(n >= 2 && line[n - 1] == '"', "badly quoted: %s", line);
+		for (size_t i = 1; i < n - 1; i++) {
+			if (line[i] == '"') {
+				cr_assert_eq(line[i + 1], '"', "lone quote in %s", line);
+				i++;
+			}
+			out[k++] = line[i];
+		}
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			cr_assert(line[i] != '"' && line[i] != ',', "should have been quoted: %s", line);
+			out[k++] = line[i];
+		}
+	}
+	out[k] = '\0';
+	return k;
+}
+
+/* Undoes the text escapes: \xNN is the byte NN, \c is c (\\, and in the
+ * compact form its specials). Anything else is an error. */
+static size_t unescape(const char *in, size_t n, char *out, bool compact)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)in[i];
+		cr_assert(c >= 0x20 && c != 0x7f, "raw control 0x%02x in output", c);
+		if (c != '\\') {
+			out[k++] = (char)c;
+			continue;
+		}
+		cr_assert_lt(i + 1, n, "a lone backslash at the end");
+		char e = in[++i];
+		if (e == 'x') {
+			cr_assert_lt(i + 2, n);
+			unsigned v;
+			cr_assert_eq(sscanf(in + i + 1, "%2x", &v), 1);
+			out[k++] = (char)v;
+			i += 2;
+		} else {
+			cr_assert(e == '\\' || (compact && strchr("();|[]", e)), "unknown escape \\%c", e);
+			out[k++] = e;
+		}
+	}
+	out[k] = '\0';
+	return k;
+}
+
+/* Random valid UTF-8 texts made of the characters that matter (controls,
+ * DEL, C1, backslash, quotes, the separator, the compact form's specials,
+ * "x" and hex digits after a backslash, multi-byte characters): printed as
+ * a CSV cell and as a compact-form element, read back, they are the same
+ * text; the output holds no raw control character. */
+Test(emit, csv_escapes_read_back_exactly)
+{
+	static const char *const atoms[] = {
+		"a", "x", "7", "f", "\\", "\\x", "\\\\", "\"", ",", ";", "|", "(", ")", "[", "]", " ", "=",
+		"\t", "\n", "\r", "\x1b", "\x01", "\x1f", "\x7f", "\xc2\x80", "\xc2\x9b", "\xc2\x9f",
+		"\xc2\xa0", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "'",
+	};
+	uint64_t seed = 0x243f6a8885a308d3u;
+	char text[256], line_text[2048], back[2048];
+	for (int round = 0; round < 3000; round++) {
+		size_t n = 0, atoms_n = rng(&seed) % 24;
+		for (size_t k = 0; k < atoms_n; k++) {
+			const char *a = atoms[rng(&seed) % (sizeof atoms / sizeof *atoms)];
+			memcpy(text + n, a, strlen(a));
+			n += strlen(a);
+		}
+		text[n] = '\0';
+
+		Types__UDP udp = TYPES__UDP__INIT;
+		udp.srcip = text;
+		char *line = csv(&udp.base, "SrcIP");
+		size_t cell = csv_unquote(line, line_text);
+		cr_assert_eq(unescape(line_text, cell, back, false), n);
+		cr_assert_str_eq(back, text, "CSV cell %s", line);
+		free(line);
+
+		Types__SIP sip = TYPES__SIP__INIT;
+		char *headers[] = {text};
+		sip.n_headers = 1;
+		sip.headers = headers;
+		line = csv(&sip.base, "Headers");
+		cell = csv_unquote(line, line_text);
+		cr_assert(cell >= 2 && line_text[0] == '[' && line_text[cell - 1] == ']', "%s", line);
+		line_text[cell - 1] = '\0';
+		cr_assert_eq(unescape(line_text + 1, cell - 2, back, true), n);
+		cr_assert_str_eq(back, text, "compact element %s", line);
+		free(line);
+	}
+}
+
+/* ---- --safe-csv ---- */
+
+static char *safe_csv(const ProtobufCMessage *msg, const char *select)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&text, &size);
+	cr_assert_not_null(out);
+	struct emitter e;
+	emit_init(&e, out);
+	e.safe_csv = true;
+	char err[256];
+	cr_assert_eq(emit_select(&e, msg->descriptor, select, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(emit_record(&e, msg), 0);
+	emit_free(&e);
+	cr_assert_eq(fclose(out), 0);
+	return text;
+}
+
+Test(emit, safe_csv_defuses_formulas)
+{
+	static const struct {
+		const char *in, *plain, *safe;
+	} cases[] = {
+		{"=1+1", "=1+1", "\"'=1+1\""},
+		{"+1", "+1", "\"'+1\""},
+		{"-1", "-1", "\"'-1\""},
+		{"@SUM(A1)", "@SUM(A1)", "\"'@SUM(A1)\""},
+		{"  =cmd", "  =cmd", "\"'  =cmd\""},
+		/* OWASP's example: the quotes are doubled as usual. */
+		{"=1+2\";=1+2", "\"=1+2\"\";=1+2\"", "\"'=1+2\"\";=1+2\""},
+		{"=HYPERLINK(\"http://x/\",\"y\")", "\"=HYPERLINK(\"\"http://x/\"\",\"\"y\"\")\"",
+		 "\"'=HYPERLINK(\"\"http://x/\"\",\"\"y\"\")\""},
+		/* A tab, CR or LF first: escaped anyway, so it starts with \. */
+		{"\t=1", "\\x09=1", "\\x09=1"},
+		{"\r=1", "\\x0d=1", "\\x0d=1"},
+		{"a=1", "a=1", "a=1"},
+		{"", "", ""},
+		{"10.0.0.1", "10.0.0.1", "10.0.0.1"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		Types__UDP udp = TYPES__UDP__INIT;
+		udp.srcip = (char *)cases[i].in;
+		expect_line(csv(&udp.base, "SrcIP"), cases[i].plain);
+		expect_line(safe_csv(&udp.base, "SrcIP"), cases[i].safe);
+	}
+	/* Numbers are exempt, negative ones too: a number cannot call
+	 * anything. */
+	Types__UDP udp = TYPES__UDP__INIT;
+	udp.timestamp = -5;
+	udp.srcport = -1;
+	udp.payloadentropy = -INFINITY;
+	expect_line(safe_csv(&udp.base, "Timestamp,SrcPort,PayloadEntropy"), "-5,-1,-Inf");
+	udp.payloadentropy = -0.5;
+	expect_line(safe_csv(&udp.base, "PayloadEntropy"), "-0.5");
+	Types__Header hdr = TYPES__HEADER__INIT;
+	hdr.type = -3; /* an enum value the schema does not name */
+	expect_line(safe_csv(&hdr.base, "Type"), "-3");
+	/* Nested and repeated cells start with ( or [, never a formula. */
+	Types__SIP sip = TYPES__SIP__INIT;
+	char *headers[] = {"=1+1"};
+	sip.n_headers = 1;
+	sip.headers = headers;
+	expect_line(safe_csv(&sip.base, "Headers"), "[=1+1]");
+	/* JSON is not CSV: untouched. */
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&text, &size);
+	struct emitter e;
+	emit_init(&e, out);
+	e.format = EMIT_JSON;
+	e.safe_csv = true;
+	Types__UDP f = TYPES__UDP__INIT;
+	f.srcip = "=1+1";
+	char err[64];
+	cr_assert_eq(emit_select(&e, f.base.descriptor, "SrcIP", err, sizeof err), 0);
+	cr_assert_eq(emit_record(&e, &f.base), 0);
+	emit_free(&e);
+	fclose(out);
+	expect_line(text, "{\"SrcIP\":\"=1+1\"}");
 }

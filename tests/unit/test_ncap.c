@@ -1255,3 +1255,220 @@ Test(ncap, corrupt_member_early_in_a_large_file)
 	buf_free(&f);
 	recs_free(&want);
 }
+
+/* ---- reader: long paths, record positions, bounded header ------------- */
+
+/* A path of about 4000 bytes naming a file of the tmpdir ("/./././...":
+ * no directories to create). */
+static char *long_path(const char *name)
+{
+	size_t n = strlen(tmpdir) + 4000 + strlen(name) + 2;
+	char *p = malloc(n);
+	cr_assert_not_null(p);
+	size_t used = (size_t)snprintf(p, n, "%s/", tmpdir);
+	while (used + 2 + strlen(name) < 4000) {
+		memcpy(p + used, "./", 2);
+		used += 2;
+	}
+	snprintf(p + used, n - used, "%s", name);
+	return p;
+}
+
+/* The message is whole (the reason, complete, at its end), shortened at
+ * the path's start, NUL-terminated inside its buffer. */
+static void expect_shortened(const char *msg, size_t cap, const char *reason)
+{
+	size_t n = strnlen(msg, cap);
+	cr_assert_lt(n, cap, "message not NUL-terminated within its %zu bytes", cap);
+	cr_assert(strncmp(msg, "...", 3) == 0, "long path not shortened at its start: %.80s", msg);
+	size_t rl = strlen(reason);
+	cr_assert(n >= rl && strcmp(msg + n - rl, reason) == 0, "message does not end with \"%s\": %s", reason,
+		  msg);
+}
+
+Test(ncap, fault_message_with_a_path_of_4000_bytes)
+{
+	spit(tpath("TCP.ncap.gz"), "this is not gzip", 16);
+	char *path = long_path("TCP.ncap.gz");
+	cr_assert_gt(strlen(path), 3900);
+	/* The caller's buffer, with guard bytes after it. */
+	struct {
+		char err[700];
+		unsigned char guard[256];
+	} out;
+	memset(&out, 0xAA, sizeof out);
+	cr_assert_null(ncap_reader_open(path, out.err, sizeof out.err));
+	expect_shortened(out.err, sizeof out.err,
+			 "TCP.ncap.gz: offset 0: not a gzip file (starts with 0x7468, expected 0x1f8b)");
+	for (size_t i = 0; i < sizeof out.guard; i++)
+		cr_assert_eq(out.guard[i], 0xAA, "byte %zu after the error buffer written", i);
+
+	/* A fault after opening: ncap_reader_error() is whole as well. */
+	struct recs one = { 0 };
+	small_tcp_records(&one, 2, 3);
+	write_file(tpath("TCP.ncap"), TYPES__TYPE__NC_TCP, &base_opts, &one, 0);
+	FILE *f = fopen(tpath("TCP.ncap"), "ab");
+	cr_assert_not_null(f);
+	fwrite("\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 1, 11, f);
+	fclose(f);
+	free(path);
+	path = long_path("TCP.ncap");
+	struct ncap_reader *r = ncap_reader_open(path, out.err, sizeof out.err);
+	cr_assert_not_null(r, "%s", out.err);
+	const uint8_t *rec;
+	size_t len;
+	cr_assert_eq(ncap_reader_next(r, &rec, &len), 1);
+	cr_assert_eq(ncap_reader_next(r, &rec, &len), 1);
+	cr_assert_eq(ncap_reader_next(r, &rec, &len), -1);
+	expect_shortened(ncap_reader_error(r), 640, ": malformed record length varint");
+	cr_assert(strstr(ncap_reader_error(r), "TCP.ncap: offset "), "%s", ncap_reader_error(r));
+	/* The record position message is whole too (the caller's buffer). */
+	char where[5000];
+	ncap_reader_record_where(r, where, sizeof where);
+	cr_assert(strncmp(where, path, strlen(path)) == 0 && strstr(where, "/TCP.ncap: offset ") &&
+		  strstr(where, ": record 2"), "%.100s", where);
+	/* In a small buffer the path gives way, the record number stays. */
+	char small[200];
+	ncap_reader_record_where(r, small, sizeof small);
+	expect_shortened(small, sizeof small, ": record 2");
+	ncap_reader_close(r);
+	free(path);
+	recs_free(&one);
+}
+
+/* Reads path and checks each record's position against the stream (s) and
+ * the members (m, nm; none for plain files). */
+static void expect_positions(const char *path, const struct buf *s, const struct member *m, size_t nm,
+			     size_t nrecords)
+{
+	char err[1024];
+	struct ncap_reader *r = ncap_reader_open(path, err, sizeof err);
+	cr_assert_not_null(r, "%s", err);
+	/* The stream offset of each record: after the header. */
+	uint64_t hlen = 0;
+	size_t pos = (size_t)ncap_varint_get(s->data, s->len, &hlen);
+	pos += (size_t)hlen;
+	const uint8_t *rec;
+	size_t len;
+	for (uint64_t index = 1; ncap_reader_next(r, &rec, &len) == 1; index++) {
+		struct ncap_record_pos p;
+		ncap_reader_record_pos(r, &p);
+		cr_assert_eq(p.index, index);
+		cr_assert_eq(p.stream_offset, pos, "record %llu at %llu, want %zu", (unsigned long long)index,
+			     (unsigned long long)p.stream_offset, pos);
+		size_t want = pos;
+		if (nm) { /* the member holding the record's first byte */
+			size_t k = 0;
+			while (k < nm && !(m[k].uoff <= pos && pos < m[k].uoff + m[k].ulen))
+				k++;
+			cr_assert_lt(k, nm);
+			want = m[k].off;
+		}
+		cr_assert_eq(p.gzip, nm > 0);
+		cr_assert_eq(p.file_offset, want, "record %llu: file offset %llu, want %zu",
+			     (unsigned long long)index, (unsigned long long)p.file_offset, want);
+		char where[1200], expect[1200];
+		ncap_reader_record_where(r, where, sizeof where);
+		if (nm)
+			snprintf(expect, sizeof expect, "%s: offset %zu: record %llu at uncompressed offset %zu", path,
+				 want, (unsigned long long)index, pos);
+		else
+			snprintf(expect, sizeof expect, "%s: offset %zu: record %llu", path, want,
+				 (unsigned long long)index);
+		cr_assert_str_eq(where, expect);
+		uint64_t l = 0;
+		pos += (size_t)ncap_varint_get(s->data + pos, s->len - pos, &l) + (size_t)l;
+		cr_assert_eq(len, l);
+	}
+	cr_assert_str_empty(ncap_reader_error(r));
+	cr_assert_eq(ncap_reader_records(r), nrecords);
+	ncap_reader_close(r);
+}
+
+Test(ncap, record_positions)
+{
+	struct recs want = { 0 };
+	small_tcp_records(&want, 120, 4);
+	/* Plain: the file offset of each length varint. */
+	write_file(tpath("TCP.ncap"), TYPES__TYPE__NC_TCP, &base_opts, &want, 0);
+	struct buf plain = slurp(tpath("TCP.ncap"));
+	expect_positions(tpath("TCP.ncap"), &plain, NULL, 0, want.n);
+
+	/* NETCAP's gzip files, small members: the member of each record. */
+	struct ncap_writer_opts o = base_opts;
+	o.member_cap = 300;
+	write_file(tpath("TCP.ncap.gz"), TYPES__TYPE__NC_TCP, &o, &want, 1000);
+	struct buf file = slurp(tpath("TCP.ncap.gz")), stream = { 0 };
+	struct member m[4096];
+	size_t nm = walk_members(file.data, file.len, m, 4096, &stream);
+	cr_assert_gt(nm, 10);
+	expect_positions(tpath("TCP.ncap.gz"), &stream, m, nm, want.n);
+	buf_free(&file);
+
+	/* Foreign files: records spanning members, cut anywhere (inside
+	 * length varints too), tiny members, an empty member. */
+	for (size_t step = 1; step <= 40; step += 13) {
+		size_t cuts[8192], n = 0;
+		for (size_t at = step; at < stream.len && n < 8192; at += step) {
+			cuts[n++] = at;
+			if (at == 3 * step && n < 8192)
+				cuts[n++] = at; /* an empty member */
+		}
+		struct buf f = gzip_pieces(&stream, cuts, n, 1);
+		spit(tpath("TCP.ncap.gz"), f.data, f.len);
+		struct member fm[8200];
+		struct buf again = { 0 };
+		size_t fnm = walk_members(f.data, f.len, fm, 8200, &again);
+		cr_assert_eq(again.len, stream.len);
+		expect_positions(tpath("TCP.ncap.gz"), &stream, fm, fnm, want.n);
+		buf_free(&f);
+		buf_free(&again);
+	}
+	buf_free(&plain);
+	buf_free(&stream);
+	recs_free(&want);
+}
+
+/* The header is decoded within bounds like any record (recordcheck.h):
+ * a header of 16 MiB of unknown fields would make protobuf-c allocate
+ * about a gigabyte. */
+Test(ncap, header_decoding_is_bounded)
+{
+	uint8_t hb[512], v[NCAP_VARINT_MAX];
+	size_t hl = header_bytes(TYPES__TYPE__NC_TCP, &base_opts, hb);
+	struct buf h = { 0 };
+	buf_add(&h, hb, hl);
+	for (int i = 0; i < 1025; i++)
+		buf_add(&h, "\x90\x03\x01", 3); /* field 50, varint 1: unknown */
+	struct buf s = { 0 };
+	buf_add(&s, v, ncap_varint_put(v, h.len));
+	buf_add(&s, h.data, h.len);
+	spit(tpath("TCP.ncap"), s.data, s.len);
+	expect_open_error(tpath("TCP.ncap"),
+			  "missing header: the first record is not a valid Header "
+			  "(Header: 1025 unknown fields, more than the cap of 1024)");
+	/* 16 MiB of them. */
+	buf_free(&h);
+	buf_add(&h, hb, hl);
+	while (h.len + 3 <= NCAP_MAX_RECORD)
+		buf_add(&h, "\x90\x03\x01", 3);
+	s.len = 0;
+	buf_add(&s, v, ncap_varint_put(v, h.len));
+	buf_add(&s, h.data, h.len);
+	spit(tpath("TCP.ncap"), s.data, s.len);
+	expect_open_error(tpath("TCP.ncap"), "unknown fields, more than the cap of 1024)");
+	/* A few unknown fields (a later version's): read. */
+	buf_free(&h);
+	buf_add(&h, hb, hl);
+	buf_add(&h, "\x90\x03\x01", 3);
+	s.len = 0;
+	buf_add(&s, v, ncap_varint_put(v, h.len));
+	buf_add(&s, h.data, h.len);
+	spit(tpath("TCP.ncap"), s.data, s.len);
+	struct readout r = read_file(tpath("TCP.ncap"), 10);
+	cr_assert_eq(r.rc, 0, "%s", r.error);
+	cr_assert_eq(r.header->type, TYPES__TYPE__NC_TCP);
+	readout_free(&r);
+	buf_free(&h);
+	buf_free(&s);
+}
