@@ -24,6 +24,12 @@
 #   BENCH_CORPUS          corpus directory (see scripts/make-bench-input.sh)
 #   BENCH_DECODE          1 (default) runs scripts/bench-decode.sh after the
 #                         table (the decoders' own figures); 0 skips it
+#   BENCH_HOSTILE         1 (default) runs, after the decoders' figures,
+#                         scripts/bench-flood.sh (20,000 flows colliding
+#                         under the old CRC hashes vs 20,000 random ones)
+#                         and scripts/bench-worst.sh (the most expensive
+#                         packets per decoder against the corpus mean);
+#                         0 skips both
 #   BENCH_FLOWS           1 (default) runs scripts/bench-flows.sh last (flow
 #                         families only beside nfpcapd, and the 10-million-flow
 #                         stress: several minutes; FLOWS_STRESS=0 skips the
@@ -302,6 +308,13 @@ fi
 
 # Decoders: Mpps and ns/packet in decoding, entropy on and off (BENCH_DECODE=0 skips it).
 [ "${BENCH_DECODE:-1}" = 0 ] || BENCH_MB=$MB BENCH_RUNS=$RUNS scripts/bench-decode.sh
+
+# Hostile input: hash flooding and the worst packet per decoder
+# (BENCH_HOSTILE=0 skips both; docs/performance.md, "Hostile input").
+if [ "${BENCH_HOSTILE:-1}" != 0 ]; then
+  BENCH_RUNS=$RUNS scripts/bench-flood.sh
+  BENCH_RUNS=$RUNS scripts/bench-worst.sh
+fi
 
 # Flow records beside nfpcapd, and the stress (BENCH_FLOWS=0 skips it).
 [ "${BENCH_FLOWS:-1}" = 0 ] || BENCH_MB=$MB BENCH_RUNS=$RUNS scripts/bench-flows.sh

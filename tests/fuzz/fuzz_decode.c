@@ -5,7 +5,7 @@
  *   bits 0-6: index into links[] below, modulo its size
  *   bit 7:    the frame was cut by the snaplen (wire length = captured
  *             length + 1000), else wire length = captured length
- * tests/e2e/test_fuzz_decode.sh writes its seeds (packets of corpus pcaps)
+ * tests/fuzz/seed_decode.sh writes its seeds (packets of corpus pcaps)
  * in this form, with the same table.
  *
  * Every record type with a decoder is on and PayloadEntropy too, as netcap
@@ -35,7 +35,7 @@ extern const int decode_record_types[];
 extern const size_t decode_record_types_count;
 
 /* The link types decode_link() knows; keep in step with the seed writer in
- * tests/e2e/test_fuzz_decode.sh. */
+ * tests/fuzz/seed_decode.sh. */
 static const int links[] = {
 	LINK_ETHERNET, LINK_RAW, LINK_IPV4, LINK_IPV6, LINK_LINUX_SLL, LINK_LINUX_SLL2,
 	LINK_NULL, LINK_LOOP, LINK_IEEE802_11, LINK_IEEE802_11_RADIO, LINK_RAW_ALT,

@@ -78,3 +78,24 @@ for path in paths:
         n += 1
 print(f"-- {n} seed packets from {len(paths)} captures")
 EOF
+# The crafted worst-case packets of scripts/make-worst-packets.py (caps,
+# arena limits, frames up to 262,144 bytes), one copy each.
+root=${NETCAP_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+crafted=$(mktemp -d)
+python3 "$root/scripts/make-worst-packets.py" "$crafted" --copies 1 --large-copies 1 >/dev/null
+python3 - "$out" "$crafted"/*.pcap <<'PY'
+import os, struct, sys
+out = sys.argv[1]
+INDEX = {1: 0, 127: 9}   # Ethernet, radiotap: fuzz_decode.c's links[]
+n = 0
+for path in sys.argv[2:]:
+    d = open(path, "rb").read()
+    link = struct.unpack("<I", d[20:24])[0] & 0xffff
+    cap = struct.unpack("<I", d[32:36])[0]
+    if link in INDEX:
+        with open(os.path.join(out, "worst-" + os.path.basename(path)), "wb") as f:
+            f.write(bytes([INDEX[link]]) + d[40:40 + cap])
+        n += 1
+print(f"-- {n} crafted worst-case packets")
+PY
+rm -rf "$crafted"
