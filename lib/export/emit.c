@@ -6,6 +6,7 @@
  * buffers that only grow, so printing a record allocates nothing once the
  * buffers have reached the size of the largest record. */
 #include "export/emit.h"
+#include "ncap/schema.h"
 
 #include <errno.h>
 #include <math.h>
@@ -377,32 +378,6 @@ static void put_value(const struct emitter *e, struct emit_buf *b,
 	}
 }
 
-static size_t element_size(ProtobufCType type)
-{
-	switch (type) {
-	case PROTOBUF_C_TYPE_INT64:
-	case PROTOBUF_C_TYPE_SINT64:
-	case PROTOBUF_C_TYPE_SFIXED64:
-	case PROTOBUF_C_TYPE_UINT64:
-	case PROTOBUF_C_TYPE_FIXED64:
-		return sizeof(int64_t);
-	case PROTOBUF_C_TYPE_DOUBLE:
-		return sizeof(double);
-	case PROTOBUF_C_TYPE_FLOAT:
-		return sizeof(float);
-	case PROTOBUF_C_TYPE_BOOL:
-		return sizeof(protobuf_c_boolean);
-	case PROTOBUF_C_TYPE_STRING:
-		return sizeof(char *);
-	case PROTOBUF_C_TYPE_BYTES:
-		return sizeof(ProtobufCBinaryData);
-	case PROTOBUF_C_TYPE_MESSAGE:
-		return sizeof(ProtobufCMessage *);
-	default: /* the 32-bit integers and enums */
-		return sizeof(int32_t);
-	}
-}
-
 /* Field f of msg in context ctx (a top-level CSV cell, compact or JSON). */
 static void put_field(const struct emitter *e, struct emit_buf *b,
 		      const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f,
@@ -426,7 +401,7 @@ static void put_field(const struct emitter *e, struct emit_buf *b,
 
 	size_t n = *(const size_t *)(base + f->quantifier_offset);
 	const char *elems = *(const char *const *)(base + f->offset);
-	size_t size = element_size(f->type);
+	size_t size = ncap_repeated_element_size(f->type);
 	enum ctx elem_ctx = json ? CTX_JSON : CTX_COMPACT;
 	buf_putc(b, '[');
 	for (size_t i = 0; i < n && elems; i++) {

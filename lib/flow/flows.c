@@ -139,15 +139,7 @@ static void format_mac_into(char out[18], const uint8_t mac[6])
  * and UIDs (it was 7% of the packet loop's instructions). */
 static void format_port(char out[6], uint16_t port)
 {
-	char digits[5];
-	int n = 0;
-	do {
-		digits[n++] = (char)('0' + port % 10);
-		port /= 10;
-	} while (port);
-	for (int i = 0; i < n; i++)
-		out[i] = digits[n - 1 - i];
-	out[n] = '\0';
+	*put_decimal(out, port) = '\0';
 }
 
 static void format_uid(char out[17], uint64_t uid)

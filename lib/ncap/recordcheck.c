@@ -23,6 +23,7 @@
  * the costliest field); every message costs O(its field count) more. No
  * allocation, recursion at most max_depth deep. */
 #include "ncap/recordcheck.h"
+#include "ncap/schema.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -199,29 +200,6 @@ static int wire_type_of(ProtobufCType t)
 	}
 }
 
-/* sizeof_elt_in_repeated_array() of protobuf-c. */
-static uint64_t element_size(ProtobufCType t)
-{
-	switch (t) {
-	case PROTOBUF_C_TYPE_SINT64:
-	case PROTOBUF_C_TYPE_INT64:
-	case PROTOBUF_C_TYPE_UINT64:
-	case PROTOBUF_C_TYPE_SFIXED64:
-	case PROTOBUF_C_TYPE_FIXED64:
-	case PROTOBUF_C_TYPE_DOUBLE:
-		return 8;
-	case PROTOBUF_C_TYPE_BOOL:
-		return sizeof(protobuf_c_boolean);
-	case PROTOBUF_C_TYPE_STRING:
-	case PROTOBUF_C_TYPE_MESSAGE:
-		return sizeof(void *);
-	case PROTOBUF_C_TYPE_BYTES:
-		return sizeof(ProtobufCBinaryData);
-	default:
-		return 4;
-	}
-}
-
 /* Elements in the packed value p[0..n) of a field of type t, as
  * count_packed_elements() and parse_packed_repeated_member() of protobuf-c
  * see them; false when they would refuse it (reason set). */
@@ -235,7 +213,7 @@ static bool count_packed(struct walk *w, const ProtobufCFieldDescriptor *f,
 	case PROTOBUF_C_TYPE_SFIXED64:
 	case PROTOBUF_C_TYPE_FIXED64:
 	case PROTOBUF_C_TYPE_DOUBLE: {
-		size_t size = element_size(f->type) == 8 ? 8 : 4;
+		size_t size = ncap_repeated_element_size(f->type) == 8 ? 8 : 4;
 		if (n % size)
 			return refuse(w, NCAP_CHECK_MALFORMED, f, p,
 				      "packed value of %zu bytes is not a multiple of %zu", n, size);
@@ -462,7 +440,7 @@ static bool walk_message(struct walk *w, const ProtobufCMessageDescriptor *d,
 			return refuse(w, NCAP_CHECK_TOO_COSTLY, f, NULL,
 				      "%" PRIu64 " elements, more than the cap of %" PRIu64,
 				      count[fi], w->lim->max_elements);
-		uint64_t bytes = sat_mul(count[fi], element_size(f->type));
+		uint64_t bytes = sat_mul(count[fi], ncap_repeated_element_size(f->type));
 		uint64_t m = ncap_alloc_cost(bytes);
 		array_bytes = sat_add(array_bytes, bytes);
 		arrays++;

@@ -27,6 +27,11 @@ const struct ncap_type *ncap_type_by_name(const char *name);
  * NULL when the name follows no record type. */
 const struct ncap_type *ncap_type_from_path(const char *path);
 
+/* Bytes one element of a repeated field of type t takes in the array
+ * protobuf-c unpacks it into (its sizeof_elt_in_repeated_array()): what
+ * code walking messages by descriptor steps by. */
+size_t ncap_repeated_element_size(ProtobufCType t);
+
 /* Every message descriptor of proto/netcap.proto, nested ones included. */
 extern const ProtobufCMessageDescriptor *const ncap_all_descriptors[];
 extern const size_t ncap_all_descriptors_count;

@@ -2,30 +2,8 @@
  * it favours simplicity: every step measures the message again. */
 #include <string.h>
 
+#include "ncap/schema.h"
 #include "ncap/truncate.h"
-
-static size_t element_size(ProtobufCType type)
-{
-	switch (type) {
-	case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
-	case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64:
-		return sizeof(int64_t);
-	case PROTOBUF_C_TYPE_DOUBLE:
-		return sizeof(double);
-	case PROTOBUF_C_TYPE_FLOAT:
-		return sizeof(float);
-	case PROTOBUF_C_TYPE_BOOL:
-		return sizeof(protobuf_c_boolean);
-	case PROTOBUF_C_TYPE_STRING:
-		return sizeof(char *);
-	case PROTOBUF_C_TYPE_BYTES:
-		return sizeof(ProtobufCBinaryData);
-	case PROTOBUF_C_TYPE_MESSAGE:
-		return sizeof(ProtobufCMessage *);
-	default: /* 32-bit integers and enums */
-		return sizeof(int32_t);
-	}
-}
 
 /* Packed bytes of one value (a scalar counts as its largest varint). */
 static size_t value_bytes(ProtobufCType type, const void *p)
@@ -62,7 +40,7 @@ static size_t cuttable_bytes(const ProtobufCMessage *msg, const ProtobufCFieldDe
 	if (f->label == PROTOBUF_C_LABEL_REPEATED) {
 		size_t n = *(const size_t *)(base + f->quantifier_offset);
 		const char *elems = *(const char *const *)(base + f->offset);
-		size_t total = 0, size = element_size(f->type);
+		size_t total = 0, size = ncap_repeated_element_size(f->type);
 		for (size_t i = 0; elems && i < n; i++)
 			total += value_bytes(f->type, elems + i * size) + 2;
 		return total;

@@ -89,18 +89,33 @@ static struct port_drops port_drops(void)
 }
 
 /* Records the compressors could not put on disk (known at the end). */
-static void print_lost(FILE *out)
+/* "name N, name N)" for each nonzero count of a list. */
+static void print_counts(FILE *out, const uint64_t *counts, int n, const char *(*name)(int))
+{
+	for (int i = 0, k = 0; i < n; i++)
+		if (counts[i])
+			fprintf(out, "%s%s %" PRIu64, k++ ? ", " : "", name(i), counts[i]);
+	fprintf(out, ")\n");
+}
+
+static uint64_t total_of(const uint64_t *counts, int n)
 {
 	uint64_t total = 0;
-	for (int t = 0; t < NCAP_TYPE_LIMIT; t++)
-		total += eng.lost_records[t];
+	for (int i = 0; i < n; i++)
+		total += counts[i];
+	return total;
+}
+
+static const char *fault_name(int f) { return mbuf_chain_fault_names[f]; }
+static const char *type_name(int t) { return ncap_type_by_id(t)->name; }
+
+static void print_lost(FILE *out)
+{
+	uint64_t total = total_of(eng.lost_records, NCAP_TYPE_LIMIT);
 	if (!total)
 		return;
 	fprintf(out, "  lost        %" PRIu64 " records not written: write errors, see above; files end with their last whole member (", total);
-	for (int t = 0, k = 0; t < NCAP_TYPE_LIMIT; t++)
-		if (eng.lost_records[t])
-			fprintf(out, "%s%s %" PRIu64, k++ ? ", " : "", ncap_type_by_id(t)->name, eng.lost_records[t]);
-	fprintf(out, ")\n");
+	print_counts(out, eng.lost_records, NCAP_TYPE_LIMIT, type_name);
 }
 
 /* Malformed layers and other decoder events, by layer and reason, summed
@@ -128,30 +143,20 @@ static void print_events(FILE *out)
 
 static void print_bad_chains(FILE *out, const struct lcore_stats *s)
 {
-	uint64_t total = 0;
-	for (int f = 0; f < MBUF_CHAIN_FAULTS; f++)
-		total += s->bad_chains[f];
+	uint64_t total = total_of(s->bad_chains, MBUF_CHAIN_FAULTS);
 	if (!total)
 		return;
 	fprintf(out, "  mbufs       %" PRIu64 " packets not decoded: their mbuf chain disagrees with itself (", total);
-	for (int f = 0, k = 0; f < MBUF_CHAIN_FAULTS; f++)
-		if (s->bad_chains[f])
-			fprintf(out, "%s%s %" PRIu64, k++ ? ", " : "", mbuf_chain_fault_names[f], s->bad_chains[f]);
-	fprintf(out, ")\n");
+	print_counts(out, s->bad_chains, MBUF_CHAIN_FAULTS, fault_name);
 }
 
 static void print_truncated(FILE *out, const struct lcore_stats *s)
 {
-	uint64_t total = 0;
-	for (int t = 0; t < NCAP_TYPE_LIMIT; t++)
-		total += s->truncated[t];
+	uint64_t total = total_of(s->truncated, NCAP_TYPE_LIMIT);
 	if (!total)
 		return;
 	fprintf(out, "  truncated   %" PRIu64 " records over %u bytes cut to fit, Truncated=true (", total, NCAP_RECORD_LIMIT);
-	for (int t = 0, k = 0; t < NCAP_TYPE_LIMIT; t++)
-		if (s->truncated[t])
-			fprintf(out, "%s%s %" PRIu64, k++ ? ", " : "", ncap_type_by_id(t)->name, s->truncated[t]);
-	fprintf(out, ")\n");
+	print_counts(out, s->truncated, NCAP_TYPE_LIMIT, type_name);
 }
 
 void report_summary(FILE *out)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ncap/schema.h"
 #include "canon.h"
 #include "fill.h"
 
@@ -50,26 +51,6 @@ static void json_double(FILE *out, double v, int min_digits)
 }
 
 static void canon_message(FILE *out, const ProtobufCMessage *m);
-
-static size_t elem_size(ProtobufCType t)
-{
-	switch (t) {
-	case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64:
-	case PROTOBUF_C_TYPE_SFIXED64: case PROTOBUF_C_TYPE_UINT64:
-	case PROTOBUF_C_TYPE_FIXED64: case PROTOBUF_C_TYPE_DOUBLE:
-		return 8;
-	case PROTOBUF_C_TYPE_BOOL:
-		return sizeof(protobuf_c_boolean);
-	case PROTOBUF_C_TYPE_STRING:
-		return sizeof(char *);
-	case PROTOBUF_C_TYPE_BYTES:
-		return sizeof(ProtobufCBinaryData);
-	case PROTOBUF_C_TYPE_MESSAGE:
-		return sizeof(ProtobufCMessage *);
-	default:
-		return 4;
-	}
-}
 
 /* as_key: the text of a map key, always quoted. */
 static void canon_value(FILE *out, const ProtobufCFieldDescriptor *f, const void *p, int as_key)
@@ -160,7 +141,7 @@ static void canon_message(FILE *out, const ProtobufCMessage *m)
 		bool map = f->type == PROTOBUF_C_TYPE_MESSAGE && fill_is_map_entry(f->descriptor);
 		fputc(map ? '{' : '[', out);
 		for (size_t k = 0; k < n; k++) {
-			const void *e = arr + k * elem_size(f->type);
+			const void *e = arr + k * ncap_repeated_element_size(f->type);
 			if (k)
 				fputc(',', out);
 			if (map) {

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ncap/schema.h"
 #include "fill.h"
 
 struct rng {
@@ -21,30 +22,6 @@ static uint64_t next(struct rng *g)
 }
 
 #define AT(m, off, type) ((type *)((char *)(m) + (off)))
-
-static size_t elem_size(ProtobufCType t)
-{
-	switch (t) {
-	case PROTOBUF_C_TYPE_INT32: case PROTOBUF_C_TYPE_SINT32:
-	case PROTOBUF_C_TYPE_SFIXED32: case PROTOBUF_C_TYPE_UINT32:
-	case PROTOBUF_C_TYPE_FIXED32: case PROTOBUF_C_TYPE_FLOAT:
-	case PROTOBUF_C_TYPE_ENUM:
-		return 4;
-	case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64:
-	case PROTOBUF_C_TYPE_SFIXED64: case PROTOBUF_C_TYPE_UINT64:
-	case PROTOBUF_C_TYPE_FIXED64: case PROTOBUF_C_TYPE_DOUBLE:
-		return 8;
-	case PROTOBUF_C_TYPE_BOOL:
-		return sizeof(protobuf_c_boolean);
-	case PROTOBUF_C_TYPE_STRING:
-		return sizeof(char *);
-	case PROTOBUF_C_TYPE_BYTES:
-		return sizeof(ProtobufCBinaryData);
-	case PROTOBUF_C_TYPE_MESSAGE:
-		return sizeof(ProtobufCMessage *);
-	}
-	return 0;
-}
 
 bool fill_is_map_entry(const ProtobufCMessageDescriptor *d)
 {
@@ -153,7 +130,7 @@ static ProtobufCMessage *fill_at_depth(const ProtobufCMessageDescriptor *d,
 			*AT(m, f->quantifier_offset, protobuf_c_boolean) = 1;
 		}
 		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			size_t es = elem_size(f->type);
+			size_t es = ncap_repeated_element_size(f->type);
 			void *arr = calloc(FILL_REPEATED, es);
 			*(void **)p = arr;
 			if (!arr)
@@ -219,7 +196,7 @@ void fill_free(ProtobufCMessage *m)
 			size_t n = *AT(m, f->quantifier_offset, size_t);
 			char *arr = *(char **)p;
 			for (size_t k = 0; arr && k < n; k++)
-				free_value(f, arr + k * elem_size(f->type));
+				free_value(f, arr + k * ncap_repeated_element_size(f->type));
 			free(arr);
 		} else {
 			free_value(f, p);
@@ -307,7 +284,7 @@ static const char *first_unset(const ProtobufCMessage *m, const char *prefix, ch
 				return unset(buf, len, prefix, f->name, -1);
 			const char *arr = *(char *const *)p;
 			for (size_t k = 0; k < n; k++)
-				if ((bad = check_value(f, arr + k * elem_size(f->type), prefix, (long)k, buf, len)))
+				if ((bad = check_value(f, arr + k * ncap_repeated_element_size(f->type), prefix, (long)k, buf, len)))
 					return bad;
 		} else if ((bad = check_value(f, p, prefix, -1, buf, len))) {
 			return bad;
