@@ -114,7 +114,7 @@ static void expect_igmp_report(uint16_t first_sources)
 	cr_assert_eq(g->n_grouprecords, 8);
 	for (int r = 0; r < 8; r++) {
 		Types__IGMPv3GroupRecord *gr = g->grouprecords[r];
-		char want[16];
+		char want[24];
 		snprintf(want, sizeof want, "239.1.1.%d", r);
 		cr_assert_eq(gr->type, 1, "record %d: type %d", r, gr->type);
 		cr_assert_eq(gr->numberofsources, r ? 0 : first_sources);
