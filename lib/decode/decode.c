@@ -171,13 +171,7 @@ void decoder_free(struct decoder_ctx *ctx)
 
 void decoder_enable(struct decoder_ctx *ctx, int type, bool on)
 {
-	if (type < 0 || type >= NCAP_TYPE_LIMIT)
-		return;
-	uint64_t bit = 1ull << ((unsigned)type % 64);
-	if (on)
-		ctx->enabled[type / 64] |= bit;
-	else
-		ctx->enabled[type / 64] &= ~bit;
+	record_set_put(&ctx->enabled, type, on);
 }
 
 void decode_packet(struct decoder_ctx *ctx, struct packet *pkt, int link,

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "decode/cursor.h"
+#include "decode/recordset.h"
 #include "netcap.pb-c.h"
 
 /* Link types, numbered as libpcap's DLT_ values. */
@@ -94,7 +95,6 @@ enum decode_reason { DECODE_REASONS(X_ENUM) REASON_COUNT };
 extern const char *const decode_protocol_names[PROTO_COUNT];
 extern const char *const decode_reason_names[REASON_COUNT];
 
-#define NCAP_TYPE_LIMIT 128   /* Types__Type values are below this */
 #define PACKET_MAX_RECORDS 64 /* records per packet (a cap: CAPPED beyond) */
 #define PACKET_MAX_DEPTH 16   /* encapsulated layers before TOO_DEEP */
 #define PACKET_MAX_ENTROPY 16
@@ -211,7 +211,7 @@ struct decode_stats {
 
 /* Per-worker decoding state. */
 struct decoder_ctx {
-	uint64_t enabled[NCAP_TYPE_LIMIT / 64]; /* record types to produce */
+	struct record_set enabled; /* record types to produce */
 	bool entropy;             /* compute PayloadEntropy fields */
 	struct arena arena;
 	struct decode_stats stats;
@@ -226,9 +226,14 @@ int decoder_init(struct decoder_ctx *ctx, size_t arena_bytes);
 void decoder_free(struct decoder_ctx *ctx);
 void decoder_enable(struct decoder_ctx *ctx, int type, bool on);
 
+/* The record types some decoder produces (record_types.c): what NETCAP
+ * writes when no --include narrows it. */
+extern const int decode_record_types[];
+extern const size_t decode_record_types_count;
+
 static inline bool decoder_wants(const struct decoder_ctx *ctx, int type)
 {
-	return (ctx->enabled[(unsigned)type / 64] >> ((unsigned)type % 64)) & 1;
+	return record_set_has(&ctx->enabled, type);
 }
 
 /* Decodes a whole captured frame of link type `link`. Never reads outside

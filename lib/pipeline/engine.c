@@ -34,8 +34,6 @@
 
 struct engine eng;
 
-extern const int decode_record_types[];
-extern const size_t decode_record_types_count;
 
 static void on_signal(int sig)
 {
@@ -60,15 +58,6 @@ static void list_types(FILE *out)
 	fprintf(out, "\n");
 }
 
-static void set_enabled(int type, bool on)
-{
-	uint64_t bit = 1ull << (type % 64);
-	if (on)
-		eng.enabled[type / 64] |= bit;
-	else
-		eng.enabled[type / 64] &= ~bit;
-}
-
 static int apply_type_list(const char *list, bool on, const char *flag)
 {
 	char *copy = strdup(list), *save = NULL;
@@ -88,7 +77,7 @@ static int apply_type_list(const char *list, bool on, const char *flag)
 			rc = -1;
 			break;
 		}
-		set_enabled(t->id, on);
+		record_set_put(&eng.enabled, t->id, on);
 	}
 	free(copy);
 	return rc;
@@ -96,29 +85,22 @@ static int apply_type_list(const char *list, bool on, const char *flag)
 
 static int choose_record_types(const struct netcap_config *cfg)
 {
-	memset(eng.enabled, 0, sizeof eng.enabled);
+	eng.enabled = (struct record_set){ 0 };
 	if (cfg->include) {
 		if (apply_type_list(cfg->include, true, "--include") < 0)
 			return -1;
 	} else {
 		for (size_t i = 0; i < decode_record_types_count; i++)
-			set_enabled(decode_record_types[i], true);
+			record_set_put(&eng.enabled, decode_record_types[i], true);
 	}
 	if (cfg->exclude && apply_type_list(cfg->exclude, false, "--exclude") < 0)
 		return -1;
-	eng.n_enabled = 0;
-	for (int t = 0; t < NCAP_TYPE_LIMIT; t++)
-		eng.n_enabled += (eng.enabled[t / 64] >> (t % 64)) & 1;
+	eng.n_enabled = record_set_count(&eng.enabled);
 	if (eng.n_enabled == 0) {
 		fprintf(stderr, "netcap: --include/--exclude leave no record type to write\n");
 		return -1;
 	}
 	return 0;
-}
-
-static bool type_enabled(int t)
-{
-	return (eng.enabled[t / 64] >> (t % 64)) & 1;
 }
 
 /* ---- EAL ------------------------------------------------------------ */
@@ -261,10 +243,10 @@ static int plan_layout(const struct netcap_config *cfg)
 	unsigned next = 0;
 	memset(eng.type_owner, -1, sizeof eng.type_owner);
 	for (size_t i = 0; i < sizeof busiest / sizeof *busiest; i++)
-		if (type_enabled(busiest[i]))
+		if (record_set_has(&eng.enabled, busiest[i]))
 			eng.type_owner[busiest[i]] = (int8_t)(next++ % C);
 	for (int t = 0; t < NCAP_TYPE_LIMIT; t++)
-		if (type_enabled(t) && eng.type_owner[t] < 0)
+		if (record_set_has(&eng.enabled, t) && eng.type_owner[t] < 0)
 			eng.type_owner[t] = (int8_t)(next++ % C);
 	return 0;
 }
@@ -508,7 +490,7 @@ static void choose_flow_settings(const struct netcap_config *cfg)
 	static const int flow_types[] = { TYPES__TYPE__NC_Connection, TYPES__TYPE__NC_Flow, TYPES__TYPE__NC_LinkFlow,
 					  TYPES__TYPE__NC_NetworkFlow, TYPES__TYPE__NC_TransportFlow };
 	for (size_t i = 0; i < sizeof flow_types / sizeof *flow_types; i++)
-		if (type_enabled(flow_types[i]))
+		if (record_set_has(&eng.enabled, flow_types[i]))
 			fs->want[flow_types[i]] = eng.flows_wanted = true;
 }
 
@@ -554,7 +536,7 @@ static int setup_workers(const struct netcap_config *cfg)
 			return -1;
 		}
 		lc->ws->lc = lc;
-		memcpy(lc->ws->dctx.enabled, eng.enabled, sizeof eng.enabled);
+		lc->ws->dctx.enabled = eng.enabled;
 		lc->ws->dctx.entropy = cfg->entropy;
 		if (eng.flows_wanted &&
 		    !(lc->ws->flows = flows_create(&eng.flow_settings, flow_emit, flow_partial_out, lc->ws))) {

@@ -253,7 +253,7 @@ static void emit_records(struct lcore_conf *lc, struct worker_state *ws)
 void flow_emit(void *ctx, int type, const ProtobufCMessage *msg)
 {
 	struct worker_state *ws = ctx;
-	if (eng.enabled[type / 64] >> (type % 64) & 1)
+	if (record_set_has(&eng.enabled, type))
 		emit_one(ws->lc, ws, type, msg);
 }
 

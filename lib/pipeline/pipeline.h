@@ -120,7 +120,7 @@ struct engine {
 	struct rte_mempool *mbuf_pool;
 	struct rte_mempool *chunk_pool;
 	int8_t type_owner[NCAP_TYPE_LIMIT]; /* compressor index, -1: type off */
-	uint64_t enabled[NCAP_TYPE_LIMIT / 64];
+	struct record_set enabled;
 	unsigned n_enabled;
 
 	struct input_file files[CONFIG_MAX_INPUTS];

@@ -31,8 +31,6 @@
 #include "ncap/fastpack.h"
 #include "ncap/varint.h"
 
-extern const int decode_record_types[];
-extern const size_t decode_record_types_count;
 
 /* The link types decode_link() knows; keep in step with the seed writer in
  * tests/fuzz/seed_decode.sh. */

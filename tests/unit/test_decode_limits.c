@@ -18,8 +18,6 @@
 
 #include "../support/frames.h"
 
-extern const int decode_record_types[];
-extern const size_t decode_record_types_count;
 
 static void enable_every_type(void)
 {
