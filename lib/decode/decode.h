@@ -212,6 +212,7 @@ struct decode_stats {
 /* Per-worker decoding state. */
 struct decoder_ctx {
 	struct record_set enabled; /* record types to produce */
+	bool payload;             /* TCP and UDP records carry their payload bytes (--payload) */
 	bool entropy;             /* compute PayloadEntropy fields */
 	struct arena arena;
 	struct decode_stats stats;

@@ -16,7 +16,7 @@ void flow_settings_default(struct flow_settings *s)
 	/* Zeek: tcp_inactivity_timeout 5 min, udp/icmp 1 min, tcp_close_delay
 	 * 5 s; Suricata: established TCP 300 s (its "new" states are shorter). */
 	*s = (struct flow_settings){
-		.capacity = 1u << 18,
+		.capacity = FLOW_DEFAULT_CAPACITY,
 		.tcp_idle = 300 * NS,
 		.udp_idle = 60 * NS,
 		.other_idle = 60 * NS,

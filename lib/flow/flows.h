@@ -26,6 +26,9 @@
 #include "flow/flowhash.h"
 #include "flow/table.h"
 
+/* Entries per family per worker unless --flow-capacity says otherwise. */
+#define FLOW_DEFAULT_CAPACITY (1u << 19)
+
 struct flow_settings {
 	uint32_t capacity;          /* entries per family per worker */
 	int64_t tcp_idle, udp_idle, other_idle; /* ns */

@@ -11,6 +11,7 @@
 
 #include <rte_cfgfile.h>
 
+#include "flow/flows.h"
 #include "ncap/writer.h"
 #include "pipeline/config.h"
 
@@ -390,7 +391,7 @@ int config_parse(struct netcap_config *cfg, int argc, char **argv)
 		.ring_size = 2048,
 		.progress = -1,
 		.compressors = UINT_MAX, /* "not given": chosen from the lcores */
-		.flow_capacity = 1u << 19,
+		.flow_capacity = FLOW_DEFAULT_CAPACITY,
 		.tcp_idle = 300,
 		.udp_idle = 60,
 		.other_idle = 60,
