@@ -115,7 +115,9 @@ $(FUZZ_BINS): $(FUZZ_BUILD)/%: $(FUZZ_BUILD)/obj/tests/fuzz/%.o $(FUZZ_LIB)
 check: all $(UNIT_BIN) $(TOOL_BINS)
 	@NETCAP_BUILD=$(abspath $(BUILD)) NETCAP_SANITIZED=$(NETCAP_SANITIZED) EXCLUDE=$(EXCLUDE) tests/run-tests.sh
 
-$(GEN)/netcap.pb-c.c $(GEN)/netcap.pb-c.h: proto/netcap.proto
+# One protoc-c run makes both files (a grouped target: under -j a plain
+# two-target rule would run it twice, racing).
+$(GEN)/netcap.pb-c.c $(GEN)/netcap.pb-c.h &: proto/netcap.proto
 	@mkdir -p $(GEN)
 	protoc-c --c_out=$(GEN) -Iproto $<
 
