@@ -38,8 +38,6 @@ TOOL_BINS := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/%)
 # Libraries per binary (a static libnetcap.a pulls in only what each uses).
 LIBS_netcap-dump    := $(BASE_LIBS)
 LIBS_netcap         := $(DPDK_LIBS) $(PCAP_LIBS) $(SODIUM_LIBS) $(BASE_LIBS) -lpthread
-LIBS_netcap-label   := $(BASE_LIBS)
-LIBS_netcap-collect := $(SODIUM_LIBS) $(BASE_LIBS)
 ALL_LIBS := $(DPDK_LIBS) $(PCAP_LIBS) $(SODIUM_LIBS) $(BASE_LIBS) -lpthread
 
 .PHONY: all deps test test-sanitize check run bench bench-tools clean
