@@ -1,5 +1,6 @@
 /* flowhash.c: see flowhash.h. The tuple parse, the run's key, the keyed
  * symmetric tuple hash and the NIC's RSS key. */
+#include <netinet/ip.h>
 #include <string.h>
 
 #include <rte_thash.h>
@@ -7,17 +8,26 @@
 
 #include "decode/cursor.h"
 #include "decode/decode.h"
+#include "decode/ethertype.h"
+#include "decode/ipproto.h"
 #include "flow/flowhash.h"
 
 static void read_ports(struct cursor *c, struct flow_tuple *t)
 {
-	if (t->proto != 6 && t->proto != 17 && t->proto != 132)
+	if (t->proto != IPPROTO_TCP && t->proto != IPPROTO_UDP && t->proto != IPPROTO_SCTP)
 		return;
 	uint16_t sp = cur_be16(c), dp = cur_be16(c);
 	if (cur_ok(c)) {
 		t->src_port = sp;
 		t->dst_port = dp;
 	}
+}
+
+/* 802.1Q, 802.1ad and the pre-standard QinQ tag: 4 bytes, the key
+ * leaves them out (one conversation seen on two VLANs is one record). */
+static bool is_vlan_tag(uint16_t type)
+{
+	return type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ || type == ETHERTYPE_QINQ_OLD;
 }
 
 bool flow_tuple_extract(const uint8_t *data, uint32_t len, int link, struct flow_tuple *t)
@@ -32,22 +42,22 @@ bool flow_tuple_extract(const uint8_t *data, uint32_t len, int link, struct flow
 		if (!cur_ok(&c))
 			return false;
 		t->has_mac = true;
-		for (int vlans = 0; (type == 0x8100 || type == 0x88a8 || type == 0x9100) && vlans < 4; vlans++) {
+		for (int vlans = 0; vlans < 4 && is_vlan_tag(type); vlans++) {
 			cur_skip(&c, 2);
 			type = cur_be16(&c);
 		}
 	} else if (link == LINK_RAW || link == LINK_RAW_ALT) {
-		type = (cur_peek_u8(&c, 0) >> 4) == 6 ? 0x86dd : 0x0800;
+		type = (cur_peek_u8(&c, 0) >> 4) == 6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4;
 	} else if (link == LINK_IPV4) {
-		type = 0x0800;
+		type = ETHERTYPE_IPV4;
 	} else if (link == LINK_IPV6) {
-		type = 0x86dd;
+		type = ETHERTYPE_IPV6;
 	} else {
 		return false;
 	}
 	if (!cur_ok(&c))
 		return t->has_mac;
-	if (type == 0x0800) {
+	if (type == ETHERTYPE_IPV4) {
 		struct cursor ip = c;
 		uint8_t vihl = cur_u8(&ip);
 		cur_skip(&ip, 5);
@@ -65,11 +75,11 @@ bool flow_tuple_extract(const uint8_t *data, uint32_t len, int link, struct flow
 		memcpy(t->src, src, 4);
 		memcpy(t->dst, dst, 4);
 		/* Fragments, first included, go by addresses only. */
-		if (!(frag & 0x3fff) && (vihl & 15) >= 5 && cur_skip(&ip, (uint32_t)((vihl & 15) * 4) - 20))
+		if (!(frag & (IP_MF | IP_OFFMASK)) && (vihl & 15) >= 5 && cur_skip(&ip, (uint32_t)((vihl & 15) * 4) - 20))
 			read_ports(&ip, t);
 		return true;
 	}
-	if (type == 0x86dd) {
+	if (type == ETHERTYPE_IPV6) {
 		struct cursor ip = c;
 		uint8_t v = cur_u8(&ip);
 		cur_skip(&ip, 5);
@@ -88,16 +98,19 @@ bool flow_tuple_extract(const uint8_t *data, uint32_t len, int link, struct flow
 		 * to the transport; behind a fragment header, as for IPv4
 		 * fragments, addresses only. */
 		for (int ext = 0; ext < 8; ext++) {
-			if (next != 0 && next != 43 && next != 60 && next != 51 && next != 44)
+			if (next != IPPROTO_HOPOPTS && next != IPPROTO_ROUTING && next != IPPROTO_DSTOPTS &&
+			    next != IPPROTO_AH && next != IPPROTO_FRAGMENT)
 				break;
 			struct cursor h = ip;
 			uint8_t after = cur_u8(&h), hlen = cur_u8(&h);
 			if (!cur_ok(&h))
 				return true;
 			t->proto = after;
-			if (next == 44)
+			if (next == IPPROTO_FRAGMENT)
 				return true;
-			if (!cur_skip(&ip, next == 51 ? (uint32_t)(hlen + 2) * 4 : (uint32_t)(hlen + 1) * 8))
+			/* AH counts its length in 4-byte words less 2 (RFC 4302),
+			 * the others in 8-byte units less 1 (RFC 8200). */
+			if (!cur_skip(&ip, next == IPPROTO_AH ? (uint32_t)(hlen + 2) * 4 : (uint32_t)(hlen + 1) * 8))
 				return true;
 			next = after;
 		}
@@ -154,16 +167,6 @@ __attribute__((constructor)) static void flow_hash_default_key(void)
 
 /* ---- the tuple hash ------------------------------------------------------- */
 
-static inline uint64_t le32_at(const uint8_t *p)
-{
-	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24;
-}
-
-static inline uint32_t be32_at(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* The message hashed is exactly what the Connection key holds (flows.c,
  * endpoint_key), so equal keys always hash alike: the lower endpoint's
  * address, the higher's, their ports (little-endian), the protocol (IP
@@ -178,33 +181,24 @@ static inline uint32_t be32_at(const uint8_t *p)
  * bytes. */
 uint64_t flow_tuple_hash(const struct flow_tuple *t)
 {
-	uint16_t sp = t->src_port, dp = t->dst_port;
 	const struct sip_key *k = &flow_hash_keys.sip[FLOW_HASH_TUPLE];
-	if (t->version == 4) {
-		uint32_t s = be32_at(t->src), d = be32_at(t->dst);
-		bool swap = s > d || (s == d && sp > dp);
-		const uint8_t *a = swap ? t->dst : t->src, *b = swap ? t->src : t->dst;
-		uint64_t pa = swap ? dp : sp, pb = swap ? sp : dp;
-		uint64_t w = le32_at(a) | le32_at(b) << 32;
-		return flow_siphash13_words(k, &w, 14, pa | pb << 16 | (uint64_t)t->proto << 32 | (uint64_t)4 << 40);
+	if (t->version == 4) { /* the common case first */
+		/* Words chosen by value, not addresses by pointer: each address
+		 * is then one load. */
+		uint64_t s = sip_le32(t->src), d = sip_le32(t->dst);
+		uint64_t sp = t->src_port, dp = t->dst_port;
+		bool src_lower = flow_tuple_src_is_lower(t);
+		uint64_t w = src_lower ? s | d << 32 : d | s << 32;
+		uint64_t ports = src_lower ? sp | dp << 16 : dp | sp << 16;
+		return flow_siphash13_words(k, &w, 14, ports | (uint64_t)t->proto << 32 | (uint64_t)4 << 40);
 	}
-	const uint8_t *a, *b;
-	unsigned len;
-	if (t->version) /* 6 (flow_tuple_extract makes no other) */
-		a = t->src, b = t->dst, len = 16;
-	else if (t->has_mac)
-		a = t->src_mac, b = t->dst_mac, len = 6;
-	else
+	if (!t->version && !t->has_mac)
 		return 0;
-	int order = memcmp(a, b, len);
-	if (order > 0 || (order == 0 && sp > dp)) {
-		const uint8_t *x = a;
-		a = b, b = x;
-		uint16_t y = sp;
-		sp = dp, dp = y;
-	}
-	uint64_t ports = (uint64_t)sp | (uint64_t)dp << 16;
-	if (len == 16) {
+	bool src_lower = flow_tuple_src_is_lower(t);
+	uint64_t pa = src_lower ? t->src_port : t->dst_port, pb = src_lower ? t->dst_port : t->src_port;
+	uint64_t ports = pa | pb << 16;
+	if (t->version) { /* 6 (flow_tuple_extract makes no other) */
+		const uint8_t *a = src_lower ? t->src : t->dst, *b = src_lower ? t->dst : t->src;
 		uint64_t w[4];
 		memcpy(w, a, 16);
 		memcpy(w + 2, b, 16);
@@ -214,9 +208,10 @@ uint64_t flow_tuple_hash(const struct flow_tuple *t)
 #endif
 		return flow_siphash13_words(k, w, 38, ports | (uint64_t)t->proto << 32 | (uint64_t)t->version << 40);
 	}
+	const uint8_t *a = src_lower ? t->src_mac : t->dst_mac, *b = src_lower ? t->dst_mac : t->src_mac;
 	uint64_t w[2] = {
-		le32_at(a) | (uint64_t)a[4] << 32 | (uint64_t)a[5] << 40 | (uint64_t)b[0] << 48 | (uint64_t)b[1] << 56,
-		le32_at(b + 2) | ports << 32,
+		sip_le32(a) | (uint64_t)a[4] << 32 | (uint64_t)a[5] << 40 | (uint64_t)b[0] << 48 | (uint64_t)b[1] << 56,
+		sip_le32(b + 2) | ports << 32,
 	};
 	return flow_siphash13_words(k, w, 18, 0);
 }

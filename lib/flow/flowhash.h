@@ -23,13 +23,14 @@
  * Connection table uses it as is and whose Flow table derives the directed
  * hash from it (flow_hash_reply); the three aggregate families hash their
  * key once each, and the aggregator reuses that hash. See docs/flows.md,
- * "Hashing". Record UIDs are not table hashes and stay unkeyed (flows.c,
+ * "Hashing". Record UIDs are not table hashes and stay unkeyed (internal.h,
  * uid_of). */
 #ifndef FLOW_FLOWHASH_H
 #define FLOW_FLOWHASH_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "flow/siphash.h"
 
@@ -74,6 +75,24 @@ extern struct flow_hash_keys flow_hash_keys;
 
 /* Fills t from the frame; false when it has neither IP nor MACs. */
 bool flow_tuple_extract(const uint8_t *data, uint32_t len, int link, struct flow_tuple *t);
+/* Whether the packet's source is the lower endpoint: its address is the
+ * lower (compared as big-endian bytes), or the addresses are equal and its
+ * port is not the higher. The one order both the symmetric hash and the
+ * Connection key (flows.c) normalise by, decided here once so that they
+ * cannot disagree. For a tuple with IP or MACs. */
+static inline bool flow_tuple_src_is_lower(const struct flow_tuple *t)
+{
+	if (t->version == 4) {
+		/* The addresses as numbers, whose order is their bytes':
+		 * one comparison instead of a memcmp call. */
+		uint32_t s = (uint32_t)t->src[0] << 24 | (uint32_t)t->src[1] << 16 | (uint32_t)t->src[2] << 8 | t->src[3];
+		uint32_t d = (uint32_t)t->dst[0] << 24 | (uint32_t)t->dst[1] << 16 | (uint32_t)t->dst[2] << 8 | t->dst[3];
+		return s < d || (s == d && t->src_port <= t->dst_port);
+	}
+	int order = t->version ? memcmp(t->src, t->dst, 16) : memcmp(t->src_mac, t->dst_mac, 6);
+	return order < 0 || (order == 0 && t->src_port <= t->dst_port);
+}
+
 /* The keyed symmetric hash (same value for both directions), a function of
  * exactly what the Connection key holds (flows.c: version, protocol when
  * there is IP, the two ordered endpoints); 0 without IP or MACs. */
@@ -100,18 +119,13 @@ static inline uint64_t flow_hash_reply(uint64_t symmetric)
 }
 
 /* The keyed hash of an aggregate key (LinkFlow, NetworkFlow,
- * TransportFlow: domain FLOW_HASH_LINK.. FLOW_HASH_TRANSPORT). */
+ * TransportFlow: domain FLOW_HASH_LINK.. FLOW_HASH_TRANSPORT). The worker
+ * builds the short keys' messages in registers instead (flows.c,
+ * aggregate_hash), which must equal this (unit test
+ * aggregate_hash_is_siphash13_of_the_key); IPv6 pairs go by the bytes. */
 static inline uint64_t flow_hash_bytes(enum flow_hash_domain domain, const void *key, unsigned len)
 {
-	const struct sip_key *k = &flow_hash_keys.sip[domain];
-	/* The aggregates' lengths (TransportFlow 13, NetworkFlow 17 or 41,
-	 * LinkFlow 21) as constants, so that each unrolls without a byte loop. */
-	switch (len) {
-	case 13: return flow_siphash13(k, key, 13);
-	case 17: return flow_siphash13(k, key, 17);
-	case 21: return flow_siphash13(k, key, 21);
-	default: return flow_siphash13(k, key, len);
-	}
+	return flow_siphash13(&flow_hash_keys.sip[domain], key, len);
 }
 
 /* ---- NIC RSS ---------------------------------------------------------------- */
@@ -139,8 +153,9 @@ bool flow_rss_pattern_ok(uint16_t pattern);
 
 /* The old fixed key (0x6d5a repeated, Woo and Park, "Scalable TCP Session
  * Monitoring with Symmetric Receive-side Scaling"): public, so anyone can
- * compute which queue a flow lands in. Kept for the engine until it takes
- * flow_rss_key_random(); do not use for new code. */
+ * compute which queue a flow lands in. The engine draws flow_rss_key_random()
+ * instead; this one stays as the known symmetric key tests/unit/test_rsskey.c
+ * checks. Not for new code. */
 extern const uint8_t flow_symmetric_rss_key[FLOW_RSS_KEY_LEN];
 
 #endif

@@ -1,15 +1,18 @@
-/* flows.c: the five flow record families (see flows.h and docs/flows.md). */
-#include <inttypes.h>
-#include <stdio.h>
+/* flows.c: a worker's flow tables (flows.h, docs/flows.md). Connection
+ * and Flow records live here from their first packet to their end; for
+ * LinkFlow, NetworkFlow and TransportFlow the worker sums its share per key
+ * and window and hands it to the aggregator (aggregator.c), which writes
+ * those records. One entry point per packet, flows_packet_hashed(), on the
+ * worker's hot path: it computes every table's key and hash first, so that
+ * the tables' index slots are fetched from memory together. */
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_hash_crc.h>
-
+#include "decode/ipproto.h"
 #include "flow/flowhash.h"
 #include "flow/flows.h"
-
-#define NS 1000000000LL
+#include "flow/internal.h"
 
 void flow_settings_default(struct flow_settings *s)
 {
@@ -17,16 +20,16 @@ void flow_settings_default(struct flow_settings *s)
 	 * 5 s; Suricata: established TCP 300 s (its "new" states are shorter). */
 	*s = (struct flow_settings){
 		.capacity = FLOW_DEFAULT_CAPACITY,
-		.tcp_idle = 300 * NS,
-		.udp_idle = 60 * NS,
-		.other_idle = 60 * NS,
-		.active = 3600 * NS,
-		.tcp_close = 5 * NS,
-		.window = 3600 * NS,
+		.tcp_idle = 300 * NS_PER_S,
+		.udp_idle = 60 * NS_PER_S,
+		.other_idle = 60 * NS_PER_S,
+		.active = 3600 * NS_PER_S,
+		.tcp_close = 5 * NS_PER_S,
+		.window = 3600 * NS_PER_S,
 	};
 }
 
-/* ---- keys ----------------------------------------------------------- */
+/* ---- state ---------------------------------------------------------- */
 
 struct endpoint_key {           /* Connection (ordered) and Flow (directed) */
 	uint8_t version;            /* 4, 6, or 0: no IP, keyed by MACs */
@@ -34,40 +37,6 @@ struct endpoint_key {           /* Connection (ordered) and Flow (directed) */
 	uint16_t port_a, port_b;
 	uint8_t addr_a[16], addr_b[16];
 } __attribute__((packed));
-
-static const char *transport_name(uint8_t version, uint8_t proto)
-{
-	switch (proto) {
-	case 6: return "TCP";
-	case 17: return "UDP";
-	case 132: return "SCTP";
-	case 1: return "ICMPv4";
-	case 58: return "ICMPv6";
-	case 2: return "IGMP";
-	default: return version ? "" : "";
-	}
-}
-
-static const char *network_name(uint8_t version)
-{
-	return version == 4 ? "IPv4" : version == 6 ? "IPv6" : "";
-}
-
-/* Record UIDs: identifiers, not table hashes, so deliberately unkeyed
- * (CRC32-C, no secret): the same input must give the same UIDs on every
- * run, machine and worker count (tests compare 1, 2 and 4 workers record
- * for record, and users join records across runs by UID). Nothing is
- * looked up by UID, so a sender who makes UIDs collide (CRC is linear)
- * slows nothing down; it can make two records share a UID, which is why
- * records are also told apart by their keys and times (docs/flows.md). */
-static uint64_t uid_of(const void *key, size_t len, int64_t first)
-{
-	uint64_t lo = rte_hash_crc(key, (uint32_t)len, (uint32_t)first);
-	uint64_t hi = rte_hash_crc(&first, sizeof first, (uint32_t)lo ^ 0x9e3779b9u);
-	return hi << 32 | lo;
-}
-
-/* ---- Connection and Flow state ------------------------------------- */
 
 struct conn {
 	struct flow_node node;
@@ -77,7 +46,8 @@ struct conn {
 	uint64_t app_bytes;
 	uint64_t window_sum;
 	uint32_t packets, window_n;
-	uint32_t flags[9];             /* FIN SYN RST PSH ACK URG ECE CWR NS */
+	uint32_t flags[9];             /* FIN SYN RST PSH ACK URG ECE CWR (the
+					* bits of tcp_flags, lowest first), NS */
 	uint8_t mac_a[6], mac_b[6];
 	bool has_mac;
 	bool client_is_a;
@@ -96,24 +66,22 @@ struct flow {                      /* one direction */
 	const char *app_proto;
 };
 
-struct aggregate {                 /* a worker's share of one key and window */
-	struct flow_node node;
-	struct flow_partial sum;
-};
+/* A worker's tables, one per selected family (NULL when off), in the order
+ * they are advanced and flushed. */
+enum { TABLE_CONN, TABLE_FLOW, TABLE_AGG, TABLE_COUNT = TABLE_AGG + FAMILY_COUNT };
 
 struct flows {
 	struct flow_settings s;
 	flow_emit_fn emit;
 	flow_partial_fn partial;
 	void *ctx;
-	struct flow_table *conns, *flows, *agg[FAMILY_COUNT];
+	struct flow_table *table[TABLE_COUNT]; /* TABLE_AGG + enum flow_family */
 	int64_t now;
-	bool flushing;
 };
 
 static int64_t idle_timeout(const struct flow_settings *s, uint8_t proto)
 {
-	return proto == 6 ? s->tcp_idle : proto == 17 ? s->udp_idle : s->other_idle;
+	return proto == IPPROTO_TCP ? s->tcp_idle : proto == IPPROTO_UDP ? s->udp_idle : s->other_idle;
 }
 
 static const struct endpoint_key *ekey(const struct flow_node *n)
@@ -121,19 +89,7 @@ static const struct endpoint_key *ekey(const struct flow_node *n)
 	return (const struct endpoint_key *)n->key;
 }
 
-static void format_addr(char *out, size_t n, int version, const uint8_t *addr)
-{
-	struct arena a = { .base = (uint8_t *)out, .cap = n };
-	char *s = format_ip(&a, version, addr);
-	if (s != out)
-		snprintf(out, n, "%s", s);
-}
-
-static void format_mac_into(char out[18], const uint8_t mac[6])
-{
-	struct arena a = { .base = (uint8_t *)out, .cap = 18 };
-	format_mac(&a, mac); /* 18 bytes always fit */
-}
+/* ---- writing Connection and Flow records ----------------------------- */
 
 /* Records are written by the thousand per second: no snprintf for ports
  * and UIDs (it was 7% of the packet loop's instructions). */
@@ -173,7 +129,7 @@ static void conn_write(struct flows *f, struct conn *c)
 	r.duration = c->last - c->first;
 	r.linkproto = (char *)(c->has_mac ? "Ethernet" : "");
 	r.networkproto = (char *)network_name(k->version);
-	r.transportproto = (char *)transport_name(k->version, k->proto);
+	r.transportproto = (char *)transport_name(k->proto);
 	r.applicationproto = (char *)(c->app_proto ? c->app_proto : "");
 	r.srcmac = src_mac;
 	r.dstmac = dst_mac;
@@ -222,7 +178,7 @@ static void flow_write(struct flows *f, struct flow *fl)
 	r.duration = fl->last - fl->first;
 	r.linkproto = (char *)(fl->has_mac ? "Ethernet" : "");
 	r.networkproto = (char *)network_name(k->version);
-	r.transportproto = (char *)transport_name(k->version, k->proto);
+	r.transportproto = (char *)transport_name(k->proto);
 	r.applicationproto = (char *)(fl->app_proto ? fl->app_proto : "");
 	r.srcmac = src_mac;
 	r.dstmac = dst_mac;
@@ -249,6 +205,8 @@ static void flow_expired(void *ctx, struct flow_node *n, enum flow_end why)
 	flow_write(ctx, (struct flow *)n);
 }
 
+/* A worker's share of one key and window, due at the window's end (or
+ * written early): to the aggregator, which adds up the workers' shares. */
 static void aggregate_expired(void *ctx, struct flow_node *n, enum flow_end why)
 {
 	(void)why;
@@ -259,6 +217,19 @@ static void aggregate_expired(void *ctx, struct flow_node *n, enum flow_end why)
 struct flows *flows_create(const struct flow_settings *s, flow_emit_fn emit,
 			   flow_partial_fn partial, void *ctx)
 {
+	static const struct {
+		int type;
+		size_t entry_size;
+		flow_expire_fn expired;
+	} tables[TABLE_COUNT] = {
+		[TABLE_CONN] = { TYPES__TYPE__NC_Connection, sizeof(struct conn), conn_expired },
+		[TABLE_FLOW] = { TYPES__TYPE__NC_Flow, sizeof(struct flow), flow_expired },
+		[TABLE_AGG + FAMILY_LINK] = { TYPES__TYPE__NC_LinkFlow, sizeof(struct aggregate), aggregate_expired },
+		[TABLE_AGG + FAMILY_NETWORK] = { TYPES__TYPE__NC_NetworkFlow, sizeof(struct aggregate),
+						 aggregate_expired },
+		[TABLE_AGG + FAMILY_TRANSPORT] = { TYPES__TYPE__NC_TransportFlow, sizeof(struct aggregate),
+						   aggregate_expired },
+	};
 	struct flows *f = calloc(1, sizeof *f);
 	if (!f)
 		return NULL;
@@ -266,21 +237,14 @@ struct flows *flows_create(const struct flow_settings *s, flow_emit_fn emit,
 	f->emit = emit;
 	f->partial = partial;
 	f->ctx = ctx;
-	bool ok = true;
-	if (s->want[TYPES__TYPE__NC_Connection])
-		ok &= (f->conns = flow_table_create(s->capacity, sizeof(struct conn), NS, conn_expired, f)) != NULL;
-	if (s->want[TYPES__TYPE__NC_Flow])
-		ok &= (f->flows = flow_table_create(s->capacity, sizeof(struct flow), NS, flow_expired, f)) != NULL;
-	static const int family_type[FAMILY_COUNT] = {
-		TYPES__TYPE__NC_LinkFlow, TYPES__TYPE__NC_NetworkFlow, TYPES__TYPE__NC_TransportFlow,
-	};
-	for (int fam = 0; fam < FAMILY_COUNT; fam++)
-		if (s->want[family_type[fam]])
-			ok &= (f->agg[fam] = flow_table_create(s->capacity, sizeof(struct aggregate), NS,
-							       aggregate_expired, f)) != NULL;
-	if (!ok) {
-		flows_free(f);
-		return NULL;
+	for (int i = 0; i < TABLE_COUNT; i++) {
+		if (!s->want[tables[i].type])
+			continue;
+		f->table[i] = flow_table_create(s->capacity, tables[i].entry_size, FLOW_TICK_NS, tables[i].expired, f);
+		if (!f->table[i]) {
+			flows_free(f);
+			return NULL;
+		}
 	}
 	return f;
 }
@@ -289,10 +253,8 @@ void flows_free(struct flows *f)
 {
 	if (!f)
 		return;
-	flow_table_free(f->conns);
-	flow_table_free(f->flows);
-	for (int fam = 0; fam < FAMILY_COUNT; fam++)
-		flow_table_free(f->agg[fam]);
+	for (int i = 0; i < TABLE_COUNT; i++)
+		flow_table_free(f->table[i]);
 	free(f);
 }
 
@@ -303,47 +265,75 @@ static uint32_t frame_bytes(const struct packet *pkt)
 	return pkt->wire_len > pkt->cap_len ? pkt->wire_len : pkt->cap_len;
 }
 
-/* Key for the packet's endpoints: the dispatcher's own tuple (flowhash.h),
- * so a record never mixes workers. Endpoint a is the lower endpoint when
- * ordered (Connection), the source otherwise (Flow). *src_is_lower says
- * whether the packet's source is the lower endpoint (the order
- * flow_tuple_hash normalises by). False when the packet has no endpoints. */
-static bool endpoint_key(const struct flow_tuple *t, bool ordered, struct endpoint_key *k, bool *src_is_lower)
+/* The tuple of a frame the dispatcher's shallow parse cannot read (a link
+ * type it does not know; every such frame goes to worker 0): what the
+ * decoders found, its IP header, else its MACs. */
+static void tuple_from_decoded(const struct packet *pkt, struct flow_tuple *t)
+{
+	memset(t, 0, sizeof *t);
+	t->has_mac = pkt->has_mac;
+	memcpy(t->src_mac, pkt->src_mac, 6);
+	memcpy(t->dst_mac, pkt->dst_mac, 6);
+	t->version = pkt->ip_version;
+	t->proto = pkt->ip_proto;
+	memcpy(t->src, pkt->src_ip, 16);
+	memcpy(t->dst, pkt->dst_ip, 16);
+	if (pkt->has_ports) {
+		t->src_port = pkt->src_port;
+		t->dst_port = pkt->dst_port;
+	}
+}
+
+/* The packet's key in the Connection table (src_is_a: whether the source
+ * is the lower endpoint, so that endpoint a is always the lower one) or in
+ * the Flow table (src_is_a true: a is the sender). Taken from the
+ * dispatcher's own tuple (flowhash.h), so a record never mixes workers.
+ * For a tuple with IP or MACs. */
+static void endpoint_key(const struct flow_tuple *t, bool src_is_a, struct endpoint_key *k)
 {
 	memset(k, 0, sizeof *k);
 	const uint8_t *src, *dst;
 	size_t len;
-	uint16_t sp = t->src_port, dp = t->dst_port;
 	if (t->version) {
 		k->version = t->version;
 		k->proto = t->proto;
 		src = t->src;
 		dst = t->dst;
 		len = t->version == 4 ? 4 : 16;
-	} else if (t->has_mac) {
+	} else {
 		src = t->src_mac;
 		dst = t->dst_mac;
 		len = 6;
-	} else {
-		return false;
 	}
-	int order = memcmp(src, dst, len);
-	*src_is_lower = order < 0 || (order == 0 && sp <= dp);
-	bool src_is_a = !ordered || *src_is_lower;
 	memcpy(k->addr_a, src_is_a ? src : dst, len);
 	memcpy(k->addr_b, src_is_a ? dst : src, len);
-	k->port_a = src_is_a ? sp : dp;
-	k->port_b = src_is_a ? dp : sp;
-	return true;
+	k->port_a = src_is_a ? t->src_port : t->dst_port;
+	k->port_b = src_is_a ? t->dst_port : t->src_port;
 }
 
-/* Idle time counts from the worker's clock, the latest packet time it has
- * seen: the same as the flow's last packet when time runs forward, and no
- * instant expiry when a capture's time runs backwards (concatenated files). */
-static int64_t conn_expiry(const struct flows *f, const struct conn *c, uint8_t proto)
+/* The open record of key in the Connection or Flow table, or NULL. A
+ * record this packet comes too late for is written first: a record ends by
+ * its own packets' times alone, so its boundaries do not depend on other
+ * flows (or on the worker count). */
+static struct flow_node *find_open(struct flow_table *t, const struct endpoint_key *k, uint32_t hash,
+				   int64_t ts)
 {
-	int64_t idle = (c->fin_dirs == 3 || c->rst) ? f->s.tcp_close : idle_timeout(&f->s, proto);
-	int64_t end = f->now + idle, cut = c->first + f->s.active;
+	struct flow_node *n = flow_table_find(t, k, sizeof *k, hash);
+	if (n && ts >= n->expire_at) {
+		flow_table_expire(t, n, FLOW_END_DUE);
+		return NULL;
+	}
+	return n;
+}
+
+/* When a Connection or Flow record is due. Idle time counts from the
+ * worker's clock, the latest packet time it has seen: the record's last
+ * packet when time runs forward, and no instant expiry when a capture's
+ * time runs backwards (concatenated files). The active cut counts from
+ * the record's first packet. */
+static int64_t record_expiry(const struct flows *f, int64_t first, int64_t idle)
+{
+	int64_t end = f->now + idle, cut = first + f->s.active;
 	/* The clock is past the active cut only when time ran backwards (a
 	 * flow of an earlier capture after a later one): no instant expiry
 	 * then either, or the cut would fall wherever a batch ends. */
@@ -354,25 +344,23 @@ static int64_t conn_expiry(const struct flows *f, const struct conn *c, uint8_t 
 
 static void count_tcp(struct conn *c, const struct packet *pkt, bool from_a)
 {
-	static const uint8_t bit[8] = { 0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80 };
 	for (int i = 0; i < 8; i++)
-		c->flags[i] += (pkt->tcp_flags & bit[i]) != 0;
+		c->flags[i] += (pkt->tcp_flags >> i) & 1;
 	c->flags[8] += pkt->tcp_ns;
 	c->window_sum += pkt->tcp_window;
 	c->window_n++;
-	if (pkt->tcp_flags & 0x01)
+	if (pkt->tcp_flags & TH_FIN)
 		c->fin_dirs |= from_a ? 1 : 2;
-	if (pkt->tcp_flags & 0x04)
+	if (pkt->tcp_flags & TH_RST)
 		c->rst = true;
 }
 
-/* A packet's key in one table, its hash, and (Connection, Flow) its
- * direction: computed for every table first, so that their index slots are
- * fetched from memory at once rather than one cache miss after another. */
+/* A packet's key in one table and its hash: computed for every table
+ * first, so that their index slots are fetched from memory at once rather
+ * than one cache miss after another. */
 struct lookup {
-	bool ok;
-	bool src_is_a;               /* the source is the lower endpoint */
-	uint8_t key_len;
+	bool ok;                     /* the table is on and the packet has a key in it */
+	uint8_t key_len;             /* aggregates; an endpoint key is its size */
 	uint32_t hash;
 	union {
 		struct endpoint_key endpoints;
@@ -382,26 +370,21 @@ struct lookup {
 };
 
 static void conn_packet(struct flows *f, const struct packet *pkt, const struct flow_tuple *t,
-			const struct lookup *l)
+			const struct lookup *l, bool src_is_a)
 {
+	struct flow_table *table = f->table[TABLE_CONN];
 	const struct endpoint_key *k = &l->key.endpoints;
-	bool src_is_a = l->src_is_a;
-	uint32_t hash = l->hash;
-	struct flow_node *n = flow_table_find(f->conns, k, sizeof *k, hash);
-	/* A record ends by its own packets' times alone, so record
-	 * boundaries do not depend on other flows (or on worker count). */
-	if (n && pkt->ts >= n->expire_at)
-		flow_table_expire(f->conns, n, FLOW_END_IDLE), n = NULL;
-	struct conn *c = (struct conn *)n;
+	struct conn *c = (struct conn *)find_open(table, k, l->hash, pkt->ts);
 	if (!c) {
-		c = (struct conn *)flow_table_insert(f->conns, k, sizeof *k, hash, pkt->ts + idle_timeout(&f->s, k->proto));
+		c = (struct conn *)flow_table_insert(table, k, sizeof *k, l->hash,
+						     pkt->ts + idle_timeout(&f->s, k->proto));
 		if (!c)
 			return;
 		c->first = pkt->ts;
 		c->uid = uid_of(k, sizeof *k, pkt->ts);
 		/* The client sent the first packet, unless that was a SYN-ACK
 		 * (the SYN was missed): then its receiver did. */
-		bool syn_ack = k->proto == 6 && (pkt->tcp_flags & 0x12) == 0x12;
+		bool syn_ack = k->proto == IPPROTO_TCP && (pkt->tcp_flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK);
 		c->client_is_a = syn_ack ? !src_is_a : src_is_a;
 	}
 	c->last = pkt->ts > c->last ? pkt->ts : c->last;
@@ -418,22 +401,20 @@ static void conn_packet(struct flows *f, const struct packet *pkt, const struct 
 	}
 	if (!c->app_proto && pkt->app_proto)
 		c->app_proto = pkt->app_proto;
-	if (k->proto == 6 && pkt->ip_proto == 6 && pkt->has_ports)
+	if (k->proto == IPPROTO_TCP && pkt->ip_proto == IPPROTO_TCP && pkt->has_ports)
 		count_tcp(c, pkt, src_is_a);
-	flow_table_touch(f->conns, &c->node, conn_expiry(f, c, k->proto));
+	int64_t idle = (c->fin_dirs == 3 || c->rst) ? f->s.tcp_close : idle_timeout(&f->s, k->proto);
+	flow_table_touch(table, &c->node, record_expiry(f, c->first, idle));
 }
 
 static void flow_packet(struct flows *f, const struct packet *pkt, const struct flow_tuple *t,
 			const struct lookup *l)
 {
+	struct flow_table *table = f->table[TABLE_FLOW];
 	const struct endpoint_key *k = &l->key.endpoints;
-	uint32_t hash = l->hash;
-	struct flow_node *n = flow_table_find(f->flows, k, sizeof *k, hash);
-	if (n && pkt->ts >= n->expire_at)
-		flow_table_expire(f->flows, n, FLOW_END_IDLE), n = NULL;
-	struct flow *fl = (struct flow *)n;
+	struct flow *fl = (struct flow *)find_open(table, k, l->hash, pkt->ts);
 	if (!fl) {
-		fl = (struct flow *)flow_table_insert(f->flows, k, sizeof *k, hash, pkt->ts);
+		fl = (struct flow *)flow_table_insert(table, k, sizeof *k, l->hash, pkt->ts);
 		if (!fl)
 			return;
 		fl->first = pkt->ts;
@@ -450,14 +431,10 @@ static void flow_packet(struct flows *f, const struct packet *pkt, const struct 
 	}
 	if (!fl->app_proto && pkt->app_proto)
 		fl->app_proto = pkt->app_proto;
-	int64_t end = f->now + idle_timeout(&f->s, k->proto), cut = fl->first + f->s.active;
-	flow_table_touch(f->flows, &fl->node, end < cut || cut <= f->now ? end : cut); /* as conn_expiry() */
+	flow_table_touch(table, &fl->node, record_expiry(f, fl->first, idle_timeout(&f->s, k->proto)));
 }
 
-static inline uint64_t le32_at(const uint8_t *p)
-{
-	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24;
-}
+/* ---- a worker's shares of LinkFlow, NetworkFlow, TransportFlow ------- */
 
 /* The keyed hash of an aggregate table key (proto, a, b, the window start
  * as 8 little-endian bytes, as aggregate_lookup lays it out): SipHash-1-3
@@ -480,22 +457,23 @@ static inline uint64_t aggregate_hash(int family, uint8_t proto, const uint8_t *
 		       w << 40;
 		return flow_siphash13_words(k, m, 13, w >> 24);
 	case 4: /* NetworkFlow, IPv4: 17 bytes */
-		m[0] = proto | le32_at(a) << 8 | (le32_at(b) & 0xffffff) << 40;
+		m[0] = proto | sip_le32(a) << 8 | (sip_le32(b) & 0xffffff) << 40;
 		m[1] = (uint64_t)b[3] | w << 8;
 		return flow_siphash13_words(k, m, 17, w >> 56);
 	case 6: /* LinkFlow: 21 bytes */
-		m[0] = proto | le32_at(a) << 8 | (uint64_t)a[4] << 40 | (uint64_t)a[5] << 48 | (uint64_t)b[0] << 56;
-		m[1] = le32_at(b + 1) | (uint64_t)b[5] << 32 | w << 40;
+		m[0] = proto | sip_le32(a) << 8 | (uint64_t)a[4] << 40 | (uint64_t)a[5] << 48 | (uint64_t)b[0] << 56;
+		m[1] = sip_le32(b + 1) | (uint64_t)b[5] << 32 | w << 40;
 		return flow_siphash13_words(k, m, 21, w >> 24);
 	default:
 		return flow_hash_bytes(d, bytes, 1 + 2 * len + 8);
 	}
 }
 
-/* A packet's key in an aggregate family's table: a MAC, IP or port pair,
- * lower side first, with the protocol (ethertype-less: "Ethernet"; IP
- * version; TCP/UDP), then the start of its window (one entry per key and
- * window), and its keyed hash. False when the packet has no such pair. */
+/* A packet's key in an aggregate family's table: the protocol (0 for a MAC
+ * pair, the IP version for an address pair, the IP protocol for a port
+ * pair), the pair, lower side first, then the start of its window (one
+ * entry per key and window); and its keyed hash. False when the packet has
+ * no such pair. */
 static bool aggregate_lookup(const struct packet *pkt, int family, int64_t window, struct lookup *l)
 {
 	const uint8_t *a, *b;
@@ -544,11 +522,11 @@ static bool aggregate_lookup(const struct packet *pkt, int family, int64_t windo
 
 static void aggregate_packet(struct flows *f, const struct packet *pkt, int family, const struct lookup *l)
 {
+	struct flow_table *table = f->table[TABLE_AGG + family];
 	int64_t window = l->partial.window_start;
-	struct aggregate *g = (struct aggregate *)flow_table_find(f->agg[family], l->key.bytes, l->key_len, l->hash);
+	struct aggregate *g = (struct aggregate *)flow_table_find(table, l->key.bytes, l->key_len, l->hash);
 	if (!g) {
-		g = (struct aggregate *)flow_table_insert(f->agg[family], l->key.bytes, l->key_len, l->hash,
-							  window + f->s.window);
+		g = (struct aggregate *)flow_table_insert(table, l->key.bytes, l->key_len, l->hash, window + f->s.window);
 		if (!g)
 			return;
 		g->sum = l->partial;
@@ -569,57 +547,49 @@ void flows_packet_hashed(struct flows *f, const struct packet *pkt, int link, ui
 	if (pkt->ts > f->now)
 		f->now = pkt->ts;
 	struct flow_tuple t;
+	bool has_endpoints = false, src_is_lower = false;
 	uint64_t sym = 0;
-	if (f->conns || f->flows) {
+	if (f->table[TABLE_CONN] || f->table[TABLE_FLOW]) {
 		if (!flow_tuple_extract(pkt->data, pkt->cap_len, link, &t)) {
 			tuple_hash = FLOW_HASH_NONE; /* not the tuple the dispatcher hashed */
-			/* Links the dispatcher cannot parse all go to worker 0:
-			 * key them on what the decoders found. */
-			memset(&t, 0, sizeof t);
-			t.has_mac = pkt->has_mac;
-			memcpy(t.src_mac, pkt->src_mac, 6);
-			memcpy(t.dst_mac, pkt->dst_mac, 6);
-			t.version = pkt->ip_version;
-			t.proto = pkt->ip_proto;
-			memcpy(t.src, pkt->src_ip, 16);
-			memcpy(t.dst, pkt->dst_ip, 16);
-			if (pkt->has_ports) {
-				t.src_port = pkt->src_port;
-				t.dst_port = pkt->dst_port;
-			}
+			tuple_from_decoded(pkt, &t);
 		}
+		has_endpoints = t.version || t.has_mac;
+		if (has_endpoints)
+			src_is_lower = flow_tuple_src_is_lower(&t);
 		/* The one symmetric hash of the tuple: the dispatcher's, else
 		 * computed once here for both tables. */
 		sym = tuple_hash != FLOW_HASH_NONE ? tuple_hash : flow_tuple_hash(&t);
 	}
-	/* ok: the table is on and the packet has a key in it */
-	enum { CONN, FLOW, AGG }; /* AGG + family */
-	struct lookup l[AGG + FAMILY_COUNT];
-	struct flow_table *table[AGG + FAMILY_COUNT] = { f->conns, f->flows };
+	struct lookup l[TABLE_COUNT];
 	/* Connection: the symmetric hash as is (its key is the ordered
 	 * tuple). Flow: a packet from the higher endpoint is the other
 	 * directed key, so it gets the secret reply mask: still a function of
 	 * the key alone, and the two directions land apart. */
-	if ((l[CONN].ok = f->conns && endpoint_key(&t, true, &l[CONN].key.endpoints, &l[CONN].src_is_a)))
-		l[CONN].hash = (uint32_t)sym;
-	if ((l[FLOW].ok = f->flows && endpoint_key(&t, false, &l[FLOW].key.endpoints, &l[FLOW].src_is_a)))
-		l[FLOW].hash = (uint32_t)(l[FLOW].src_is_a ? sym : flow_hash_reply(sym));
-	/* The aggregates' window, once for the three (a division). */
-	int64_t window = f->agg[0] || f->agg[1] || f->agg[2] ? pkt->ts - pkt->ts % f->s.window : 0;
-	for (int fam = 0; fam < FAMILY_COUNT; fam++) {
-		table[AGG + fam] = f->agg[fam];
-		l[AGG + fam].ok = f->agg[fam] && aggregate_lookup(pkt, fam, window, &l[AGG + fam]);
+	if ((l[TABLE_CONN].ok = f->table[TABLE_CONN] && has_endpoints)) {
+		endpoint_key(&t, src_is_lower, &l[TABLE_CONN].key.endpoints);
+		l[TABLE_CONN].hash = (uint32_t)sym;
 	}
-	for (int i = 0; i < AGG + FAMILY_COUNT; i++)
-		if (l[i].ok)
-			flow_table_prefetch(table[i], l[i].hash);
-	if (l[CONN].ok)
-		conn_packet(f, pkt, &t, &l[CONN]);
-	if (l[FLOW].ok)
-		flow_packet(f, pkt, &t, &l[FLOW]);
+	if ((l[TABLE_FLOW].ok = f->table[TABLE_FLOW] && has_endpoints)) {
+		endpoint_key(&t, true, &l[TABLE_FLOW].key.endpoints);
+		l[TABLE_FLOW].hash = (uint32_t)(src_is_lower ? sym : flow_hash_reply(sym));
+	}
+	/* The aggregates' window, once for the three (a division). */
+	struct flow_table *const *agg = f->table + TABLE_AGG;
+	int64_t window = agg[FAMILY_LINK] || agg[FAMILY_NETWORK] || agg[FAMILY_TRANSPORT]
+				 ? pkt->ts - pkt->ts % f->s.window : 0;
 	for (int fam = 0; fam < FAMILY_COUNT; fam++)
-		if (l[AGG + fam].ok)
-			aggregate_packet(f, pkt, fam, &l[AGG + fam]);
+		l[TABLE_AGG + fam].ok = agg[fam] && aggregate_lookup(pkt, fam, window, &l[TABLE_AGG + fam]);
+	for (int i = 0; i < TABLE_COUNT; i++)
+		if (l[i].ok)
+			flow_table_prefetch(f->table[i], l[i].hash);
+	if (l[TABLE_CONN].ok)
+		conn_packet(f, pkt, &t, &l[TABLE_CONN], src_is_lower);
+	if (l[TABLE_FLOW].ok)
+		flow_packet(f, pkt, &t, &l[TABLE_FLOW]);
+	for (int fam = 0; fam < FAMILY_COUNT; fam++)
+		if (l[TABLE_AGG + fam].ok)
+			aggregate_packet(f, pkt, fam, &l[TABLE_AGG + fam]);
 }
 
 void flows_packet(struct flows *f, const struct packet *pkt, int link)
@@ -631,24 +601,16 @@ void flows_advance(struct flows *f, int64_t now)
 {
 	if (now > f->now)
 		f->now = now;
-	if (f->conns)
-		flow_table_advance(f->conns, f->now);
-	if (f->flows)
-		flow_table_advance(f->flows, f->now);
-	for (int fam = 0; fam < FAMILY_COUNT; fam++)
-		if (f->agg[fam])
-			flow_table_advance(f->agg[fam], f->now);
+	for (int i = 0; i < TABLE_COUNT; i++)
+		if (f->table[i])
+			flow_table_advance(f->table[i], f->now);
 }
 
 void flows_flush(struct flows *f)
 {
-	if (f->conns)
-		flow_table_flush(f->conns);
-	if (f->flows)
-		flow_table_flush(f->flows);
-	for (int fam = 0; fam < FAMILY_COUNT; fam++)
-		if (f->agg[fam])
-			flow_table_flush(f->agg[fam]);
+	for (int i = 0; i < TABLE_COUNT; i++)
+		if (f->table[i])
+			flow_table_flush(f->table[i]);
 }
 
 int64_t flows_now(const struct flows *f)
@@ -659,150 +621,30 @@ int64_t flows_now(const struct flows *f)
 void flows_counters(const struct flows *f, struct flow_counters *out)
 {
 	memset(out, 0, sizeof *out);
-	const struct flow_table *tables[] = { f->conns, f->flows, f->agg[0], f->agg[1], f->agg[2] };
-	for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
-		if (!tables[i])
+	for (int i = 0; i < TABLE_COUNT; i++) {
+		if (!f->table[i])
 			continue;
 		struct flow_table_stats st;
-		flow_table_stats(tables[i], &st);
-		out->tracked += flow_table_count(tables[i]);
+		flow_table_stats(f->table[i], &st);
+		out->tracked += flow_table_count(f->table[i]);
 		out->evicted += st.evictions;
 		out->probe_evicted += st.probe_evictions;
 		if (st.max_probe > out->max_probe)
 			out->max_probe = st.max_probe;
 	}
-	if (f->conns)
-		out->bytes_per_entry = flow_table_bytes_per_entry(f->conns);
+	if (f->table[TABLE_CONN])
+		out->bytes_per_entry = flow_table_bytes_per_entry(f->table[TABLE_CONN]);
 }
 
 bool flows_table_stats(const struct flows *f, int type, struct flow_table_stats *out)
 {
-	const struct flow_table *t = type == TYPES__TYPE__NC_Connection ? f->conns
-				   : type == TYPES__TYPE__NC_Flow ? f->flows
-				   : type == TYPES__TYPE__NC_LinkFlow ? f->agg[FAMILY_LINK]
-				   : type == TYPES__TYPE__NC_NetworkFlow ? f->agg[FAMILY_NETWORK]
-				   : type == TYPES__TYPE__NC_TransportFlow ? f->agg[FAMILY_TRANSPORT] : NULL;
-	if (!t)
+	int i = type == TYPES__TYPE__NC_Connection ? TABLE_CONN
+		: type == TYPES__TYPE__NC_Flow ? TABLE_FLOW
+		: type == TYPES__TYPE__NC_LinkFlow ? TABLE_AGG + FAMILY_LINK
+		: type == TYPES__TYPE__NC_NetworkFlow ? TABLE_AGG + FAMILY_NETWORK
+		: type == TYPES__TYPE__NC_TransportFlow ? TABLE_AGG + FAMILY_TRANSPORT : -1;
+	if (i < 0 || !f->table[i])
 		return false;
-	flow_table_stats(t, out);
+	flow_table_stats(f->table[i], out);
 	return true;
-}
-
-/* ---- the aggregator ------------------------------------------------- */
-
-struct flow_aggregator {
-	struct flow_settings s;
-	flow_emit_fn emit;
-	void *ctx;
-	struct flow_table *sums;
-};
-
-static void aggregate_write(void *ctx, struct flow_node *n, enum flow_end why)
-{
-	(void)why;
-	struct flow_aggregator *a = ctx;
-	const struct flow_partial *p = &((struct aggregate *)n)->sum;
-	uint8_t len = (uint8_t)((p->key_len - 1) / 2);
-	const uint8_t *lo = p->key + 1, *hi = p->key + 1 + len;
-	uint64_t uid = uid_of(n->key, n->key_len, p->window_start);
-	char s1[64] = "", s2[64] = "";
-	switch (p->family) {
-	case FAMILY_LINK: {
-		Types__LinkFlow r = TYPES__LINK_FLOW__INIT;
-		format_mac_into(s1, lo);
-		format_mac_into(s2, hi);
-		r.timestampfirst = p->first, r.timestamplast = p->last, r.duration = p->last - p->first;
-		r.proto = (char *)"Ethernet", r.srcmac = s1, r.dstmac = s2;
-		r.size = (int64_t)p->bytes, r.numpackets = (int64_t)p->packets, r.uid = uid;
-		a->emit(a->ctx, TYPES__TYPE__NC_LinkFlow, &r.base);
-		break;
-	}
-	case FAMILY_NETWORK: {
-		Types__NetworkFlow r = TYPES__NETWORK_FLOW__INIT;
-		format_addr(s1, sizeof s1, p->key[0], lo);
-		format_addr(s2, sizeof s2, p->key[0], hi);
-		r.timestampfirst = p->first, r.timestamplast = p->last, r.duration = p->last - p->first;
-		r.proto = (char *)network_name(p->key[0]), r.srcip = s1, r.dstip = s2;
-		r.size = (int64_t)p->bytes, r.numpackets = (int64_t)p->packets, r.uid = uid;
-		a->emit(a->ctx, TYPES__TYPE__NC_NetworkFlow, &r.base);
-		break;
-	}
-	default: {
-		Types__TransportFlow r = TYPES__TRANSPORT_FLOW__INIT;
-		r.timestampfirst = p->first, r.timestamplast = p->last, r.duration = p->last - p->first;
-		r.proto = (char *)transport_name(4, p->key[0]);
-		r.srcport = lo[0] << 8 | lo[1], r.dstport = hi[0] << 8 | hi[1];
-		r.size = (int64_t)p->bytes, r.numpackets = (int64_t)p->packets, r.uid = uid;
-		a->emit(a->ctx, TYPES__TYPE__NC_TransportFlow, &r.base);
-		break;
-	}
-	}
-}
-
-struct flow_aggregator *flow_aggregator_create(uint32_t capacity, const struct flow_settings *s,
-					       flow_emit_fn emit, void *ctx)
-{
-	struct flow_aggregator *a = calloc(1, sizeof *a);
-	if (!a)
-		return NULL;
-	a->s = *s;
-	a->emit = emit;
-	a->ctx = ctx;
-	a->sums = flow_table_create(capacity, sizeof(struct aggregate), NS, aggregate_write, a);
-	if (!a->sums) {
-		free(a);
-		return NULL;
-	}
-	return a;
-}
-
-void flow_aggregator_free(struct flow_aggregator *a)
-{
-	if (!a)
-		return;
-	flow_table_free(a->sums);
-	free(a);
-}
-
-void flow_aggregator_add(struct flow_aggregator *a, const struct flow_partial *p)
-{
-	uint8_t key[FLOW_KEY_MAX];
-	key[0] = p->family;
-	memcpy(key + 1, p->key, p->key_len);
-	memcpy(key + 1 + p->key_len, &p->window_start, sizeof p->window_start);
-	uint8_t key_len = (uint8_t)(1 + p->key_len + sizeof p->window_start);
-	/* The worker's keyed hash of (key, window) under its family's own
-	 * key: the families cannot be made to collide with one another either. */
-	uint32_t hash = p->hash;
-	struct aggregate *g = (struct aggregate *)flow_table_find(a->sums, key, key_len, hash);
-	if (!g) {
-		/* Due when the window ends: advance() only passes a watermark
-		 * every worker has reached, so all shares are in by then. */
-		g = (struct aggregate *)flow_table_insert(a->sums, key, key_len, hash, p->window_start + a->s.window);
-		if (!g)
-			return;
-		g->sum = *p;
-		return;
-	}
-	if (p->first < g->sum.first)
-		g->sum.first = p->first;
-	if (p->last > g->sum.last)
-		g->sum.last = p->last;
-	g->sum.bytes += p->bytes;
-	g->sum.packets += p->packets;
-}
-
-void flow_aggregator_stats(const struct flow_aggregator *a, struct flow_table_stats *out)
-{
-	flow_table_stats(a->sums, out);
-}
-
-void flow_aggregator_advance(struct flow_aggregator *a, int64_t watermark)
-{
-	flow_table_advance(a->sums, watermark);
-}
-
-void flow_aggregator_flush(struct flow_aggregator *a)
-{
-	flow_table_flush(a->sums);
 }

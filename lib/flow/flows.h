@@ -93,6 +93,10 @@ void flows_counters(const struct flows *f, struct flow_counters *out);
  * off. */
 bool flows_table_stats(const struct flows *f, int type, struct flow_table_stats *out);
 
+/* ---- the aggregator (aggregator.c) -------------------------------------
+ * One per engine: adds up the workers' partial sums of LinkFlow,
+ * NetworkFlow and TransportFlow and writes their records. Not thread-safe:
+ * one lcore owns it. */
 struct flow_aggregator;
 struct flow_aggregator *flow_aggregator_create(uint32_t capacity, const struct flow_settings *s,
 					       flow_emit_fn emit, void *ctx);

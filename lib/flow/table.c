@@ -240,7 +240,6 @@ static void retire(struct flow_table *t, struct flow_node *n, enum flow_end why)
 {
 	t->expire(t->ctx, n, why);
 	wheel_unlink(t, n);
-	n->live = false;
 	n->next = t->free_head;
 	t->free_head = node_number(t, n) + 1;
 	t->count--;
@@ -296,7 +295,6 @@ struct flow_node *flow_table_insert(struct flow_table *t, const void *key, uint8
 	n->hash = hash;
 	n->key_len = key_len;
 	memcpy(n->key, key, key_len);
-	n->live = true;
 	n->expire_at = expire_at;
 	t->index[slot] = e;
 	wheel_link(t, n);
@@ -315,13 +313,8 @@ void flow_table_touch(struct flow_table *t, struct flow_node *n, int64_t expire_
 
 void flow_table_expire(struct flow_table *t, struct flow_node *n, enum flow_end why)
 {
-	t->expire(t->ctx, n, why);
-	wheel_unlink(t, n);
+	retire(t, n, why);
 	index_remove(t, n);
-	n->live = false;
-	n->next = t->free_head;
-	t->free_head = node_number(t, n) + 1;
-	t->count--;
 }
 
 static void run_slot(struct flow_table *t, unsigned slot, int64_t now)
@@ -335,7 +328,7 @@ static void run_slot(struct flow_table *t, unsigned slot, int64_t now)
 		bool was_last = e == last;
 		e = n->next;
 		if (n->expire_at <= now) {
-			flow_table_expire(t, n, FLOW_END_IDLE); /* the family refines why */
+			flow_table_expire(t, n, FLOW_END_DUE);
 		} else if (n->scheduled_at <= now) {
 			wheel_unlink(t, n);
 			wheel_link(t, n);
@@ -378,7 +371,6 @@ void flow_table_flush(struct flow_table *t)
 }
 
 uint32_t flow_table_count(const struct flow_table *t) { return t->count; }
-uint64_t flow_table_evictions(const struct flow_table *t) { return t->evictions; }
 
 void flow_table_stats(const struct flow_table *t, struct flow_table_stats *out)
 {

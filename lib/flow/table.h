@@ -39,11 +39,12 @@
  * 20,000 under a hash flood). See docs/flows.md, "Hashing". */
 #define FLOW_PROBE_LIMIT 64
 
+/* Why an entry ends, for the expire callback. The table knows only an
+ * entry's expiry time, not which of the family's timeouts set it (idle,
+ * active cut, TCP close), so those are all FLOW_END_DUE. */
 enum flow_end {
-	FLOW_END_IDLE,         /* no packet within the idle timeout */
-	FLOW_END_ACTIVE,       /* lived past the active timeout: record cut */
-	FLOW_END_CLOSED,       /* TCP FIN both ways or RST, plus grace */
-	FLOW_END_EVICTED,      /* table full: oldest written early */
+	FLOW_END_DUE,          /* its expiry time came */
+	FLOW_END_EVICTED,      /* table full: the entry due soonest written early */
 	FLOW_END_PROBE_LIMIT,  /* no free slot within FLOW_PROBE_LIMIT of the
 				* new key's home: that window's entry due
 				* soonest written early */
@@ -55,7 +56,6 @@ struct flow_node {
 	uint32_t next, prev;   /* wheel list, entry index + 1; 0: none */
 	uint16_t slot;         /* wheel slot it is listed in */
 	uint8_t key_len;
-	bool live;
 	int64_t expire_at;     /* ns */
 	int64_t scheduled_at;  /* the time its slot stands for */
 	uint8_t key[FLOW_KEY_MAX];
@@ -90,8 +90,6 @@ void flow_table_advance(struct flow_table *t, int64_t now);
 void flow_table_flush(struct flow_table *t);
 
 uint32_t flow_table_count(const struct flow_table *t);
-/* Entries written early because the table was full. */
-uint64_t flow_table_evictions(const struct flow_table *t);
 
 /* What the index did, for the summary and for tests that assert probe
  * bounds by counting instead of timing. */

@@ -440,6 +440,36 @@ Test(flowhash, tuple_hash_layouts)
 	cr_expect_eq(flow_tuple_hash(&e), flow_siphash13(k, m4, sizeof m4));
 }
 
+/* The one order the hash and the Connection key share: addresses as
+ * big-endian bytes (1.0.0.2 is below 2.0.0.1, though not as little-endian
+ * words), then ports, a tie counting as lower. Each tuple and its reply
+ * disagree unless they are the same tuple. */
+Test(flowhash, src_is_lower_orders_by_address_then_port)
+{
+	struct flow_tuple t = { .version = 4, .src_port = 9000, .dst_port = 22 };
+	memcpy(t.src, (const uint8_t[]){ 1, 0, 0, 2 }, 4), memcpy(t.dst, (const uint8_t[]){ 2, 0, 0, 1 }, 4);
+	cr_expect(flow_tuple_src_is_lower(&t), "IPv4 by bytes, not by little-endian word");
+	struct flow_tuple r = t;
+	memcpy(r.src, t.dst, 16), memcpy(r.dst, t.src, 16);
+	r.src_port = t.dst_port, r.dst_port = t.src_port;
+	cr_expect_not(flow_tuple_src_is_lower(&r));
+
+	memcpy(t.dst, t.src, 4);
+	cr_expect_not(flow_tuple_src_is_lower(&t), "equal addresses: the higher port is not lower");
+	t.src_port = 22;
+	cr_expect(flow_tuple_src_is_lower(&t), "the same endpoint both ways");
+
+	struct flow_tuple v6 = { .version = 6 };
+	v6.src[0] = 0x20, v6.dst[0] = 0x20, v6.src[15] = 1, v6.dst[15] = 2;
+	cr_expect(flow_tuple_src_is_lower(&v6), "IPv6");
+	v6.src[14] = 1;
+	cr_expect_not(flow_tuple_src_is_lower(&v6), "IPv6, earlier byte decides");
+
+	struct flow_tuple mac = { .has_mac = true };
+	mac.src_mac[0] = 2, mac.dst_mac[5] = 9;
+	cr_expect_not(flow_tuple_src_is_lower(&mac), "MAC pair");
+}
+
 Test(flowhash, worker_choice_in_range_and_even)
 {
 	unsigned count[5] = { 0 };

@@ -1201,7 +1201,7 @@ Test(flows, probe_bound_window_full_writes_the_soonest_early)
 		if (id != 17) {
 			struct flow_node *n = flow_table_find(t, &id, sizeof id, home);
 			cr_assert_not_null(n);
-			flow_table_expire(t, n, FLOW_END_IDLE);
+			flow_table_expire(t, n, FLOW_END_DUE);
 		}
 	for (uint32_t id = 0; id < FLOW_PROBE_LIMIT; id++)
 		cr_expect_eq(tfound(t, id, home), id != 17 && !(id < 40 && id % 3 == 0), "id %u", id);
@@ -1247,7 +1247,7 @@ Test(flows, probe_bound_invariant_under_random_operations, .timeout = 60)
 				cr_assert_eq(n != NULL, live[id], "op %u: id %u found %d, live %d", op, id, n != NULL,
 					     live[id]);
 				if (n && what == 7)
-					flow_table_expire(t, n, FLOW_END_IDLE);
+					flow_table_expire(t, n, FLOW_END_DUE);
 			} else if (what == 8) {
 				now += (int64_t)(rnd32(&seed) % 3) * S;
 				flow_table_advance(t, now);
