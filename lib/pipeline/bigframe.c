@@ -15,7 +15,7 @@ struct bigframe_reader {
 	const char *path;
 	pcap_t *pcap;
 	uint64_t position;        /* index of the packet pcap_next_ex returns next */
-	const uint64_t *wanted;   /* input.c's list, ascending */
+	const uint64_t *wanted;   /* prescan.c's list, ascending */
 	uint64_t n_wanted, done;
 };
 

@@ -6,12 +6,12 @@
  * 80,116-byte frame holds 14,580 bytes under a pkt_len of 80,116. Such a
  * chain is never read (mbufchain.h); the frame comes from here instead.
  *
- * The pre-scan (input.c) lists the packets over 64 KiB of every file. For a
- * file that has any, the RX role keeps a second libpcap handle on it that
- * only moves forward; when the PMD delivers one of the listed packets, RX
- * reads the whole frame from that handle into a buffer of its own and
- * hangs the buffer on the mbuf (a dynamic field and flag). The worker
- * decodes the buffer and hands it back. BIGFRAME_BUFFERS buffers exist, so
+ * The pre-scan (prescan.c) lists the packets over 64 KiB of every file.
+ * For a file that has any, the RX role keeps a second libpcap handle on it
+ * that only moves forward; when the PMD delivers one of the listed
+ * packets, RX reads the whole frame from that handle into a buffer of its
+ * own and hangs the buffer on the mbuf (a dynamic field and flag). The
+ * worker decodes the buffer and hands it back. BIGFRAME_BUFFERS buffers exist, so
  * the memory is bounded whatever the file holds; when all are in flight
  * an offline RX waits, as it does for a full ring.
  *

@@ -380,7 +380,7 @@ static int normalize_single_dash(struct netcap_config *cfg, int argc, char **arg
 	return 0;
 }
 
-int config_parse(struct netcap_config *cfg, int argc, char **argv)
+static void set_defaults(struct netcap_config *cfg)
 {
 	*cfg = (struct netcap_config){
 		.out_dir = ".",
@@ -399,37 +399,45 @@ int config_parse(struct netcap_config *cfg, int argc, char **argv)
 		.tcp_close = 5,
 		.aggregate_window = 3600,
 	};
-	if (normalize_single_dash(cfg, argc, argv) < 0)
-		return -1;
+}
 
-	/* getopt's tables, built from the option table. */
+/* getopt's tables, built from the option table. */
+struct getopt_tables {
 	struct option longopts[2 * N_OPTIONS + 4];
 	char shortopts[3 * N_OPTIONS + 4];
+	char negated[N_OPTIONS][64]; /* "no-NAME" of the on/off options */
+};
+
+static void build_getopt_tables(struct getopt_tables *t)
+{
 	size_t nl = 0, ns = 0;
-	shortopts[ns++] = '+'; /* stop at "--" and at the first non-option */
-	shortopts[ns++] = 'h';
+	t->shortopts[ns++] = '+'; /* stop at "--" and at the first non-option */
+	t->shortopts[ns++] = 'h';
 	for (size_t i = 0; i < N_OPTIONS; i++) {
 		const struct option_spec *o = &options[i];
 		bool takes_arg = o->kind != OPT_BOOL && o->kind != OPT_FLAG && o->kind != OPT_TRISTATE;
-		longopts[nl++] = (struct option){ o->flag, takes_arg ? required_argument : no_argument, NULL, OPT_INDEX + (int)i };
+		t->longopts[nl++] = (struct option){ o->flag, takes_arg ? required_argument : no_argument, NULL, OPT_INDEX + (int)i };
 		if (!takes_arg && o->kind != OPT_FLAG) {
-			static char negated[N_OPTIONS][64];
-			snprintf(negated[i], sizeof negated[i], "no-%s", o->flag);
-			longopts[nl++] = (struct option){ negated[i], no_argument, NULL, OPT_NEGATED + (int)i };
+			snprintf(t->negated[i], sizeof t->negated[i], "no-%s", o->flag);
+			t->longopts[nl++] = (struct option){ t->negated[i], no_argument, NULL, OPT_NEGATED + (int)i };
 		}
 		if (o->short_flag) {
-			shortopts[ns++] = o->short_flag;
+			t->shortopts[ns++] = o->short_flag;
 			if (takes_arg)
-				shortopts[ns++] = ':';
+				t->shortopts[ns++] = ':';
 		}
 	}
-	longopts[nl++] = (struct option){ "iface", required_argument, NULL, 'i' }; /* netcap's name */
-	longopts[nl++] = (struct option){ "help", no_argument, NULL, OPT_HELP };
-	longopts[nl++] = (struct option){ "version", no_argument, NULL, OPT_VERSION };
-	longopts[nl] = (struct option){ 0 };
-	shortopts[ns] = '\0';
+	t->longopts[nl++] = (struct option){ "iface", required_argument, NULL, 'i' }; /* netcap's name */
+	t->longopts[nl++] = (struct option){ "help", no_argument, NULL, OPT_HELP };
+	t->longopts[nl++] = (struct option){ "version", no_argument, NULL, OPT_VERSION };
+	t->longopts[nl] = (struct option){ 0 };
+	t->shortopts[ns] = '\0';
+}
 
-	/* The config file comes first whatever the flag order: flags override. */
+/* The config files named by -c/--config come first whatever the flag
+ * order: flags override them. */
+static int load_config_files(struct netcap_config *cfg, int argc, char **argv)
+{
 	for (int i = 1; i < argc - 1; i++) {
 		if (strcmp(argv[i], "--") == 0)
 			break;
@@ -439,15 +447,62 @@ int config_parse(struct netcap_config *cfg, int argc, char **argv)
 				return -1;
 		}
 	}
-	/* Flags replace list values from the file rather than adding to them. */
-	bool list_from_flags[N_OPTIONS] = { false };
+	return 0;
+}
 
+/* getopt_long returned c, '?' or ':': the argument it just read is unknown
+ * or lacks its value. */
+static void report_bad_flag(int c, char **argv)
+{
+	if (optopt && optopt < 256)
+		fprintf(stderr, "netcap: option -%c %s (see netcap --help)\n", optopt,
+			c == ':' ? "needs a value" : "is unknown");
+	else
+		fprintf(stderr, "netcap: option '%s' is unknown or needs a value (see netcap --help)\n",
+			argv[optind - 1]);
+}
+
+/* Sets the option getopt_long returned as c, with optarg. list_from_flags
+ * tells which list options the flags have already started. */
+static int apply_flag(struct netcap_config *cfg, int c, bool *list_from_flags)
+{
+	const struct option_spec *o = NULL;
+	char where[96];
+	if (c >= OPT_INDEX) {
+		o = &options[c - OPT_INDEX];
+	} else if (c >= OPT_NEGATED) {
+		o = &options[c - OPT_NEGATED];
+		snprintf(where, sizeof where, "--no-%s", o->flag);
+		return set_option(cfg, o, "no", where);
+	} else {
+		for (size_t i = 0; i < N_OPTIONS; i++)
+			if (options[i].short_flag == c)
+				o = &options[i];
+	}
+	if (!o)
+		return -1;
+	snprintf(where, sizeof where, "--%s", o->flag);
+	/* Flags replace list values from the file rather than adding to them. */
+	if (o->kind == OPT_LIST && !list_from_flags[o - options]) {
+		list_from_flags[o - options] = true;
+		*(unsigned *)((char *)cfg + o->count_offset) = 0;
+	}
+	if (o->kind == OPT_BOOL || o->kind == OPT_FLAG || o->kind == OPT_TRISTATE)
+		optarg = "yes";
+	if (strcmp(o->flag, "config") == 0)
+		return 0; /* loaded before the flags */
+	return set_option(cfg, o, optarg, where);
+}
+
+/* 1 after --help or --version, which need nothing more. Leaves optind at
+ * the first argument that is not an option. */
+static int read_flags(struct netcap_config *cfg, int argc, char **argv, const struct getopt_tables *t)
+{
+	bool list_from_flags[N_OPTIONS] = { false };
 	opterr = 0;
 	optind = 0; /* 0, not 1: glibc then also resets its state between calls */
 	int c, idx;
-	while ((c = getopt_long(argc, argv, shortopts, longopts, &idx)) != -1) {
-		const struct option_spec *o = NULL;
-		char where[96];
+	while ((c = getopt_long(argc, argv, t->shortopts, t->longopts, &idx)) != -1) {
 		if (c == OPT_HELP || c == 'h') {
 			config_usage(stdout);
 			return 1;
@@ -457,57 +512,37 @@ int config_parse(struct netcap_config *cfg, int argc, char **argv)
 			return 1;
 		}
 		if (c == '?' || c == ':') {
-			if (optopt && optopt < 256)
-				fprintf(stderr, "netcap: option -%c %s (see netcap --help)\n", optopt,
-					c == ':' ? "needs a value" : "is unknown");
-			else
-				fprintf(stderr, "netcap: option '%s' is unknown or needs a value (see netcap --help)\n",
-					argv[optind - 1]);
+			report_bad_flag(c, argv);
 			return -1;
 		}
-		if (c >= OPT_INDEX) {
-			o = &options[c - OPT_INDEX];
-		} else if (c >= OPT_NEGATED) {
-			o = &options[c - OPT_NEGATED];
-			snprintf(where, sizeof where, "--no-%s", o->flag);
-			if (set_option(cfg, o, "no", where) < 0)
-				return -1;
-			continue;
-		} else {
-			for (size_t i = 0; i < N_OPTIONS; i++)
-				if (options[i].short_flag == c)
-					o = &options[i];
-		}
-		if (!o)
-			return -1;
-		snprintf(where, sizeof where, "--%s", o->flag);
-		if (o->kind == OPT_LIST && !list_from_flags[o - options]) {
-			list_from_flags[o - options] = true;
-			*(unsigned *)((char *)cfg + o->count_offset) = 0;
-		}
-		if (o->kind == OPT_BOOL || o->kind == OPT_FLAG || o->kind == OPT_TRISTATE)
-			optarg = "yes";
-		if (strcmp(o->flag, "config") == 0)
-			continue; /* loaded above */
-		if (set_option(cfg, o, optarg, where) < 0)
+		if (apply_flag(cfg, c, list_from_flags) < 0)
 			return -1;
 	}
-	if (optind < argc) {
-		if (strcmp(argv[optind - 1], "--") == 0) {
-			for (int i = optind; i < argc; i++) {
-				if (cfg->n_eal_args >= CONFIG_MAX_EAL_ARGS - 1) {
-					fprintf(stderr, "netcap: too many EAL arguments\n");
-					return -1;
-				}
-				cfg->eal_args[cfg->n_eal_args++] = argv[i];
-			}
-		} else {
-			fprintf(stderr, "netcap: unexpected argument '%s' (EAL arguments go after --; see netcap --help)\n",
-				argv[optind]);
-			return -1;
-		}
-	}
+	return 0;
+}
 
+/* What follows the options: EAL arguments after "--", nothing else. */
+static int take_eal_args(struct netcap_config *cfg, int argc, char **argv)
+{
+	if (optind >= argc)
+		return 0;
+	if (strcmp(argv[optind - 1], "--") != 0) {
+		fprintf(stderr, "netcap: unexpected argument '%s' (EAL arguments go after --; see netcap --help)\n",
+			argv[optind]);
+		return -1;
+	}
+	for (int i = optind; i < argc; i++) {
+		if (cfg->n_eal_args >= CONFIG_MAX_EAL_ARGS - 1) {
+			fprintf(stderr, "netcap: too many EAL arguments\n");
+			return -1;
+		}
+		cfg->eal_args[cfg->n_eal_args++] = argv[i];
+	}
+	return 0;
+}
+
+static int check_one_input_kind(const struct netcap_config *cfg)
+{
 	unsigned kinds = (cfg->n_pcaps > 0) + (cfg->iface != NULL) + (cfg->n_pci > 0);
 	if (kinds == 0) {
 		fprintf(stderr, "netcap: no input: give -r FILE, -i IFACE or --pci ADDR (see netcap --help)\n");
@@ -517,8 +552,13 @@ int config_parse(struct netcap_config *cfg, int argc, char **argv)
 		fprintf(stderr, "netcap: give one kind of input: -r, -i or --pci, not several\n");
 		return -1;
 	}
-	/* Names that go into DPDK's device arguments, where ',' and '='
-	 * separate settings: "-i eth0,qpairs=999" must not set one. */
+	return 0;
+}
+
+/* Names that go into DPDK's device arguments, where ',' and '=' separate
+ * settings: "-i eth0,qpairs=999" must not set one. */
+static int check_device_names(const struct netcap_config *cfg)
+{
 	if (cfg->iface && (strlen(cfg->iface) >= 16 || strpbrk(cfg->iface, ",= \t/") || !*cfg->iface)) {
 		fprintf(stderr, "netcap: --interface '%s' is not an interface name (at most 15 characters, no ',', '=', '/' or spaces)\n",
 			cfg->iface);
@@ -534,6 +574,11 @@ int config_parse(struct netcap_config *cfg, int argc, char **argv)
 			return -1;
 		}
 	}
+	return 0;
+}
+
+static int check_sizes(const struct netcap_config *cfg)
+{
 	if (cfg->ring_size & (cfg->ring_size - 1)) {
 		fprintf(stderr, "netcap: --ring-size %u is not a power of two\n", cfg->ring_size);
 		return -1;
@@ -543,5 +588,23 @@ int config_parse(struct netcap_config *cfg, int argc, char **argv)
 			cfg->chunk_size, cfg->member_size);
 		return -1;
 	}
+	return 0;
+}
+
+int config_parse(struct netcap_config *cfg, int argc, char **argv)
+{
+	set_defaults(cfg);
+	if (normalize_single_dash(cfg, argc, argv) < 0)
+		return -1;
+	struct getopt_tables tables;
+	build_getopt_tables(&tables);
+	if (load_config_files(cfg, argc, argv) < 0)
+		return -1;
+	int rc = read_flags(cfg, argc, argv, &tables);
+	if (rc != 0)
+		return rc;
+	if (take_eal_args(cfg, argc, argv) < 0 || check_one_input_kind(cfg) < 0 || check_device_names(cfg) < 0 ||
+	    check_sizes(cfg) < 0)
+		return -1;
 	return 0;
 }

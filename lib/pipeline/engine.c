@@ -34,7 +34,6 @@
 
 struct engine eng;
 
-
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -264,7 +263,7 @@ static void chunk_init(struct rte_mempool *mp, void *arg, void *obj, unsigned id
 /* Chunks hold chunk_size bytes plus room for one record of the largest size
  * allowed beyond it, so a chunk is sent once it passes chunk_size and a
  * record never has to be split or refused for want of room (a larger
- * record is cut to NCAP_RECORD_LIMIT: lcore.c, emit_one). */
+ * record is cut to NCAP_RECORD_LIMIT: worker.c, emit_record). */
 #define CHUNK_SLACK (NCAP_RECORD_LIMIT + NCAP_VARINT_MAX)
 
 static unsigned mbufs_needed(const struct netcap_config *cfg)
@@ -405,41 +404,48 @@ static void use_pcap_timestamps(void)
 	eng.ts_scale = RTE_VERSION < RTE_VERSION_NUM(23, 11, 0, 0) ? 1000 : 1;
 }
 
-static int setup_inputs(const struct netcap_config *cfg)
+static int port_failed(uint16_t port, int rc)
+{
+	fprintf(stderr, "netcap: cannot set up port %u: %s\n", port, rte_strerror(-rc));
+	return -1;
+}
+
+/* The pcap PMD cannot spread load: one lcore reads every file and, with
+ * several workers, dispatches by flow hash. */
+static int setup_pcap_input(const struct netcap_config *cfg)
 {
 	uint16_t port;
 	int rc;
-	unsigned first = eng.worker_lcore[0];
-	if (cfg->n_pcaps) {
-		if (rte_eth_dev_get_port_by_name("net_pcap_netcap0", &port) != 0) {
-			fprintf(stderr, "netcap: the pcap PMD did not create its port\n");
-			return -1;
-		}
-		if ((rc = setup_port(port, (uint16_t)cfg->n_pcaps, false)) < 0)
-			goto port_error;
-		eng.ports[eng.n_ports++] = port;
-		use_pcap_timestamps();
-		if (bigframe_setup(eng.files, eng.n_files) < 0)
-			return -1;
-		/* The pcap PMD cannot spread load: one lcore reads every
-		 * file and, with several workers, dispatches by flow hash. */
-		struct lcore_conf *lc = &eng.lc[first];
-		for (unsigned i = 0; i < cfg->n_pcaps; i++)
-			lc->rxq[lc->n_rxq++] = (struct rx_queue){
-				.port = port, .queue = (uint16_t)i, .link = eng.files[i].link,
-				.expected = eng.files[i].packets, .done = eng.files[i].packets == 0,
-				.oversize = bigframe_reader_of(i),
-			};
-		if (eng.n_workers > 1) {
-			lc->dispatch = true;
-			for (unsigned w = 0; w < eng.n_workers; w++)
-				eng.lc[eng.worker_lcore[w]].in_ring = eng.worker_ring[w];
-		}
-		atomic_store(&eng.rx_active, 1);
-		return 0;
+	if (rte_eth_dev_get_port_by_name("net_pcap_netcap0", &port) != 0) {
+		fprintf(stderr, "netcap: the pcap PMD did not create its port\n");
+		return -1;
 	}
-	/* af_packet (kernel fanout) and NICs (symmetric RSS) spread load:
-	 * worker w reads queue w of every port. */
+	if ((rc = setup_port(port, (uint16_t)cfg->n_pcaps, false)) < 0)
+		return port_failed(port, rc);
+	eng.ports[eng.n_ports++] = port;
+	use_pcap_timestamps();
+	if (bigframe_setup(eng.files, eng.n_files) < 0)
+		return -1;
+	struct lcore_conf *lc = &eng.lc[eng.worker_lcore[0]];
+	for (unsigned i = 0; i < cfg->n_pcaps; i++)
+		lc->rxq[lc->n_rxq++] = (struct rx_queue){
+			.port = port, .queue = (uint16_t)i, .link = eng.files[i].link,
+			.expected = eng.files[i].packets, .done = eng.files[i].packets == 0,
+			.oversize = bigframe_reader_of(i),
+		};
+	if (eng.n_workers > 1) {
+		lc->dispatch = true;
+		for (unsigned w = 0; w < eng.n_workers; w++)
+			eng.lc[eng.worker_lcore[w]].in_ring = eng.worker_ring[w];
+	}
+	atomic_store(&eng.rx_active, 1);
+	return 0;
+}
+
+/* The port of the af_packet interface, or of each PCI device. */
+static int find_live_ports(const struct netcap_config *cfg)
+{
+	uint16_t port;
 	if (cfg->iface) {
 		if (rte_eth_dev_get_port_by_name("net_af_packet_netcap0", &port) != 0) {
 			fprintf(stderr, "netcap: cannot open interface %s through net_af_packet (see the EAL messages above)\n",
@@ -447,21 +453,29 @@ static int setup_inputs(const struct netcap_config *cfg)
 			return -1;
 		}
 		eng.ports[eng.n_ports++] = port;
-	} else {
-		for (unsigned i = 0; i < cfg->n_pci; i++) {
-			if (rte_eth_dev_get_port_by_name(cfg->pci[i], &port) != 0) {
-				fprintf(stderr, "netcap: no DPDK port for PCI device %s (is it bound to vfio-pci?)\n",
-					cfg->pci[i]);
-				return -1;
-			}
-			eng.ports[eng.n_ports++] = port;
-		}
+		return 0;
 	}
-	for (unsigned p = 0; p < eng.n_ports; p++) {
-		if ((rc = setup_port(eng.ports[p], (uint16_t)eng.n_workers, cfg->n_pci > 0)) < 0) {
-			port = eng.ports[p];
-			goto port_error;
+	for (unsigned i = 0; i < cfg->n_pci; i++) {
+		if (rte_eth_dev_get_port_by_name(cfg->pci[i], &port) != 0) {
+			fprintf(stderr, "netcap: no DPDK port for PCI device %s (is it bound to vfio-pci?)\n",
+				cfg->pci[i]);
+			return -1;
 		}
+		eng.ports[eng.n_ports++] = port;
+	}
+	return 0;
+}
+
+/* af_packet (kernel fanout) and NICs (symmetric RSS) spread load: worker w
+ * reads queue w of every port, and processes what it reads itself. */
+static int setup_live_inputs(const struct netcap_config *cfg)
+{
+	if (find_live_ports(cfg) < 0)
+		return -1;
+	for (unsigned p = 0; p < eng.n_ports; p++) {
+		int rc = setup_port(eng.ports[p], (uint16_t)eng.n_workers, cfg->n_pci > 0);
+		if (rc < 0)
+			return port_failed(eng.ports[p], rc);
 		for (unsigned w = 0; w < eng.n_workers; w++) {
 			struct lcore_conf *lc = &eng.lc[eng.worker_lcore[w]];
 			lc->rxq[lc->n_rxq++] = (struct rx_queue){ .port = eng.ports[p], .queue = (uint16_t)w,
@@ -470,9 +484,11 @@ static int setup_inputs(const struct netcap_config *cfg)
 	}
 	atomic_store(&eng.rx_active, eng.n_workers);
 	return 0;
-port_error:
-	fprintf(stderr, "netcap: cannot set up port %u: %s\n", port, rte_strerror(-rc));
-	return -1;
+}
+
+static int setup_inputs(const struct netcap_config *cfg)
+{
+	return cfg->n_pcaps ? setup_pcap_input(cfg) : setup_live_inputs(cfg);
 }
 
 static void choose_flow_settings(const struct netcap_config *cfg)
@@ -509,7 +525,7 @@ static int setup_aggregator(void)
 	uint64_t capacity = (uint64_t)fs->capacity * eng.n_workers;
 	if (capacity > CONFIG_MAX_FLOW_CAPACITY)
 		capacity = CONFIG_MAX_FLOW_CAPACITY;
-	eng.aggregator = flow_aggregator_create((uint32_t)capacity, fs, flow_emit, lc0->ws);
+	eng.aggregator = flow_aggregator_create((uint32_t)capacity, fs, worker_flow_emit, lc0->ws);
 	if (!eng.aggregator)
 		return -1;
 	if (eng.n_workers == 1)
@@ -538,8 +554,9 @@ static int setup_workers(const struct netcap_config *cfg)
 		lc->ws->lc = lc;
 		lc->ws->dctx.enabled = eng.enabled;
 		lc->ws->dctx.entropy = cfg->entropy;
+		lc->ws->dctx.payload = cfg->payload;
 		if (eng.flows_wanted &&
-		    !(lc->ws->flows = flows_create(&eng.flow_settings, flow_emit, flow_partial_out, lc->ws))) {
+		    !(lc->ws->flows = flows_create(&eng.flow_settings, worker_flow_emit, worker_flow_partial, lc->ws))) {
 			fprintf(stderr, "netcap: cannot allocate flow tables of %u entries\n", cfg->flow_capacity);
 			return -1;
 		}
@@ -605,7 +622,7 @@ static int scan_inputs(const struct netcap_config *cfg)
 				f->path);
 			return -1;
 		}
-		if (input_open_pcap(f, err, sizeof err) < 0) {
+		if (prescan_open(f, err, sizeof err) < 0) {
 			fprintf(stderr, "netcap: %s\n", err);
 			return -1;
 		}
@@ -618,12 +635,12 @@ static int scan_inputs(const struct netcap_config *cfg)
 	return 0;
 }
 
-/* Counting the packets of every file (input.c) overlaps EAL's start. */
+/* Counting the packets of every file (prescan.c) overlaps EAL's start. */
 static void *count_inputs(void *arg)
 {
 	(void)arg;
 	for (unsigned i = 0; i < eng.n_files; i++)
-		input_count_pcap(&eng.files[i]);
+		prescan_count(&eng.files[i]);
 	return NULL;
 }
 
@@ -697,71 +714,100 @@ static void close_writers(void)
 	}
 }
 
-int engine_run(struct netcap_config *cfg, const char *argv0)
+/* Before EAL: the record types, the input files, the output directory and
+ * the sidecar files, so that a bad setting fails before DPDK starts. */
+static int prepare_run(struct netcap_config *cfg)
 {
 	init_lcores();
 	eng.cfg = cfg;
 	eng.ts_offset = -1;
 	eng.live = cfg->n_pcaps == 0;
 	if (choose_record_types(cfg) < 0 || scan_inputs(cfg) < 0 || make_out_dir(cfg->out_dir) < 0)
-		return 2;
+		return -1;
 	eng.sidecar = cfg->errors_pcap || cfg->unknown_pcap;
 	if (eng.sidecar && sidecar_open(cfg->out_dir, cfg->errors_pcap, cfg->unknown_pcap) < 0)
-		return 2;
+		return -1;
+	return 0;
+}
 
-	/* EAL needs the memory size before the layout is known: assume the
-	 * largest layout the CPUs allow. */
+#define EAL_ARGV_MAX (CONFIG_MAX_EAL_ARGS + 32)
+
+/* EAL needs the memory size before the layout is known: assume the
+ * largest layout the CPUs allow. */
+static int eal_arguments(const struct netcap_config *cfg, const char *argv0, char **argv)
+{
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	eng.n_workers = cfg->workers ? cfg->workers : (unsigned)(cpus > 0 ? cpus : 1);
 	eng.n_compressors = eng.n_workers;
-	char *eal_argv[CONFIG_MAX_EAL_ARGS + 32];
-	int eal_argc = build_eal_args(cfg, argv0, eal_argv, CONFIG_MAX_EAL_ARGS + 32, memory_estimate(cfg));
-	if (eal_argc < 0) {
+	int argc = build_eal_args(cfg, argv0, argv, EAL_ARGV_MAX, memory_estimate(cfg));
+	if (argc < 0)
 		fprintf(stderr, "netcap: out of memory building DPDK's device arguments\n");
-		return 2;
-	}
+	return argc;
+}
+
+/* Starts EAL while a thread of its own counts the input files' packets. */
+static int start_eal(int argc, char **argv)
+{
 	pthread_t counter;
 	bool counting = eng.n_files && pthread_create(&counter, NULL, count_inputs, NULL) == 0;
-	if (rte_eal_init(eal_argc, eal_argv) < 0) {
+	if (rte_eal_init(argc, argv) < 0) {
 		fprintf(stderr, "netcap: DPDK EAL initialisation failed: %s\n", rte_strerror(rte_errno));
 		if (counting)
 			pthread_join(counter, NULL);
-		return 1;
+		return -1;
 	}
 	finish_counting(&counter, counting);
-	int rc = 1;
-	/* The flow hashes' secret key for this run, before any lcore hashes
-	 * (lib/flow/flowhash.h; docs/flows.md, "Hashing"). */
+	return 0;
+}
+
+/* The flow hashes' secret key for this run, before any lcore hashes
+ * (lib/flow/flowhash.h; docs/flows.md, "Hashing"). */
+static int draw_flow_hash_key(void)
+{
 	if (flow_hash_init(NULL) != 0) {
 		fprintf(stderr, "netcap: libsodium failed to start: no random key for the flow hashes\n");
-		goto out;
+		return -1;
 	}
-	if (plan_layout(cfg) < 0 || create_pools(cfg) < 0 || setup_inputs(cfg) < 0 || setup_workers(cfg) < 0)
-		goto out;
+	return 0;
+}
 
-	eng.start_ns = 0;
-	{
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		eng.start_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-	}
+/* Roles, memory, ports and per-lcore state, once EAL runs. */
+static int setup_engine(const struct netcap_config *cfg)
+{
+	if (plan_layout(cfg) < 0 || create_pools(cfg) < 0 || setup_inputs(cfg) < 0 || setup_workers(cfg) < 0)
+		return -1;
+	return 0;
+}
+
+static void set_writer_options(const struct netcap_config *cfg)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	eng.start_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 	eng.wopts = (struct ncap_writer_opts){
 		.level = cfg->level, .member_cap = cfg->member_size, .input_source = eng.input_source,
 		.contains_payloads = cfg->payload, .created_ns = eng.start_ns, .plain = cfg->plain,
 	};
 	if (cfg->level == 0)
 		eng.wopts.level = NCAP_LEVEL_STORE;
+}
 
+static void install_signal_handlers(void)
+{
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	/* A file size limit (ulimit -f) must fail the write with EFBIG, which
 	 * the writer survives, not kill the process. */
 	signal(SIGXFSZ, SIG_IGN);
-	if (eng.live)
-		report_register_telemetry();
+}
 
-	pthread_t control;
+/* EAL pinned this thread to the main lcore's CPU, and a new thread inherits
+ * that: the control thread may run on any CPU, so as not to compete with
+ * the main lcore's loop. */
+static bool start_control(struct netcap_config *cfg, pthread_t *control)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
 	cpu_set_t all;
@@ -769,28 +815,66 @@ int engine_run(struct netcap_config *cfg, const char *argv0)
 	for (long c = 0; c < cpus; c++)
 		CPU_SET(c, &all);
 	pthread_attr_setaffinity_np(&attr, sizeof all, &all);
-	bool control_running = pthread_create(&control, &attr, control_main, cfg) == 0;
+	bool started = pthread_create(control, &attr, control_main, cfg) == 0;
+	pthread_attr_destroy(&attr);
+	return started;
+}
 
+/* Every lcore runs its loop (lcore.c) until the input has ended and every
+ * record is with its file's writer. */
+static void run_lcores(struct netcap_config *cfg)
+{
+	pthread_t control;
+	bool control_running = start_control(cfg, &control);
 	eng.start_tsc = rte_get_tsc_cycles();
 	rte_eal_mp_remote_launch(lcore_main, NULL, CALL_MAIN);
 	rte_eal_mp_wait_lcore();
 	eng.end_tsc = rte_get_tsc_cycles();
-
 	atomic_store(&control_done, true);
 	if (control_running)
 		pthread_join(control, NULL);
+}
+
+/* Closes every file and prints the summary; the exit code. */
+static int finish_run(const struct netcap_config *cfg)
+{
 	close_writers();
 	if (eng.sidecar)
 		sidecar_close(&eng.sidecar_errors, &eng.sidecar_unknown);
 	if (!cfg->quiet)
 		report_summary(stdout);
-	rc = atomic_load(&eng.write_failed) ? 1 : 0;
-out:
+	return atomic_load(&eng.write_failed) ? 1 : 0;
+}
+
+static void stop_engine(void)
+{
 	for (unsigned p = 0; p < eng.n_ports; p++) {
 		rte_eth_dev_stop(eng.ports[p]);
 		rte_eth_dev_close(eng.ports[p]);
 	}
 	bigframe_teardown();
 	rte_eal_cleanup();
+}
+
+int engine_run(struct netcap_config *cfg, const char *argv0)
+{
+	if (prepare_run(cfg) < 0)
+		return 2;
+	char *eal_argv[EAL_ARGV_MAX];
+	int eal_argc = eal_arguments(cfg, argv0, eal_argv);
+	if (eal_argc < 0)
+		return 2;
+	if (start_eal(eal_argc, eal_argv) < 0)
+		return 1;
+	int rc = 1;
+	if (draw_flow_hash_key() == 0 && setup_engine(cfg) == 0) {
+		set_writer_options(cfg);
+		install_signal_handlers();
+		if (eng.live)
+			report_register_telemetry();
+		run_lcores(cfg);
+		rc = finish_run(cfg);
+	}
+	stop_engine();
 	return rc;
 }

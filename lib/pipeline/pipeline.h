@@ -1,6 +1,8 @@
-/* pipeline.h: state shared by the engine's files (engine.c sets up,
- * lcore.c runs the per-lcore loop, input.c inspects inputs, report.c prints
- * and serves counters). Not a public API. */
+/* pipeline.h: state shared by the engine's files. engine.c sets up and
+ * tears down; prescan.c reads the input files before the run; lcore.c runs
+ * the per-lcore loop over the roles (roles.h: rx.c, worker.c,
+ * worker_flows.c, compressor.c); report.c prints and serves counters. Not a
+ * public API. */
 #ifndef PIPELINE_PIPELINE_H
 #define PIPELINE_PIPELINE_H
 
@@ -56,7 +58,9 @@ struct lcore_stats {
 	uint64_t ring_full_drops;   /* live: dispatcher ring full */
 	uint64_t ring_full_waits;   /* offline: dispatcher waited */
 	uint64_t packets, decode_errors, unknown;
-	uint64_t chunks_sent, chunk_waits;
+	uint64_t chunks_sent;
+	uint64_t chunk_waits;       /* chunk pool empty or compressor ring full */
+	uint64_t partial_waits;     /* flow partial-sums pool empty */
 	uint64_t bad_chains[MBUF_CHAIN_FAULTS]; /* mbufs whose lengths disagree: not decoded */
 	uint64_t truncated[NCAP_TYPE_LIMIT];   /* records cut to NCAP_RECORD_LIMIT */
 	uint64_t unwritable_records; /* could not be cut that far (never expected) */
@@ -160,14 +164,18 @@ extern struct engine eng;
 
 /* lcore.c */
 int lcore_main(void *arg);
-void flow_emit(void *ctx, int type, const ProtobufCMessage *msg);
-void flow_partial_out(void *ctx, const struct flow_partial *p);
 
-/* input.c */
+/* worker_flows.c: a worker's callbacks for its flow tables and the
+ * aggregator (flows.h's flow_emit_fn and flow_partial_fn); ctx is the
+ * worker_state. */
+void worker_flow_emit(void *ctx, int type, const ProtobufCMessage *msg);
+void worker_flow_partial(void *ctx, const struct flow_partial *p);
+
+/* prescan.c */
 /* Checks that f->path is a capture libpcap reads; sets link and file_size. */
-int input_open_pcap(struct input_file *f, char *err, size_t errlen);
+int prescan_open(struct input_file *f, char *err, size_t errlen);
 /* Reads the whole file: sets packets and bytes (what the PMD will deliver). */
-void input_count_pcap(struct input_file *f);
+void prescan_count(struct input_file *f);
 
 /* report.c */
 void report_progress(bool final);

@@ -32,6 +32,7 @@ void report_totals(struct lcore_stats *sum)
 		sum->unknown += s->unknown;
 		sum->chunks_sent += s->chunks_sent;
 		sum->chunk_waits += s->chunk_waits;
+		sum->partial_waits += s->partial_waits;
 		sum->unwritable_records += s->unwritable_records;
 		sum->decode_cycles += s->decode_cycles;
 		for (int f = 0; f < MBUF_CHAIN_FAULTS; f++)
@@ -88,7 +89,6 @@ static struct port_drops port_drops(void)
 	return d;
 }
 
-/* Records the compressors could not put on disk (known at the end). */
 /* "name N, name N)" for each nonzero count of a list. */
 static void print_counts(FILE *out, const uint64_t *counts, int n, const char *(*name)(int))
 {
@@ -109,6 +109,7 @@ static uint64_t total_of(const uint64_t *counts, int n)
 static const char *fault_name(int f) { return mbuf_chain_fault_names[f]; }
 static const char *type_name(int t) { return ncap_type_by_id(t)->name; }
 
+/* Records the compressors could not put on disk (known at the end). */
 static void print_lost(FILE *out)
 {
 	uint64_t total = total_of(eng.lost_records, NCAP_TYPE_LIMIT);

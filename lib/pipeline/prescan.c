@@ -1,4 +1,4 @@
-/* input.c: inspecting pcap and pcapng files before the run.
+/* prescan.c: reading each pcap and pcapng file once before the replay.
  *
  * DPDK's pcap PMD never signals the end of a file: rx_burst just returns 0
  * forever. So each file is read once through libpcap first (the PMD reads
@@ -21,7 +21,7 @@
 #include "pipeline/bigframe.h"
 #include "pipeline/pipeline.h"
 
-int input_open_pcap(struct input_file *f, char *err, size_t errlen)
+int prescan_open(struct input_file *f, char *err, size_t errlen)
 {
 	char pcap_err[PCAP_ERRBUF_SIZE];
 	struct stat st;
@@ -63,7 +63,7 @@ static bool note_oversize(struct input_file *f, uint64_t index, uint64_t *room)
 	return true;
 }
 
-void input_count_pcap(struct input_file *f)
+void prescan_count(struct input_file *f)
 {
 	char pcap_err[PCAP_ERRBUF_SIZE];
 	pcap_t *p = pcap_open_offline(f->path, pcap_err);
