@@ -1,23 +1,20 @@
 /* decode.c: the decoding framework: dispatch tables, record allocation,
- * event counting, and the helpers every decoder shares. */
-#include <math.h>
-#include <pthread.h>
-#include <stdio.h>
+ * event counting, and the helpers every decoder shares (option lists are
+ * options.c's, PayloadEntropy entropy.c's). */
 #include <stdlib.h>
 #include <stddef.h>
 #include <string.h>
 
 #include "decode/decode.h"
 #include "decode/decoders.h"
+#include "decode/ethertype.h"
+#include "decode/ipproto.h"
 
 #define X_NAME(id, name) name,
 const char *const decode_protocol_names[PROTO_COUNT] = { DECODE_PROTOCOLS(X_NAME) };
 const char *const decode_reason_names[REASON_COUNT] = { DECODE_REASONS(X_NAME) };
 #undef X_NAME
 
-static pthread_once_t xlogx_once = PTHREAD_ONCE_INIT;
-static void xlogx_init(void);
-static void entropy_resolve(struct packet *pkt);
 static void arena_check(struct decoder_ctx *ctx, struct packet *pkt);
 
 /* ---- dispatch tables ------------------------------------------------ */
@@ -40,26 +37,26 @@ static const struct link_entry link_table[] = {
 struct ethertype_entry { uint16_t ethertype; decode_fn fn; };
 /* Most frequent first: the scan is a handful of compares. */
 static const struct ethertype_entry ethertype_table[] = {
-	{ 0x0800, decode_ipv4 },
-	{ 0x86dd, decode_ipv6 },
-	{ 0x8100, decode_dot1q },
-	{ 0x88a8, decode_dot1q },  /* 802.1ad service tag */
-	{ 0x9100, decode_dot1q },  /* pre-standard QinQ */
-	{ 0x0806, decode_arp },
-	{ 0x88cc, decode_lldp },
-	{ 0x9000, decode_ctp },    /* Ethernet loopback (CTP) */
+	{ ETHERTYPE_IPV4, decode_ipv4 },
+	{ ETHERTYPE_IPV6, decode_ipv6 },
+	{ ETHERTYPE_VLAN, decode_dot1q },
+	{ ETHERTYPE_QINQ, decode_dot1q },
+	{ ETHERTYPE_QINQ_OLD, decode_dot1q },
+	{ ETHERTYPE_ARP, decode_arp },
+	{ ETHERTYPE_LLDP, decode_lldp },
+	{ ETHERTYPE_LOOPBACK, decode_ctp },
 };
 
 /* Indexed by IP protocol number. */
 static const decode_fn ip_protocol_table[256] = {
-	[6] = decode_tcp,
-	[17] = decode_udp,
-	[4] = decode_ipv4,   /* IP in IP */
-	[41] = decode_ipv6,  /* IPv6 in IP */
-	[1] = decode_icmpv4,
-	[2] = decode_igmp,
-	[58] = decode_icmpv6,
-	[132] = decode_sctp,
+	[IPPROTO_TCP] = decode_tcp,
+	[IPPROTO_UDP] = decode_udp,
+	[IPPROTO_IPIP] = decode_ipv4,   /* IP in IP */
+	[IPPROTO_IPV6] = decode_ipv6,   /* IPv6 in IP */
+	[IPPROTO_ICMP] = decode_icmpv4,
+	[IPPROTO_IGMP] = decode_igmp,
+	[IPPROTO_ICMPV6] = decode_icmpv6,
+	[IPPROTO_SCTP] = decode_sctp,
 };
 
 static int unknown_layer(struct decoder_ctx *ctx, struct packet *pkt,
@@ -142,8 +139,9 @@ int decode_app(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
 	/* An empty payload (a bare ACK) carries no application message. */
 	if (cur_left(cur) == 0 || !pkt->has_ports)
 		return DECODE_OK;
-	enum decode_protocol from = pkt->ip_proto == 6 ? PROTO_TCP : PROTO_UDP;
-	uint8_t transport = pkt->ip_proto == 6 ? APP_TCP : pkt->ip_proto == 17 ? APP_UDP : 0;
+	enum decode_protocol from = pkt->ip_proto == IPPROTO_TCP ? PROTO_TCP : PROTO_UDP;
+	uint8_t transport = pkt->ip_proto == IPPROTO_TCP ? APP_TCP
+			  : pkt->ip_proto == IPPROTO_UDP ? APP_UDP : 0;
 	decode_fn fn = app_decoder(pkt->dst_port, transport);
 	if (!fn)
 		fn = app_decoder(pkt->src_port, transport);
@@ -156,7 +154,7 @@ int decoder_init(struct decoder_ctx *ctx, size_t arena_bytes)
 {
 	memset(ctx, 0, sizeof *ctx);
 	ctx->entropy = true;
-	pthread_once(&xlogx_once, xlogx_init);
+	entropy_init();
 	ctx->arena.cap = arena_bytes;
 	ctx->arena.reserve = arena_bytes / 4 < ARENA_RESERVE ? arena_bytes / 4 : ARENA_RESERVE;
 	ctx->arena.base = malloc(arena_bytes);
@@ -334,70 +332,6 @@ void decode_capped(struct decoder_ctx *ctx, struct packet *pkt, enum decode_prot
 
 /* ---- shared helpers ------------------------------------------------ */
 
-int kl_option_next(struct cursor *area, struct kl_option *opt)
-{
-	if (cur_left(area) == 0)
-		return KL_DONE;
-	*opt = (struct kl_option){ .kind = cur_u8(area), .length = 1 };
-	if (opt->kind == KL_END_OF_LIST || opt->kind == KL_NO_OPERATION)
-		return KL_OPTION;
-	opt->length = cur_u8(area);
-	/* A length of 0 or 1 would not advance: the loop a crafted header
-	 * would otherwise spin in. */
-	if (!cur_ok(area) || opt->length < 2)
-		return KL_MALFORMED;
-	opt->data = cur_bytes(area, opt->length - 2u);
-	return opt->data ? KL_OPTION : KL_MALFORMED;
-}
-
-bool kl_options_scan(struct cursor area, size_t *count, ProtobufCBinaryData *padding)
-{
-	struct kl_option opt;
-	int rc;
-	*count = 0;
-	*padding = pb_bytes(NULL, 0);
-	while ((rc = kl_option_next(&area, &opt)) == KL_OPTION) {
-		++*count;
-		if (opt.kind == KL_END_OF_LIST) {
-			uint32_t n = cur_left(&area);
-			*padding = pb_bytes(cur_bytes(&area, n), n);
-			break;
-		}
-	}
-	return rc != KL_MALFORMED;
-}
-
-/* IPv4Option and TCPOption are one shape: fill either through it. */
-struct kl_option_record {
-	ProtobufCMessage base;
-	int32_t optiontype;
-	int32_t optionlength;
-	ProtobufCBinaryData optiondata;
-};
-#define SAME_LAYOUT(T, f) \
-	_Static_assert(offsetof(T, f) == offsetof(struct kl_option_record, f), #T "." #f)
-SAME_LAYOUT(Types__IPv4Option, optiontype);
-SAME_LAYOUT(Types__IPv4Option, optionlength);
-SAME_LAYOUT(Types__IPv4Option, optiondata);
-SAME_LAYOUT(Types__TCPOption, optiontype);
-SAME_LAYOUT(Types__TCPOption, optionlength);
-SAME_LAYOUT(Types__TCPOption, optiondata);
-
-void **kl_options_records(struct decoder_ctx *ctx, struct packet *pkt,
-			  const ProtobufCMessageDescriptor *descriptor, struct cursor area, size_t n)
-{
-	struct kl_option_record **options = (struct kl_option_record **)record_array(ctx, pkt, descriptor, n);
-	if (!options)
-		return NULL;
-	struct kl_option opt;
-	for (size_t i = 0; i < n && kl_option_next(&area, &opt) == KL_OPTION; i++) {
-		options[i]->optiontype = opt.kind;
-		options[i]->optionlength = opt.length;
-		options[i]->optiondata = pb_bytes(opt.data, opt.data ? opt.length - 2u : 0);
-	}
-	return (void **)options;
-}
-
 void packet_set_ports(struct packet *pkt, uint16_t src_port, uint16_t dst_port)
 {
 	pkt->has_ports = true;
@@ -410,149 +344,6 @@ void packet_set_ports(struct packet *pkt, uint16_t src_port, uint16_t dst_port)
 	if (pkt->ipv6_rec) {
 		pkt->ipv6_rec->srcport = src_port;
 		pkt->ipv6_rec->dstport = dst_port;
-	}
-}
-
-/* Entropy from a histogram of n bytes: H = log2(n) - sum(c log2 c) / n.
- * c log2 c comes from a table for the counts packets have; n log2 n terms
- * are what make per-layer entropy affordable. */
-#define XLOGX_TABLE 2048
-static double xlogx_table[XLOGX_TABLE];
-static double log2_table[XLOGX_TABLE];    /* log2 c */
-static double xlogx_step[XLOGX_TABLE];    /* xlogx(c + 1) - xlogx(c) */
-static void xlogx_init(void)
-{
-	for (int c = 1; c < XLOGX_TABLE; c++) {
-		xlogx_table[c] = c * log2(c);
-		log2_table[c] = log2(c);
-	}
-	for (int c = 0; c + 1 < XLOGX_TABLE; c++)
-		xlogx_step[c] = xlogx_table[c + 1] - xlogx_table[c];
-}
-
-static inline double xlogx(uint32_t c)
-{
-	return c < XLOGX_TABLE ? xlogx_table[c] : c * log2(c);
-}
-
-struct histogram {
-	uint32_t count[256];       /* a frame may hold 262,144 bytes of one value */
-	double sum_xlogx;          /* sum over byte values of c log2 c */
-	uint32_t n;
-};
-
-/* Ranges shorter than this (headers, small payloads: a third of the TCP and
- * UDP packets in the benchmark input) sum over their bytes, not the 256 bins. */
-#define HISTOGRAM_SHORT 64
-
-static void histogram_fill(struct histogram *h, const uint8_t *data, uint32_t len)
-{
-	memset(h->count, 0, sizeof h->count);
-	for (uint32_t i = 0; i < len; i++)
-		h->count[data[i]]++;
-	double sum = 0;
-	if (len < HISTOGRAM_SHORT) {
-		/* sum over values b of c_b log2 c_b = sum over bytes i of
-		 * log2 c_(data[i]): each value's c_b bytes add log2 c_b. */
-		double s0 = 0, s1 = 0;
-		uint32_t i = 0;
-		for (; i + 2 <= len; i += 2) {
-			s0 += log2_table[h->count[data[i]]];
-			s1 += log2_table[h->count[data[i + 1]]];
-		}
-		if (i < len)
-			s0 += log2_table[h->count[data[i]]];
-		sum = s0 + s1;
-	} else if (len < XLOGX_TABLE) {
-		/* Every count is in the table: four independent sums. */
-		double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-		for (int b = 0; b < 256; b += 4) {
-			s0 += xlogx_table[h->count[b]];
-			s1 += xlogx_table[h->count[b + 1]];
-			s2 += xlogx_table[h->count[b + 2]];
-			s3 += xlogx_table[h->count[b + 3]];
-		}
-		sum = (s0 + s1) + (s2 + s3);
-	} else {
-		for (int b = 0; b < 256; b++)
-			sum += xlogx(h->count[b]);
-	}
-	h->sum_xlogx = sum;
-	h->n = len;
-}
-
-/* Adds a few bytes (an outer layer's header) keeping the sum current. */
-static void histogram_add(struct histogram *h, const uint8_t *data, uint32_t len)
-{
-	if (h->n + len >= XLOGX_TABLE) {
-		for (uint32_t i = 0; i < len; i++) {
-			uint32_t c = h->count[data[i]]++;
-			h->sum_xlogx += xlogx(c + 1) - xlogx(c);
-		}
-	} else {
-		/* every count stays in the tables: two sums, not one long chain */
-		double s0 = 0, s1 = 0;
-		uint32_t i = 0;
-		for (; i + 2 <= len; i += 2) {
-			s0 += xlogx_step[h->count[data[i]]++];
-			s1 += xlogx_step[h->count[data[i + 1]]++];
-		}
-		if (i < len)
-			s0 += xlogx_step[h->count[data[i]]++];
-		h->sum_xlogx += s0 + s1;
-	}
-	h->n += len;
-}
-
-static double histogram_entropy(const struct histogram *h)
-{
-	if (h->n == 0)
-		return 0.0;
-	double log2_n = h->n < XLOGX_TABLE ? log2_table[h->n] : log2(h->n);
-	double e = log2_n - h->sum_xlogx / h->n;
-	return e > 0 ? e : 0.0; /* rounding can leave -0.000... for one value */
-}
-
-double shannon_entropy(const uint8_t *data, uint32_t len)
-{
-	pthread_once(&xlogx_once, xlogx_init);
-	struct histogram h;
-	histogram_fill(&h, data, len);
-	return histogram_entropy(&h);
-}
-
-void entropy_request(struct decoder_ctx *ctx, struct packet *pkt, double *field,
-		     const uint8_t *data, uint32_t len)
-{
-	if (!ctx->entropy || !field || pkt->n_entropy >= PACKET_MAX_ENTROPY || !len)
-		return;
-	uint32_t start = (uint32_t)(data - pkt->data);
-	pkt->entropy[pkt->n_entropy++] = (struct entropy_request){ field, start, start + len };
-}
-
-/* Innermost payload first; each outer one adds only the bytes around it. */
-static void entropy_resolve(struct packet *pkt)
-{
-	unsigned n = pkt->n_entropy;
-	struct entropy_request *r = pkt->entropy;
-	for (unsigned i = 1; i < n; i++) /* insertion sort: by size, smallest first */
-		for (unsigned j = i; j > 0 && r[j].end - r[j].start < r[j - 1].end - r[j - 1].start; j--) {
-			struct entropy_request t = r[j];
-			r[j] = r[j - 1];
-			r[j - 1] = t;
-		}
-	struct histogram h;
-	uint32_t s = 0, e = 0;
-	for (unsigned i = 0; i < n; i++) {
-		if (i > 0 && r[i].start <= s && r[i].end >= e) {
-			histogram_add(&h, pkt->data + r[i].start, s - r[i].start);
-			histogram_add(&h, pkt->data + e, r[i].end - e);
-		} else {
-			histogram_fill(&h, pkt->data + r[i].start, r[i].end - r[i].start);
-		}
-		s = r[i].start;
-		e = r[i].end;
-		*r[i].field = histogram_entropy(&h);
 	}
 }
 

@@ -100,7 +100,8 @@ extern const char *const decode_reason_names[REASON_COUNT];
 #define PACKET_MAX_ENTROPY 16
 /* Every record a decoder makes serializes to at most this many bytes,
  * whatever the input: the caps of docs/decoding.md ("Limits") keep the
- * largest (DNS) under 49 KiB. tests/fuzz/fuzz_decode.c checks it. */
+ * largest (TCP and UDP with --payload) under 61 KiB, DNS under 49 KiB.
+ * tests/fuzz/fuzz_decode.c checks it. */
 #define DECODE_RECORD_BOUND (64u << 10)
 
 /* Bump allocator for one packet's records, reset per packet.
@@ -212,7 +213,8 @@ struct decode_stats {
 /* Per-worker decoding state. */
 struct decoder_ctx {
 	struct record_set enabled; /* record types to produce */
-	bool payload;             /* TCP and UDP records carry their payload bytes (--payload) */
+	bool payload;             /* TCP and UDP records carry their payload bytes
+	                           * (--payload; record_payload()) */
 	bool entropy;             /* compute PayloadEntropy fields */
 	struct arena arena;
 	struct decode_stats stats;
@@ -319,37 +321,37 @@ static inline bool cap_take(struct cap *c, uint32_t bytes)
 	c->bytes += bytes;
 	return true;
 }
-
-/* Options of the kind-length form that IPv4 (RFC 791) and TCP (RFC 9293)
- * share: kind 0 ends the list (the rest of the area is padding), kind 1 is a
- * one-byte no-op, any other kind has a length byte counting kind and length
- * bytes, so at least 2. */
-enum { KL_END_OF_LIST = 0, KL_NO_OPERATION = 1 };
-struct kl_option {
-	uint8_t kind;
-	uint8_t length;           /* whole option, as gopacket: 1 for kinds 0, 1 */
-	const uint8_t *data;      /* length - 2 bytes; NULL for kinds 0 and 1 */
-};
-enum { KL_DONE = 0, KL_OPTION = 1, KL_MALFORMED = -1 };
-/* Reads the next option of area: KL_OPTION (one read into *opt), KL_DONE
- * (area consumed) or KL_MALFORMED (a length below 2 or past the area).
- * After an end-of-list option the area holds only the padding. */
-int kl_option_next(struct cursor *area, struct kl_option *opt);
-/* Walks a whole option area: *count gets the number of options (an
- * end-of-list included), *padding the bytes after an end-of-list. False
- * when an option is malformed. */
-bool kl_options_scan(struct cursor area, size_t *count, ProtobufCBinaryData *padding);
-/* The n options of area as records of the given descriptor (IPv4Option
- * or TCPOption: OptionType, OptionLength, OptionData, the same layout);
- * NULL when the arena is full. */
-void **kl_options_records(struct decoder_ctx *ctx, struct packet *pkt,
-			  const ProtobufCMessageDescriptor *descriptor, struct cursor area, size_t n);
+/* How many of n more elements without variable data (addresses, strings
+ * counted by number) the cap lets through. */
+static inline size_t cap_take_items(struct cap *c, size_t n)
+{
+	size_t taken = 0;
+	while (taken < n && cap_take(c, 0))
+		taken++;
+	return taken;
+}
 
 /* Records the transport ports in pkt and back-fills them into the record of
  * the innermost IP layer (pkt->ipv4_rec or pkt->ipv6_rec), if any. */
 void packet_set_ports(struct packet *pkt, uint16_t src_port, uint16_t dst_port);
 
-/* Shannon entropy of data in bits per byte (0..8); 0 for no data. */
+/* The text of the innermost IP layer's addresses (pkt->src_ip_str,
+ * dst_ip_str, formatted once per IP layer) for the SrcIP and DstIP of
+ * every record that has them, shared rather than copied; "" where no IP
+ * layer was decoded. r: a record of any type with srcip and dstip. */
+static inline char *packet_ip_text(const char *ip_str)
+{
+	return (char *)(ip_str ? ip_str : protobuf_c_empty_string);
+}
+#define RECORD_FILL_IPS(r, pkt) \
+	((r)->srcip = packet_ip_text((pkt)->src_ip_str), (r)->dstip = packet_ip_text((pkt)->dst_ip_str))
+/* The same and the transport ports: the endpoints of an application
+ * record (DNS, DHCP, NTP, SIP). */
+#define RECORD_FILL_ENDPOINTS(r, pkt) \
+	(RECORD_FILL_IPS(r, pkt), (r)->srcport = (pkt)->src_port, (r)->dstport = (pkt)->dst_port)
+
+/* Shannon entropy of data in bits per byte (0..8); 0 for no data
+ * (entropy.c, as the three below). */
 double shannon_entropy(const uint8_t *data, uint32_t len);
 
 /* Sets *field to the entropy of the len bytes at data (inside the packet)
@@ -358,6 +360,11 @@ double shannon_entropy(const uint8_t *data, uint32_t len);
  * one histogram pass over the packet instead of one pass per layer. */
 void entropy_request(struct decoder_ctx *ctx, struct packet *pkt, double *field,
 		     const uint8_t *data, uint32_t len);
+/* Fills the fields requested for pkt: decode_packet() calls it once the
+ * packet is decoded. */
+void entropy_resolve(struct packet *pkt);
+/* Builds entropy's tables, once per process (decoder_init() calls it). */
+void entropy_init(void);
 
 /* Text forms. format_mac and format_ip are a record's own addresses
  * (fixed space, at most a few per record); format_ip_bulk is for an
@@ -377,6 +384,28 @@ char *put_decimal(char *o, uint32_t v);
 static inline ProtobufCBinaryData pb_bytes(const uint8_t *data, uint32_t len)
 {
 	return (ProtobufCBinaryData){ .len = data ? len : 0, .data = (uint8_t *)(uintptr_t)data };
+}
+
+/* --payload: the payload bytes a TCP or UDP record keeps, in place (no
+ * copy), at most PAYLOAD_MAX of them; a longer payload is cut there,
+ * counted as (proto, CAPPED) and marks `record` Truncated. Empty when
+ * ctx->payload is off. The rest of either record is under 1 KiB (at most
+ * 40 option bytes, two addresses, numbers), so with the cap it stays
+ * under DECODE_RECORD_BOUND; a jumbo frame's payload, or a TSO/GRO
+ * segment's of up to 60 KiB, is kept whole. */
+#define PAYLOAD_MAX (60u << 10)
+static inline ProtobufCBinaryData record_payload(struct decoder_ctx *ctx, struct packet *pkt,
+						 enum decode_protocol proto, void *record,
+						 const struct cursor *payload)
+{
+	if (!ctx->payload)
+		return pb_bytes(NULL, 0);
+	uint32_t n = cur_left(payload);
+	if (n > PAYLOAD_MAX) {
+		n = PAYLOAD_MAX;
+		decode_capped(ctx, pkt, proto, record);
+	}
+	return pb_bytes(cur_here(payload), n);
 }
 
 #endif

@@ -32,6 +32,7 @@
  * Fingerprint lists those. A cut is counted as DHCPv4/capped and marks the
  * record Truncated. */
 #include "decode/decoders.h"
+#include "decode/options.h"
 
 #define DHCP_FIXED 236            /* op .. file */
 #define DHCP_MAGIC 0x63825363u
@@ -83,25 +84,21 @@ static char *option_text(struct arena *a, const uint8_t *p, uint32_t n, bool tex
 	return format_hex(a, p, n, 0);
 }
 
-struct dhcp_option {
-	uint8_t type, length;
-	const uint8_t *data;
-};
-
-enum { OPT_DONE, OPT_ONE, OPT_BAD };
-
-static int next_option(struct cursor *c, struct dhcp_option *o)
+/* The options (an option_next_fn): Pad is listed, with Length 0 and no
+ * data; End ends the list and is not listed, as in gopacket. */
+static int next_option(struct cursor *c, struct option *o)
 {
 	if (cur_left(c) == 0)
-		return OPT_DONE;
-	*o = (struct dhcp_option){ .type = cur_u8(c) };
+		return OPTION_DONE;
+	*o = (struct option){ .type = cur_u8(c) };
 	if (o->type == OPT_END)
-		return OPT_DONE;
+		return OPTION_DONE;
 	if (o->type == OPT_PAD)
-		return OPT_ONE;
+		return OPTION_READ;
 	o->length = cur_u8(c);
-	o->data = cur_bytes(c, o->length);
-	return cur_ok(c) ? OPT_ONE : OPT_BAD;
+	o->size = o->length;
+	o->data = cur_bytes(c, o->size);
+	return cur_ok(c) ? OPTION_READ : OPTION_MALFORMED;
 }
 
 static void fill_options(struct decoder_ctx *ctx, struct packet *pkt, Types__DHCPv4 *r,
@@ -109,31 +106,20 @@ static void fill_options(struct decoder_ctx *ctx, struct packet *pkt, Types__DHC
 {
 	Types__DHCPOption **out = (Types__DHCPOption **)record_array(
 		ctx, pkt, &types__dhcpoption__descriptor, n);
-	char *fp = n ? arena_alloc(&ctx->arena, n * 4) : NULL;   /* "255," per option */
-	char *f = fp;
-	struct dhcp_option o;
-	for (size_t i = 0; i < n && next_option(&opts, &o) == OPT_ONE; i++) {
-		if (out) {
-			out[i]->type = o.type;
-			out[i]->length = o.length;
-			out[i]->data = o.data ? option_text(&ctx->arena, o.data, o.length,
-							    text_option(o.type))
-					      : (char *)protobuf_c_empty_string;
-		}
-		if (fp) {
-			if (i)
-				*f++ = ',';
-			f = put_decimal(f, o.type);
-		}
+	char *fingerprint = options_fingerprint(&ctx->arena, opts, next_option, n);
+	if (fingerprint)
+		r->fingerprint = fingerprint;
+	if (!out)
+		return;
+	struct option o;
+	for (size_t i = 0; i < n && next_option(&opts, &o) == OPTION_READ; i++) {
+		out[i]->type = o.type;
+		out[i]->length = o.length;
+		out[i]->data = o.data ? option_text(&ctx->arena, o.data, o.size, text_option(o.type))
+				      : (char *)protobuf_c_empty_string;
 	}
-	if (out) {
-		r->options = out;
-		r->n_options = n;
-	}
-	if (fp) {
-		*f = '\0';
-		r->fingerprint = fp;
-	}
+	r->options = out;
+	r->n_options = n;
 }
 
 int decode_dhcpv4(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
@@ -147,14 +133,9 @@ int decode_dhcpv4(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cu
 	pkt->app_proto = "DHCPv4";
 
 	struct cursor opts = cur_rest(cur);
-	size_t n = 0;
-	struct dhcp_option o;
+	size_t n;
 	struct cap cap = CAP(DHCP_MAX_OPTIONS, DHCP_MAX_DATA);
-	int rc;
-	for (struct cursor c = opts; (rc = next_option(&c, &o)) == OPT_ONE;)
-		if (cap_take(&cap, o.length))
-			n++;
-	if (rc == OPT_BAD)
+	if (options_count(opts, next_option, &cap, &n) != OPTION_DONE)
 		return decode_fail(ctx, pkt, PROTO_DHCPV4,
 				   pkt->ip_partial ? REASON_TRUNCATED : REASON_BAD_OPTION);
 
@@ -181,10 +162,7 @@ int decode_dhcpv4(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cu
 	r->servername = pb_bytes(cur_bytes(&h, DHCP_SNAME), DHCP_SNAME);
 	r->file = pb_bytes(cur_bytes(&h, DHCP_FILE), DHCP_FILE);
 	fill_options(ctx, pkt, r, opts, n);
-	r->srcip = (char *)(pkt->src_ip_str ? pkt->src_ip_str : "");
-	r->dstip = (char *)(pkt->dst_ip_str ? pkt->dst_ip_str : "");
-	r->srcport = pkt->src_port;
-	r->dstport = pkt->dst_port;
+	RECORD_FILL_ENDPOINTS(r, pkt);
 	if (cap.hit)
 		decode_capped(ctx, pkt, PROTO_DHCPV4, r);
 	return DECODE_OK;

@@ -22,27 +22,23 @@
  * (two characters of hex each), and the Fingerprint lists those. A cut is
  * counted as DHCPv6/capped and marks the record Truncated. */
 #include "decode/decoders.h"
+#include "decode/options.h"
 
 #define DHCPV6_RELAY_FORWARD 12
 #define DHCPV6_RELAY_REPLY 13
 #define DHCPV6_MAX_OPTIONS 128
 #define DHCPV6_MAX_DATA 8192
 
-struct dhcpv6_option {
-	uint16_t code, length;
-	const uint8_t *data;
-};
-
-enum { OPT_DONE, OPT_ONE, OPT_BAD };
-
-static int next_option(struct cursor *c, struct dhcpv6_option *o)
+/* The options (an option_next_fn): code, length, data. */
+static int next_option(struct cursor *c, struct option *o)
 {
 	if (cur_left(c) == 0)
-		return OPT_DONE;
-	o->code = cur_be16(c);
+		return OPTION_DONE;
+	*o = (struct option){ .type = cur_be16(c) };
 	o->length = cur_be16(c);
-	o->data = cur_bytes(c, o->length);
-	return cur_ok(c) ? OPT_ONE : OPT_BAD;
+	o->size = o->length;
+	o->data = cur_bytes(c, o->size);
+	return cur_ok(c) ? OPTION_READ : OPTION_MALFORMED;
 }
 
 static void fill_options(struct decoder_ctx *ctx, struct packet *pkt, Types__DHCPv6 *r,
@@ -50,29 +46,19 @@ static void fill_options(struct decoder_ctx *ctx, struct packet *pkt, Types__DHC
 {
 	Types__DHCPv6Option **out = (Types__DHCPv6Option **)record_array(
 		ctx, pkt, &types__dhcpv6_option__descriptor, n);
-	char *fp = n ? arena_alloc(&ctx->arena, n * 6) : NULL;   /* "65535," per option */
-	char *f = fp;
-	struct dhcpv6_option o;
-	for (size_t i = 0; i < n && next_option(&opts, &o) == OPT_ONE; i++) {
-		if (out) {
-			out[i]->code = o.code;
-			out[i]->length = o.length;
-			out[i]->data = format_hex(&ctx->arena, o.data, o.length, 0);
-		}
-		if (fp) {
-			if (i)
-				*f++ = ',';
-			f = put_decimal(f, o.code);
-		}
+	char *fingerprint = options_fingerprint(&ctx->arena, opts, next_option, n);
+	if (fingerprint)
+		r->fingerprint = fingerprint;
+	if (!out)
+		return;
+	struct option o;
+	for (size_t i = 0; i < n && next_option(&opts, &o) == OPTION_READ; i++) {
+		out[i]->code = o.type;
+		out[i]->length = o.length;
+		out[i]->data = format_hex(&ctx->arena, o.data, o.size, 0);
 	}
-	if (out) {
-		r->options = out;
-		r->n_options = n;
-	}
-	if (fp) {
-		*f = '\0';
-		r->fingerprint = fp;
-	}
+	r->options = out;
+	r->n_options = n;
 }
 
 int decode_dhcpv6(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
@@ -93,14 +79,9 @@ int decode_dhcpv6(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cu
 	pkt->app_proto = "DHCPv6";
 
 	struct cursor opts = cur_rest(cur);
-	size_t n = 0;
-	struct dhcpv6_option o;
+	size_t n;
 	struct cap cap = CAP(DHCPV6_MAX_OPTIONS, DHCPV6_MAX_DATA);
-	int rc;
-	for (struct cursor c = opts; (rc = next_option(&c, &o)) == OPT_ONE;)
-		if (cap_take(&cap, o.length))
-			n++;
-	if (rc == OPT_BAD)
+	if (options_count(opts, next_option, &cap, &n) != OPTION_DONE)
 		return decode_fail(ctx, pkt, PROTO_DHCPV6,
 				   pkt->ip_partial ? REASON_TRUNCATED : REASON_BAD_OPTION);
 
@@ -117,10 +98,7 @@ int decode_dhcpv6(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cu
 		r->transactionid = pb_bytes(xid, 3);
 	}
 	fill_options(ctx, pkt, r, opts, n);
-	r->srcip = (char *)(pkt->src_ip_str ? pkt->src_ip_str : "");
-	r->dstip = (char *)(pkt->dst_ip_str ? pkt->dst_ip_str : "");
-	r->srcport = pkt->src_port;
-	r->dstport = pkt->dst_port;
+	RECORD_FILL_ENDPOINTS(r, pkt);
 	if (cap.hit)
 		decode_capped(ctx, pkt, PROTO_DHCPV6, r);
 	return DECODE_OK;

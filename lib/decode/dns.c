@@ -259,9 +259,7 @@ static bool rdata_txts(struct dns_walk *w, struct cursor rd, Types__DNSResourceR
 			return walk_fail(w, REASON_BAD_LENGTH);
 	if (!r || n == 0)
 		return true;
-	size_t keep = 0;
-	while (keep < n && cap_take(&w->txts, 0))
-		keep++;
+	size_t keep = cap_take_items(&w->txts, n);
 	if (keep < n)
 		w->capped = true;      /* this record keeps its first strings; then the walk stops */
 	if (keep == 0)
@@ -547,10 +545,7 @@ static void fill_header(Types__DNS *r, const struct packet *pkt, const struct dn
 	r->ancount = h->an;
 	r->nscount = h->ns;
 	r->arcount = h->ar;
-	r->srcip = (char *)(pkt->src_ip_str ? pkt->src_ip_str : "");
-	r->dstip = (char *)(pkt->dst_ip_str ? pkt->dst_ip_str : "");
-	r->srcport = pkt->src_port;
-	r->dstport = pkt->dst_port;
+	RECORD_FILL_ENDPOINTS(r, pkt);
 }
 
 /* One message: the cursor's whole window. */

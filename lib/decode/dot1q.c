@@ -9,8 +9,7 @@
  * payload is cut to it and LLC follows), which gopacket does not do (tshark
  * does). */
 #include "decode/decoders.h"
-
-#define ETHERTYPE_MIN 0x0600
+#include "decode/ethertype.h"
 
 int decode_dot1q(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
 {

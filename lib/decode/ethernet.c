@@ -13,9 +13,7 @@
  * there is no ISL decoder: an unknown layer. (gopacket decodes them as LLC
  * and SNAP.) */
 #include "decode/decoders.h"
-
-#define ETHERNET_HEADER 14
-#define ETHERTYPE_MIN 0x0600
+#include "decode/ethertype.h"
 
 int decode_ethernet(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
 {

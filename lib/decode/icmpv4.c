@@ -35,10 +35,7 @@ int decode_icmpv4(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cu
 		r->checksum = checksum;
 		r->id = id;
 		r->seq = seq;
-		if (pkt->src_ip_str)
-			r->srcip = (char *)pkt->src_ip_str;
-		if (pkt->dst_ip_str)
-			r->dstip = (char *)pkt->dst_ip_str;
+		RECORD_FILL_IPS(r, pkt);
 	}
 	return DECODE_OK;
 }

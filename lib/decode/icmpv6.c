@@ -37,6 +37,7 @@
  * the bytes after the 4-byte header for messages it has no layer for, none
  * for the ones it decodes (their layers leave no payload). */
 #include "decode/decoders.h"
+#include "decode/options.h"
 
 #define IPV6_ADDRESS 16
 #define ICMPV6_MAX_OPTIONS 64
@@ -56,43 +57,43 @@ enum {
 	ICMPV6_MLDV2_REPORT = 143,
 };
 
-/* nd_option_next() results besides KL_OPTION and KL_DONE. */
-enum { ND_ZERO_LENGTH = -1, ND_PAST_END = -2 };
+/* nd_option_next()'s two kinds of malformed option. */
+enum { ND_ZERO_LENGTH = OPTION_MALFORMED, ND_PAST_END = OPTION_MALFORMED - 1 };
 
-struct nd_option {
-	uint8_t type;
-	const uint8_t *data;
-	uint32_t len;
-};
-
-static int nd_option_next(struct cursor *area, struct nd_option *o)
+/* Neighbor discovery options (an option_next_fn): type, length in units
+ * of 8 bytes (the two header bytes included), data. */
+static int nd_option_next(struct cursor *area, struct option *o)
 {
 	if (cur_left(area) == 0)
-		return KL_DONE;
-	o->type = cur_u8(area);
-	uint32_t units = cur_u8(area);
+		return OPTION_DONE;
+	*o = (struct option){ .type = cur_u8(area) };
+	o->length = cur_u8(area);
 	if (!cur_ok(area))
 		return ND_PAST_END;
-	if (units == 0)
+	if (o->length == 0)
 		return ND_ZERO_LENGTH;
-	o->len = units * 8 - 2;
-	o->data = cur_bytes(area, o->len);
-	return o->data ? KL_OPTION : ND_PAST_END;
+	o->size = o->length * 8u - 2;
+	o->data = cur_bytes(area, o->size);
+	return o->data ? OPTION_READ : ND_PAST_END;
 }
 
-/* Checks the options that fill the rest of the message; *count gets their
- * number and *area their bytes. */
+/* The options that fill the rest of a message, and how many of them a
+ * record keeps. */
+struct nd_options {
+	struct cursor area;
+	size_t kept;              /* as many as the cap lets through */
+	bool capped;              /* ... fewer than there are */
+};
+
+/* Checks the options that fill the rest of the message. */
 static int options_scan(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur,
-			struct cursor *area, size_t *count)
+			struct nd_options *opts)
 {
-	*area = cur_rest(cur);
-	*count = 0;
-	struct cursor walk = *area;
-	struct nd_option o;
-	int rc;
-	while ((rc = nd_option_next(&walk, &o)) == KL_OPTION)
-		++*count;
-	if (rc == KL_DONE)
+	opts->area = cur_rest(cur);
+	struct cap cap = CAP(ICMPV6_MAX_OPTIONS, ICMPV6_MAX_DATA);
+	int rc = options_count(opts->area, nd_option_next, &cap, &opts->kept);
+	opts->capped = cap.hit;
+	if (rc == OPTION_DONE)
 		return DECODE_OK;
 	/* A zero length lies whatever was captured; an option past the end
 	 * is expected when the snaplen or a first fragment cut the message. */
@@ -100,34 +101,22 @@ static int options_scan(struct decoder_ctx *ctx, struct packet *pkt, struct curs
 			   rc == ND_PAST_END && pkt->ip_partial ? REASON_TRUNCATED : REASON_BAD_OPTION);
 }
 
-/* The options a record keeps, as many as the cap lets through (*kept);
- * counted when some are left out. */
+/* The options the record keeps (*kept of them); the cut, if any, counted. */
 static Types__ICMPv6Option **options_fill(struct decoder_ctx *ctx, struct packet *pkt,
-					  struct cursor area, size_t count, size_t *kept,
-					  void *record)
+					  const struct nd_options *opts, size_t *kept, void *record)
 {
-	struct cap cap = CAP(ICMPV6_MAX_OPTIONS, ICMPV6_MAX_DATA);
-	struct cursor walk = area;
-	struct nd_option o;
-	size_t n = 0;
-	while (n < count && nd_option_next(&walk, &o) == KL_OPTION && cap_take(&cap, o.len))
-		n++;
-	if (cap.hit)
+	if (opts->capped)
 		decode_capped(ctx, pkt, PROTO_ICMPV6, record);
 	Types__ICMPv6Option **options = (Types__ICMPv6Option **)record_array(
-		ctx, pkt, &types__icmpv6_option__descriptor, n);
-	for (size_t i = 0; options && i < n && nd_option_next(&area, &o) == KL_OPTION; i++) {
+		ctx, pkt, &types__icmpv6_option__descriptor, opts->kept);
+	struct cursor area = opts->area;
+	struct option o;
+	for (size_t i = 0; options && i < opts->kept && nd_option_next(&area, &o) == OPTION_READ; i++) {
 		options[i]->type = o.type;
-		options[i]->data = pb_bytes(o.data, o.len);
+		options[i]->data = pb_bytes(o.data, o.size);
 	}
-	*kept = options ? n : 0;
+	*kept = options ? opts->kept : 0;
 	return options;
-}
-
-static char *ip_string(const struct packet *pkt, bool dst)
-{
-	const char *s = dst ? pkt->dst_ip_str : pkt->src_ip_str;
-	return (char *)(s ? s : protobuf_c_empty_string);
 }
 
 static int echo(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
@@ -141,27 +130,24 @@ static int echo(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
 		r->timestamp = pkt->ts;
 		r->identifier = id;
 		r->seqnumber = seq;
-		r->srcip = ip_string(pkt, false);
-		r->dstip = ip_string(pkt, true);
+		RECORD_FILL_IPS(r, pkt);
 	}
 	return DECODE_OK;
 }
 
 static int router_solicitation(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
 {
-	struct cursor area;
-	size_t n;
+	struct nd_options opts;
 	if (!cur_skip(cur, 4))
 		return decode_fail(ctx, pkt, PROTO_ICMPV6, REASON_TRUNCATED);
-	if (options_scan(ctx, pkt, cur, &area, &n) != DECODE_OK)
+	if (options_scan(ctx, pkt, cur, &opts) != DECODE_OK)
 		return DECODE_STOP;
 	Types__ICMPv6RouterSolicitation *r =
 		RECORD_NEW(ctx, pkt, ICMPv6RouterSolicitation, icmpv6_router_solicitation);
 	if (r) {
 		r->timestamp = pkt->ts;
-		r->options = options_fill(ctx, pkt, area, n, &r->n_options, r);
-		r->srcip = ip_string(pkt, false);
-		r->dstip = ip_string(pkt, true);
+		r->options = options_fill(ctx, pkt, &opts, &r->n_options, r);
+		RECORD_FILL_IPS(r, pkt);
 	}
 	return DECODE_OK;
 }
@@ -173,11 +159,10 @@ static int router_advertisement(struct decoder_ctx *ctx, struct packet *pkt, str
 	uint16_t lifetime = cur_be16(cur);
 	uint32_t reachable = cur_be32(cur);
 	uint32_t retrans = cur_be32(cur);
-	struct cursor area;
-	size_t n;
+	struct nd_options opts;
 	if (!cur_ok(cur))
 		return decode_fail(ctx, pkt, PROTO_ICMPV6, REASON_TRUNCATED);
-	if (options_scan(ctx, pkt, cur, &area, &n) != DECODE_OK)
+	if (options_scan(ctx, pkt, cur, &opts) != DECODE_OK)
 		return DECODE_STOP;
 	Types__ICMPv6RouterAdvertisement *r =
 		RECORD_NEW(ctx, pkt, ICMPv6RouterAdvertisement, icmpv6_router_advertisement);
@@ -188,9 +173,8 @@ static int router_advertisement(struct decoder_ctx *ctx, struct packet *pkt, str
 		r->routerlifetime = lifetime;
 		r->reachabletime = reachable;
 		r->retranstimer = retrans;
-		r->options = options_fill(ctx, pkt, area, n, &r->n_options, r);
-		r->srcip = ip_string(pkt, false);
-		r->dstip = ip_string(pkt, true);
+		r->options = options_fill(ctx, pkt, &opts, &r->n_options, r);
+		RECORD_FILL_IPS(r, pkt);
 	}
 	return DECODE_OK;
 }
@@ -203,11 +187,10 @@ static int neighbor_message(struct decoder_ctx *ctx, struct packet *pkt, struct 
 	uint8_t flags = cur_u8(cur);
 	cur_skip(cur, 3);
 	const uint8_t *target = cur_bytes(cur, IPV6_ADDRESS);
-	struct cursor area;
-	size_t n;
+	struct nd_options opts;
 	if (!cur_ok(cur))
 		return decode_fail(ctx, pkt, PROTO_ICMPV6, REASON_TRUNCATED);
-	if (options_scan(ctx, pkt, cur, &area, &n) != DECODE_OK)
+	if (options_scan(ctx, pkt, cur, &opts) != DECODE_OK)
 		return DECODE_STOP;
 	if (advertisement) {
 		Types__ICMPv6NeighborAdvertisement *r = RECORD_NEW(
@@ -216,9 +199,8 @@ static int neighbor_message(struct decoder_ctx *ctx, struct packet *pkt, struct 
 			r->timestamp = pkt->ts;
 			r->flags = flags;
 			r->targetaddress = format_ip(&ctx->arena, 6, target);
-			r->options = options_fill(ctx, pkt, area, n, &r->n_options, r);
-			r->srcip = ip_string(pkt, false);
-			r->dstip = ip_string(pkt, true);
+			r->options = options_fill(ctx, pkt, &opts, &r->n_options, r);
+			RECORD_FILL_IPS(r, pkt);
 		}
 	} else {
 		Types__ICMPv6NeighborSolicitation *r = RECORD_NEW(
@@ -226,9 +208,8 @@ static int neighbor_message(struct decoder_ctx *ctx, struct packet *pkt, struct 
 		if (r) {
 			r->timestamp = pkt->ts;
 			r->targetaddress = format_ip(&ctx->arena, 6, target);
-			r->options = options_fill(ctx, pkt, area, n, &r->n_options, r);
-			r->srcip = ip_string(pkt, false);
-			r->dstip = ip_string(pkt, true);
+			r->options = options_fill(ctx, pkt, &opts, &r->n_options, r);
+			RECORD_FILL_IPS(r, pkt);
 		}
 	}
 	return DECODE_OK;
@@ -256,8 +237,7 @@ int decode_icmpv6(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cu
 		r->timestamp = pkt->ts;
 		r->typecode = type << 8 | code;
 		r->checksum = checksum;
-		r->srcip = ip_string(pkt, false);
-		r->dstip = ip_string(pkt, true);
+		RECORD_FILL_IPS(r, pkt);
 	}
 
 	switch (type) {

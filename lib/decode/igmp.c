@@ -86,10 +86,7 @@ static Types__IGMP *new_record(struct decoder_ctx *ctx, struct packet *pkt, uint
 		r->timestamp = pkt->ts;
 		r->type = type;
 		r->version = version;
-		if (pkt->src_ip_str)
-			r->srcip = (char *)pkt->src_ip_str;
-		if (pkt->dst_ip_str)
-			r->dstip = (char *)pkt->dst_ip_str;
+		RECORD_FILL_IPS(r, pkt);
 	}
 	return r;
 }
@@ -113,15 +110,6 @@ static char **address_list(struct decoder_ctx *ctx, const uint8_t *src, size_t k
 	for (size_t i = 0; i < keep; i++)
 		list[i] = format_ip_bulk(&ctx->arena, 4, src + i * IPV4_ADDRESS);
 	return list;
-}
-
-/* How many of n addresses the record keeps. */
-static size_t take_addresses(struct cap *c, size_t n)
-{
-	size_t keep = 0;
-	while (keep < n && cap_take(c, 0))
-		keep++;
-	return keep;
 }
 
 /* Versions 1 and 2: type, max response time, checksum, group. */
@@ -167,7 +155,7 @@ static int decode_v3_query(struct decoder_ctx *ctx, struct packet *pkt, struct c
 		r->intervaltime = igmp_time_ns(qqic);
 		r->numberofsources = n_sources;
 		struct cap cap = CAP(IGMP_MAX_ADDRESSES, UINT32_MAX);
-		size_t keep = take_addresses(&cap, n_sources);
+		size_t keep = cap_take_items(&cap, n_sources);
 		r->sourceaddresses = address_list(ctx, sources, keep);
 		r->n_sourceaddresses = r->sourceaddresses ? keep : 0;
 		if (cap.hit)
@@ -215,7 +203,7 @@ static void group_records(struct decoder_ctx *ctx, struct packet *pkt, Types__IG
 		g->auxdatalen = aux_words;
 		g->numberofsources = n_sources;
 		g->multicastaddress = format_ip_bulk(&ctx->arena, 4, group);
-		size_t keep = take_addresses(&cap, n_sources);
+		size_t keep = cap_take_items(&cap, n_sources);
 		g->sourceaddresses = address_list(ctx, sources, keep);
 		g->n_sourceaddresses = g->sourceaddresses ? keep : 0;
 	}

@@ -27,6 +27,7 @@
  * into its transport header, which may be cut at the fragment's end (gopacket
  * decodes no transport in any fragment). */
 #include "decode/decoders.h"
+#include "decode/options.h"
 
 #define IPV4_MIN_HEADER 20
 #define IPV4_FLAG_MORE_FRAGMENTS 0x1
@@ -145,13 +146,11 @@ static void fill_record(struct decoder_ctx *ctx, struct packet *pkt, Types__IPv4
 	r->ttl = h->ttl;
 	r->protocol = h->protocol;
 	r->checksum = h->checksum;
-	r->srcip = (char *)pkt->src_ip_str;
-	r->dstip = (char *)pkt->dst_ip_str;
+	RECORD_FILL_IPS(r, pkt);
 	r->padding = h->padding;
 	fill_options(ctx, pkt, r, h);
 	r->payloadsize = (int32_t)cur_left(payload);
-	if (ctx->entropy)
-		entropy_request(ctx, pkt, &r->payloadentropy, cur_here(payload), cur_left(payload));
+	entropy_request(ctx, pkt, &r->payloadentropy, cur_here(payload), cur_left(payload));
 }
 
 int decode_ipv4(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)

@@ -34,25 +34,13 @@
  * that. Options past it are left out, counted as IPv6Extension/capped,
  * the records marked Truncated. */
 #include "decode/decoders.h"
+#include "decode/ipproto.h"
+#include "decode/options.h"
 
 #define IPV6_HEADER_BYTES 40
 #define HBH_OPTION_PAD1 0
 #define HBH_OPTION_JUMBO 0xc2
 #define HBH_MAX_OPTIONS 64        /* listed per packet, over all its headers */
-
-enum {
-	NEXT_HOP_BY_HOP = 0,
-	NEXT_ROUTING = 43,
-	NEXT_FRAGMENT = 44,
-	NEXT_AUTH = 51,
-	NEXT_NONE = 59,
-	NEXT_DEST_OPTIONS = 60,
-	NEXT_MOBILITY = 135,
-	NEXT_HIP = 139,
-	NEXT_SHIM6 = 140,
-	NEXT_EXPERIMENT1 = 253,
-	NEXT_EXPERIMENT2 = 254,
-};
 
 struct ipv6_header {
 	uint8_t version, traffic_class, next_header, hop_limit;
@@ -76,34 +64,36 @@ struct hop_by_hop {
 	Types__IPv6HopByHopOption **list;
 };
 
-/* A type-length-value option of hop-by-hop and destination headers. */
-struct tlv_option {
-	uint8_t type, length;
-	uint32_t actual_length;   /* bytes taken, type and length included */
-	const uint8_t *data;
-};
-
-/* KL_OPTION with *opt read, KL_DONE at the end of area, KL_MALFORMED when
- * an option runs past the area. Every option takes at least one byte. */
-static int tlv_option_next(struct cursor *area, struct tlv_option *opt)
+/* The type-length-value options of hop-by-hop and destination headers
+ * (an option_next_fn): Pad1 is the one byte of type 0, without length or
+ * data; an option running past the area is malformed. Every option takes
+ * at least one byte. */
+static int tlv_option_next(struct cursor *area, struct option *opt)
 {
 	if (cur_left(area) == 0)
-		return KL_DONE;
-	*opt = (struct tlv_option){ .type = cur_u8(area), .actual_length = 1 };
+		return OPTION_DONE;
+	*opt = (struct option){ .type = cur_u8(area) };
 	if (opt->type == HBH_OPTION_PAD1)
-		return KL_OPTION;
+		return OPTION_READ;
 	opt->length = cur_u8(area);
-	opt->data = cur_bytes(area, opt->length);
-	opt->actual_length = opt->length + 2u;
-	return cur_ok(area) ? KL_OPTION : KL_MALFORMED;
+	opt->size = opt->length;
+	opt->data = cur_bytes(area, opt->size);
+	return cur_ok(area) ? OPTION_READ : OPTION_MALFORMED;
+}
+
+/* The bytes an option takes, type and length included (gopacket's
+ * ActualLength). */
+static uint32_t tlv_option_bytes(const struct option *opt)
+{
+	return opt->type == HBH_OPTION_PAD1 ? 1 : opt->size + 2u;
 }
 
 static bool is_extension(uint8_t next)
 {
 	switch (next) {
-	case NEXT_HOP_BY_HOP: case NEXT_ROUTING: case NEXT_FRAGMENT: case NEXT_AUTH:
-	case NEXT_DEST_OPTIONS: case NEXT_MOBILITY: case NEXT_HIP: case NEXT_SHIM6:
-	case NEXT_EXPERIMENT1: case NEXT_EXPERIMENT2:
+	case IPPROTO_HOPOPTS: case IPPROTO_ROUTING: case IPPROTO_FRAGMENT: case IPPROTO_AH:
+	case IPPROTO_DSTOPTS: case IPPROTO_MH: case IPPROTO_HIP: case IPPROTO_SHIM6:
+	case IPPROTO_EXPERIMENT1: case IPPROTO_EXPERIMENT2:
 		return true;
 	}
 	return false;
@@ -116,9 +106,9 @@ static int take_extension(struct decoder_ctx *ctx, struct packet *pkt, struct cu
 			  uint8_t type, struct cursor *ext)
 {
 	uint32_t bytes = 8;
-	if (type == NEXT_AUTH)
+	if (type == IPPROTO_AH)
 		bytes = (cur_peek_u8(cur, 1) + 2u) * 4;       /* RFC 4302: 32-bit words - 2 */
-	else if (type != NEXT_FRAGMENT)
+	else if (type != IPPROTO_FRAGMENT)
 		bytes = (cur_peek_u8(cur, 1) + 1u) * 8;       /* 8-byte units - 1 */
 	if (cur_left(cur) < 2 || bytes > cur_left(cur))
 		return decode_fail(ctx, pkt, PROTO_IPV6_EXT,
@@ -150,9 +140,9 @@ static int parse_fixed_header(struct decoder_ctx *ctx, struct packet *pkt, struc
 static int scan_hop_by_hop(struct decoder_ctx *ctx, struct packet *pkt, struct hop_by_hop *hbh)
 {
 	struct cursor area = hbh->options;
-	struct tlv_option opt;
+	struct option opt;
 	int rc;
-	while ((rc = tlv_option_next(&area, &opt)) == KL_OPTION) {
+	while ((rc = tlv_option_next(&area, &opt)) == OPTION_READ) {
 		hbh->n_options++;
 		/* The first jumbo option counts, as in gopacket and tcpdump. */
 		if (opt.type == HBH_OPTION_JUMBO && opt.length == 4 && !hbh->has_jumbo) {
@@ -161,7 +151,7 @@ static int scan_hop_by_hop(struct decoder_ctx *ctx, struct packet *pkt, struct h
 			hbh->jumbo_length = cur_be32(&value);
 		}
 	}
-	if (rc == KL_MALFORMED)
+	if (rc == OPTION_MALFORMED)
 		return decode_fail(ctx, pkt, PROTO_IPV6_EXT, REASON_BAD_OPTION);
 	return DECODE_OK;
 }
@@ -170,7 +160,7 @@ static int parse_hop_by_hop(struct decoder_ctx *ctx, struct packet *pkt, struct 
 			    struct hop_by_hop *hbh)
 {
 	struct cursor ext;
-	if (take_extension(ctx, pkt, cur, NEXT_HOP_BY_HOP, &ext) != DECODE_OK)
+	if (take_extension(ctx, pkt, cur, IPPROTO_HOPOPTS, &ext) != DECODE_OK)
 		return DECODE_STOP;
 	hbh->present = true;
 	hbh->bytes = cur_left(&ext);
@@ -205,7 +195,7 @@ static int parse_payload_start(struct decoder_ctx *ctx, struct packet *pkt, stru
 	else
 		pkt->ip_partial = pkt->cap_len < pkt->wire_len; /* until the jumbo length is known */
 	pkt->ip_len = IPV6_HEADER_BYTES + h->payload_length;
-	if (h->next_header == NEXT_HOP_BY_HOP &&
+	if (h->next_header == IPPROTO_HOPOPTS &&
 	    parse_hop_by_hop(ctx, pkt, cur, hbh) != DECODE_OK)
 		return DECODE_STOP;
 	if (!jumbogram)
@@ -250,12 +240,12 @@ static bool list_options(struct decoder_ctx *ctx, struct packet *pkt, struct hop
 	if (!options || !alignment)
 		return false;
 	struct cursor area = hbh->options;
-	struct tlv_option opt;
-	for (size_t i = 0; i < hbh->n_listed && tlv_option_next(&area, &opt) == KL_OPTION; i++) {
+	struct option opt;
+	for (size_t i = 0; i < hbh->n_listed && tlv_option_next(&area, &opt) == OPTION_READ; i++) {
 		options[i]->optiontype = opt.type;
 		options[i]->optionlength = opt.length;
-		options[i]->actuallength = (int32_t)opt.actual_length;
-		options[i]->optiondata = pb_bytes(opt.data, opt.length);
+		options[i]->actuallength = (int32_t)tlv_option_bytes(&opt);
+		options[i]->optiondata = pb_bytes(opt.data, opt.size);
 		options[i]->optionalignment = alignment[0];
 	}
 	hbh->list = options;
@@ -269,8 +259,7 @@ static void fill_hop_by_hop(struct decoder_ctx *ctx, struct packet *pkt, Types__
 			    struct hop_by_hop *hbh, void *record)
 {
 	m->timestamp = pkt->ts;
-	m->srcip = (char *)pkt->src_ip_str;
-	m->dstip = (char *)pkt->dst_ip_str;
+	RECORD_FILL_IPS(m, pkt);
 	if (list_options(ctx, pkt, hbh)) {
 		m->n_options = hbh->n_listed;
 		m->options = hbh->list;
@@ -309,11 +298,9 @@ static void fill_record(struct decoder_ctx *ctx, struct packet *pkt, Types__IPv6
 	r->length = h->payload_length;
 	r->nextheader = h->next_header;
 	r->hoplimit = h->hop_limit;
-	r->srcip = (char *)pkt->src_ip_str;
-	r->dstip = (char *)pkt->dst_ip_str;
+	RECORD_FILL_IPS(r, pkt);
 	r->payloadsize = (int32_t)cur_left(payload);
-	if (ctx->entropy)
-		entropy_request(ctx, pkt, &r->payloadentropy, cur_here(payload), cur_left(payload));
+	entropy_request(ctx, pkt, &r->payloadentropy, cur_here(payload), cur_left(payload));
 	if (hbh->present)
 		r->hopbyhop = hop_by_hop_message(ctx, pkt, hbh, r);
 }
@@ -330,7 +317,7 @@ static int skip_extension(struct decoder_ctx *ctx, struct packet *pkt, struct cu
 	uint8_t type = *next;
 	*next = cur_u8(&ext);
 	cur_skip(&ext, 1);        /* length, or the fragment header's reserved byte */
-	if (type == NEXT_FRAGMENT) {
+	if (type == IPPROTO_FRAGMENT) {
 		uint16_t offset_flags = cur_be16(&ext);
 		bool more_fragments = offset_flags & 1;
 		if (offset_flags >> 3) {
@@ -339,7 +326,7 @@ static int skip_extension(struct decoder_ctx *ctx, struct packet *pkt, struct cu
 		} else if (more_fragments) {
 			pkt->ip_partial = true;
 		}
-	} else if (type == NEXT_HOP_BY_HOP) {
+	} else if (type == IPPROTO_HOPOPTS) {
 		/* Out of place (RFC 8200 wants it first), but gopacket decodes
 		 * it as a hop-by-hop layer all the same: a record too. */
 		struct hop_by_hop hbh = { .present = true, .next_header = *next,
@@ -347,12 +334,8 @@ static int skip_extension(struct decoder_ctx *ctx, struct packet *pkt, struct cu
 		if (scan_hop_by_hop(ctx, pkt, &hbh) != DECODE_OK)
 			return DECODE_STOP;
 		hop_by_hop_record(ctx, pkt, &hbh);
-	} else if (type == NEXT_DEST_OPTIONS) {
-		struct tlv_option opt;
-		int rc;
-		while ((rc = tlv_option_next(&ext, &opt)) == KL_OPTION)
-			;
-		if (rc == KL_MALFORMED)
+	} else if (type == IPPROTO_DSTOPTS) {
+		if (options_count(ext, tlv_option_next, NULL, NULL) != OPTION_DONE)
 			return decode_fail(ctx, pkt, PROTO_IPV6_EXT, REASON_BAD_OPTION);
 	}
 	return DECODE_OK;
@@ -370,7 +353,7 @@ static int decode_extensions(struct decoder_ctx *ctx, struct packet *pkt, struct
 			return DECODE_STOP;
 	}
 	pkt->ip_proto = next;
-	if (stop || next == NEXT_NONE)
+	if (stop || next == IPPROTO_NONE)
 		return DECODE_OK;
 	return decode_ip_protocol(ctx, pkt, next, cur);
 }

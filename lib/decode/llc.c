@@ -29,6 +29,11 @@
 #include "decode/decoders.h"
 
 #define SAP_SNAP 0xaa
+/* The OUIs under which a SNAP protocol id is an ethertype (tcpdump's
+ * oui.h names them alike). */
+#define OUI_ENCAP_ETHER 0x000000  /* RFC 1042 */
+#define OUI_CISCO_90 0x0000f8     /* 802.1H bridge tunnel */
+#define OUI_APPLETALK 0x080007
 #define SAP_ADDRESS_MASK 0xfe
 #define RAW_IPX_CHECKSUM 0xffff
 
@@ -91,7 +96,7 @@ int decode_snap(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
 	}
 
 	uint32_t org = (uint32_t)oui[0] << 16 | (uint32_t)oui[1] << 8 | oui[2];
-	if (org == 0x000000 || org == 0x0000f8 || org == 0x080007)
+	if (org == OUI_ENCAP_ETHER || org == OUI_CISCO_90 || org == OUI_APPLETALK)
 		return decode_ethertype(ctx, pkt, type, cur);
 	return decode_unknown(ctx, pkt, PROTO_SNAP);
 }

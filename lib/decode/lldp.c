@@ -48,6 +48,7 @@
 #include <stdio.h>
 
 #include "decode/decoders.h"
+#include "decode/options.h"
 
 enum {
 	TLV_END = 0,
@@ -71,19 +72,20 @@ struct tlv {
 	const uint8_t *value;     /* length bytes */
 };
 
-/* Reads the next TLV: 1, or 0 when the data is consumed, or -1 when a
- * header or value runs past the data. */
+/* Reads the next TLV, as options.h's walkers step: OPTION_READ, or
+ * OPTION_DONE when the data is consumed, or OPTION_MALFORMED when a header
+ * or value runs past the data. */
 static int tlv_next(struct cursor *c, struct tlv *t)
 {
 	if (cur_left(c) == 0)
-		return 0;
+		return OPTION_DONE;
 	uint16_t word = cur_be16(c);
 	if (!cur_ok(c))
-		return -1;
+		return OPTION_MALFORMED;
 	t->type = (uint8_t)(word >> 9);
 	t->length = word & 0x1ff;
 	t->value = cur_bytes(c, t->length);
-	return t->value ? 1 : -1;
+	return t->value ? OPTION_READ : OPTION_MALFORMED;
 }
 
 /* What one pass over the TLVs found. */
@@ -118,9 +120,9 @@ static int scan(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur,
 	bool cut = pkt->cap_len < pkt->wire_len;
 	*s = (struct lldp_scan){ .tlvs = *cur, .info_fault = REASON_COUNT };
 	struct tlv t;
-	int rc = 0;
+	int rc = OPTION_DONE;
 	bool end = false;
-	while (!end && (rc = tlv_next(cur, &t)) == 1) {
+	while (!end && (rc = tlv_next(cur, &t)) == OPTION_READ) {
 		s->n_tlvs++;
 		if (s->info_fault == REASON_COUNT)
 			s->info_fault = check_info_tlv(&t);
@@ -149,7 +151,7 @@ static int scan(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur,
 	if (!end) {
 		if (cut)
 			return decode_fail(ctx, pkt, PROTO_LLDP, REASON_TRUNCATED);
-		return decode_fail(ctx, pkt, PROTO_LLDP, rc < 0 ? REASON_BAD_LENGTH : REASON_BAD_VALUE);
+		return decode_fail(ctx, pkt, PROTO_LLDP, rc == OPTION_MALFORMED ? REASON_BAD_LENGTH : REASON_BAD_VALUE);
 	}
 	s->tlvs.len = cur_pos(cur); /* the window ends after End */
 	if (s->n_tlvs < 4 || !s->has_chassis || !s->has_port ||
@@ -181,7 +183,7 @@ static void fill_discovery(struct decoder_ctx *ctx, struct packet *pkt,
 	size_t n = 0;
 	struct cursor c = s->tlvs;
 	struct tlv t;
-	while (!cap.hit && tlv_next(&c, &t) == 1)
+	while (!cap.hit && tlv_next(&c, &t) == OPTION_READ)
 		if (!is_mandatory(t.type) && cap_take(&cap, t.length))
 			n++;
 	if (cap.hit)
@@ -192,7 +194,7 @@ static void fill_discovery(struct decoder_ctx *ctx, struct packet *pkt,
 		return;
 	c = s->tlvs;
 	size_t i = 0;
-	while (i < n && tlv_next(&c, &t) == 1) {
+	while (i < n && tlv_next(&c, &t) == OPTION_READ) {
 		if (is_mandatory(t.type))
 			continue;
 		values[i]->type = t.type;
@@ -354,7 +356,7 @@ static void fill_info(struct decoder_ctx *ctx, struct packet *pkt,
 	size_t n_org = 0, n_unknown = 0;
 	struct cursor c = s->tlvs;
 	struct tlv t;
-	while (!cap.hit && tlv_next(&c, &t) == 1) {
+	while (!cap.hit && tlv_next(&c, &t) == OPTION_READ) {
 		bool org = t.type == TLV_ORG_SPECIFIC;
 		if ((org || (!is_info_type(t.type) && !is_mandatory(t.type))) && cap_take(&cap, t.length))
 			org ? n_org++ : n_unknown++;
@@ -366,7 +368,7 @@ static void fill_info(struct decoder_ctx *ctx, struct packet *pkt,
 	Types__LinkLayerDiscoveryValue **unknown = (Types__LinkLayerDiscoveryValue **)record_array(
 		ctx, pkt, &types__link_layer_discovery_value__descriptor, n_unknown);
 	c = s->tlvs;
-	while ((r->n_orgtlvs < n_org || r->n_unknown < n_unknown) && tlv_next(&c, &t) == 1) {
+	while ((r->n_orgtlvs < n_org || r->n_unknown < n_unknown) && tlv_next(&c, &t) == OPTION_READ) {
 		if (t.type == TLV_ORG_SPECIFIC) {
 			if (!orgs || r->n_orgtlvs == n_org)
 				continue;

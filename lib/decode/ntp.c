@@ -66,10 +66,7 @@ int decode_ntp(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
 	r->receivetimestamp = timestamps[2];
 	r->transmittimestamp = timestamps[3];
 	r->extensionbytes = pb_bytes(extension, ext < NTP_MAX_EXTENSION ? ext : NTP_MAX_EXTENSION);
-	r->srcip = (char *)(pkt->src_ip_str ? pkt->src_ip_str : "");
-	r->dstip = (char *)(pkt->dst_ip_str ? pkt->dst_ip_str : "");
-	r->srcport = pkt->src_port;
-	r->dstport = pkt->dst_port;
+	RECORD_FILL_ENDPOINTS(r, pkt);
 	if (ext > NTP_MAX_EXTENSION)
 		decode_capped(ctx, pkt, PROTO_NTP, r);
 	return DECODE_OK;

@@ -58,10 +58,7 @@ int decode_sctp(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
 		r->dstport = dst_port;
 		r->verificationtag = tag;
 		r->checksum = checksum;
-		if (pkt->src_ip_str)
-			r->srcip = (char *)pkt->src_ip_str;
-		if (pkt->dst_ip_str)
-			r->dstip = (char *)pkt->dst_ip_str;
+		RECORD_FILL_IPS(r, pkt);
 	}
 	return DECODE_OK;
 }

@@ -40,12 +40,12 @@
 #include <ctype.h>
 
 #include "decode/decoders.h"
+#include "decode/ipproto.h"
 
 #define SIP_MAX_HEADERS 64
 #define SIP_MAX_TEXT 16384
 #define SIP_MAX_LINES 512
 #define SIP_MAX_STATUS 1024
-#define IP_PROTO_TCP 6
 
 static const char *const sip_methods[] = {
 	NULL, "INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "REGISTER", "PRACK",
@@ -323,7 +323,7 @@ int decode_sip(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
 	struct cursor msg = cur_rest(cur);
 	if (only_white_space(&msg))
 		return DECODE_OK;
-	bool tcp = pkt->ip_proto == IP_PROTO_TCP;
+	bool tcp = pkt->ip_proto == IPPROTO_TCP;
 
 	struct cursor line;
 	struct sip_start s;
@@ -373,10 +373,7 @@ int decode_sip(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
 		r->headers = headers;
 		r->n_headers = h.n;
 	}
-	r->srcip = (char *)(pkt->src_ip_str ? pkt->src_ip_str : "");
-	r->dstip = (char *)(pkt->dst_ip_str ? pkt->dst_ip_str : "");
-	r->srcport = pkt->src_port;
-	r->dstport = pkt->dst_port;
+	RECORD_FILL_ENDPOINTS(r, pkt);
 	if (h.capped)
 		decode_capped(ctx, pkt, PROTO_SIP, r);
 	return DECODE_OK;

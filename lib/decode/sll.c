@@ -18,8 +18,8 @@
  *
  * Faults: a header shorter than its fixed size (TRUNCATED). */
 #include "decode/decoders.h"
+#include "decode/ethertype.h"
 
-#define ETHERTYPE_MIN 0x0600
 #define SLL_P_802_2 0x0004
 #define ARPHRD_IEEE80211 801
 #define ARPHRD_IEEE80211_PRISM 802

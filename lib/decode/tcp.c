@@ -5,8 +5,10 @@
  * Options are listed up to and including an end-of-list option (kind 0,
  * length 1; a no-op is kind 1, length 1); Padding is the bytes after it up to
  * DataOffset*4. PayloadSize and PayloadEntropy cover the segment's payload
- * as captured within the IP length. Payload stays empty: payload capture is
- * a later option. SrcIP and DstIP are the IP layer's strings.
+ * as captured within the IP length; with --payload (ctx->payload) Payload
+ * holds those bytes, up to PAYLOAD_MAX (record_payload(): a longer one is
+ * cut, counted as TCP/capped, the record marked Truncated). SrcIP and DstIP
+ * are the IP layer's strings.
  *
  * Faults, as Suricata's decode-tcp.c: fewer than 20 header bytes, a data
  * offset below 5, a data offset beyond the segment (TRUNCATED when the IP
@@ -15,6 +17,7 @@
  * past the header. Option contents (MSS of 4 bytes, ...) are not checked, as
  * in gopacket. */
 #include "decode/decoders.h"
+#include "decode/options.h"
 
 #define TCP_MIN_HEADER 20
 #define TCP_NS_BIT 0x01
@@ -95,12 +98,9 @@ static void fill_record(struct decoder_ctx *ctx, struct packet *pkt, Types__TCP 
 	r->padding = h->padding;
 	fill_options(ctx, pkt, r, h);
 	r->payloadsize = (int32_t)cur_left(payload);
-	if (ctx->entropy)
-		entropy_request(ctx, pkt, &r->payloadentropy, cur_here(payload), cur_left(payload));
-	if (pkt->src_ip_str)
-		r->srcip = (char *)pkt->src_ip_str;
-	if (pkt->dst_ip_str)
-		r->dstip = (char *)pkt->dst_ip_str;
+	entropy_request(ctx, pkt, &r->payloadentropy, cur_here(payload), cur_left(payload));
+	r->payload = record_payload(ctx, pkt, PROTO_TCP, r, payload);
+	RECORD_FILL_IPS(r, pkt);
 }
 
 int decode_tcp(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)

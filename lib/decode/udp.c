@@ -3,9 +3,10 @@
  * As gopacket's UDP: Length and Checksum as they stand; the payload is what
  * follows the 8-byte header, cut to Length when Length is smaller than the
  * data (link padding, or bytes after the datagram in the IP payload).
- * PayloadSize and PayloadEntropy cover that payload as captured; Payload
- * stays empty (payload capture is a later option). SrcIP and DstIP are the
- * IP layer's strings.
+ * PayloadSize and PayloadEntropy cover that payload as captured; with
+ * --payload (ctx->payload) Payload holds those bytes, up to PAYLOAD_MAX
+ * (record_payload(): a longer one is cut, counted as UDP/capped, the
+ * record marked Truncated). SrcIP and DstIP are the IP layer's strings.
  *
  * Faults: fewer than 8 header bytes (TRUNCATED), a Length below 8
  * (BAD_LENGTH). The one exception is Length 0 in an IPv6 jumbogram, which
@@ -60,12 +61,9 @@ int decode_udp(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
 		r->length = length;
 		r->checksum = checksum;
 		r->payloadsize = (int32_t)cur_left(cur);
-		if (ctx->entropy)
-			entropy_request(ctx, pkt, &r->payloadentropy, cur_here(cur), cur_left(cur));
-		if (pkt->src_ip_str)
-			r->srcip = (char *)pkt->src_ip_str;
-		if (pkt->dst_ip_str)
-			r->dstip = (char *)pkt->dst_ip_str;
+		entropy_request(ctx, pkt, &r->payloadentropy, cur_here(cur), cur_left(cur));
+		r->payload = record_payload(ctx, pkt, PROTO_UDP, r, cur);
+		RECORD_FILL_IPS(r, pkt);
 	}
 	return decode_app(ctx, pkt, cur);
 }
