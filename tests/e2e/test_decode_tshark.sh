@@ -2,9 +2,11 @@
 # test_decode_tshark.sh: the corpus-wide differential test of the decoders
 # against tshark 4.0. For every capture of $NETCAP_CORPUS/ndpi and
 # $NETCAP_CORPUS/tcpdump whose link type NETCAP decodes, every record type
-# and every row of tests/e2e/tshark_fields.tsv, NETCAP's values (netcap -w 1:
-# each type's records in packet order) are compared with tshark's (-T fields
-# -E occurrence=a), normalised as the table says. It counts compared and
+# and every row of tests/e2e/tshark_fields.tsv, its #payload rows included
+# (netcap runs with --payload: TCP and UDP Payload against tcp.payload and
+# udp.payload), NETCAP's values (netcap -w 1: each type's records in packet
+# order) are compared with tshark's (-T fields -E occurrence=a), normalised
+# as the table says. It counts compared and
 # agreeing values per (type, field), prints them as a table with the worst
 # fields and examples (capture, packet number, both values), and passes when
 # at least AGREEMENT_BAR (99.5) % of all compared values agree and at least
@@ -135,14 +137,14 @@ ls "$TMP"/chunks/*.list >/dev/null 2>&1 || fail "no capture to compare"
 "$PY" - "$MAP" >"$TMP/types" <<'EOF'
 import sys
 from tshark_fields import load_map
-mapping, _ = load_map(sys.argv[1])
+mapping, _ = load_map(sys.argv[1], payload=True)
 for typ, fields in mapping.items():
     print(typ, ",".join(["Timestamp"] + [nc for nc, _, _ in fields]))
 EOF
 mapfile -t TS_FIELDS < <("$PY" - "$MAP" <<'EOF'
 import sys
 from tshark_fields import load_map, ts_fields
-mapping, _ = load_map(sys.argv[1])
+mapping, _ = load_map(sys.argv[1], payload=True)
 seen = {"frame.number", "frame.time_epoch", "frame.protocols"}
 for fields in mapping.values():
     for f in ts_fields(fields):
@@ -165,7 +167,7 @@ run_chunk() {
   want=$(awk -F'\t' '{s += $3} END {print s}' "$d.list")
   got=$(capinfos -T -c -r "$d.pcap" | awk -F'\t' '{print $2}')
   [ "$want" = "$got" ] || { echo "chunk $k: $got packets merged, $want expected"; return 1; }
-  if ! "$NETCAP" -r "$d.pcap" -o "$d.out" -w 1 -q --no-progress >"$d.netcap.log" 2>&1; then
+  if ! "$NETCAP" -r "$d.pcap" -o "$d.out" -w 1 -q --no-progress --payload >"$d.netcap.log" 2>&1; then
     cat "$d.netcap.log"; echo "netcap failed on chunk $k"; return 1
   fi
   local typ sel
@@ -209,7 +211,7 @@ from tshark_fields import QUOTE_TOKENS, epoch_us, layer_spec, load_map, same
 
 MAP, DIR, BAR, LINEUP_BAR, EXAMPLES = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
 CHUNKS = sys.argv[6:]
-mapping, layers = load_map(MAP)
+mapping, layers = load_map(MAP, payload=True)
 csv.field_size_limit(1 << 30)
 UNASSIGNABLE = object()  # tshark gives the field for only some of the packet's layers
 ABSENT = object()        # tshark gives no such field in the packet
@@ -227,6 +229,10 @@ lined_up = collections.Counter()      # type -> pairs compared
 unlined = collections.defaultdict(collections.Counter)  # type -> capture -> layers not lined up
 specs = {t: layer_spec(t, f, layers) for t, f in mapping.items()}
 bad_rows = 0                          # tshark rows with a tab inside a value
+
+def short(v):
+    """A value for an example line: payloads are long."""
+    return repr(v) if len(v) <= 64 else f"{v[:48]!r}... ({len(v)} characters)"
 
 def runs(keys):
     """[(key, start, end)] of consecutive equal keys."""
@@ -320,7 +326,8 @@ for chunk in CHUNKS:
                 if len(occ) == n or (len(occ) > n and (quoted or n == 1)):
                     per_row.append(occ[:n])
                 elif not occ:  # tshark shows no such field: nothing to compare,
-                    per_row.append([""] * n if norm == "hex0" else [ABSENT] * n)  # hex0: 0
+                    # but hex0's 0 and an empty payload (bytes)
+                    per_row.append([""] * n if norm in ("hex0", "bytes") else [ABSENT] * n)
                 else:
                     per_row.append([UNASSIGNABLE] * n)
             for k in range(n):
@@ -374,7 +381,7 @@ for chunk in CHUNKS:
                     diff_files[(typ, nc)][rel] += 1
                     if len(examples[(typ, nc)]) < EXAMPLES:
                         examples[(typ, nc)].append(
-                            f"{rel} packet {num}: {nc}={mine[i]!r}, {ts}={theirs[i]!r}" + (f" ({note})" if note else ""))
+                            f"{rel} packet {num}: {nc}={short(mine[i])}, {ts}={short(theirs[i])}" + (f" ({note})" if note else ""))
         if paired_a < len(ours) or paired_b < len(tl):
             # Where the layers not lined up are: by the packets' timestamps.
             done_a = set(x for ra, rb in pairs if ra[2] - ra[1] == rb[2] - rb[1] for x in range(ra[1], ra[2]))

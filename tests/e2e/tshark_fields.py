@@ -7,7 +7,8 @@ The table: one row per field, "type<TAB>netcap field<TAB>tshark field<TAB>
 normalisation" (the normalisations are listed in its header). Lines starting
 with '#' are comments, except "#layer<TAB>TYPE<TAB>SPEC" rows, which say
 what one layer of TYPE is in tshark's dissection when the default does not
-fit (see layer_spec)."""
+fit (see layer_spec), and "#payload<TAB>..." rows: fields netcap fills only
+with --payload, read when the caller asks for them."""
 
 import ipaddress
 
@@ -17,16 +18,19 @@ import ipaddress
 QUOTE_TOKENS = ("icmp", "icmpv6")
 
 
-def load_map(path):
+def load_map(path, payload=False):
     """(mapping, layers): mapping is {type: [(netcap, tshark, norm), ...]} in
-    the table's order; layers is {type: spec} from the #layer rows."""
+    the table's order, with the #payload rows when payload is true (netcap
+    ran with --payload); layers is {type: spec} from the #layer rows."""
     mapping, layers = {}, {}
     for line in open(path):
         if line.startswith("#layer\t"):
             _, typ, spec = line.rstrip("\n").split("\t")[:3]
             layers[typ] = spec
             continue
-        if line.startswith("#") or not line.strip():
+        if payload and line.startswith("#payload\t"):
+            line = line[len("#payload\t"):]
+        elif line.startswith("#") or not line.strip():
             continue
         typ, nc, ts, norm = line.rstrip("\n").split("\t")
         mapping.setdefault(typ, []).append((nc, ts, norm))
@@ -95,6 +99,8 @@ def norm_ts(v, norm):
         return c
     if norm == "oui":
         return int(v, 0)
+    if norm == "bytes":
+        return v.lower()
     return v
 
 
@@ -109,6 +115,8 @@ def norm_nc(v, norm):
         return {"true": True, "false": False}[v]
     if norm == "ip":
         return ipaddress.ip_address(v)
+    if norm == "bytes":
+        return v.lower()
     return v
 
 

@@ -9,7 +9,8 @@
  * in this form, with the same table.
  *
  * Every record type with a decoder is on and PayloadEntropy too, as netcap
- * runs by default. Each record the packet produced is then packed through
+ * runs by default, and --payload (TCP and UDP records keep their payload
+ * bytes: the largest records). Each record the packet produced is then packed through
  * protobuf-c (ncap_pack_delimited) into a block of exactly its size, and
  * through ncap_fastpack when it has a fast serializer: the two must give the
  * same bytes (fastpack.h promises it), fastpack must refuse a block one byte
@@ -120,6 +121,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	for (size_t i = 0; i < decode_record_types_count; i++)
 		decoder_enable(&ctx, decode_record_types[i], true);
 	ctx.entropy = true;
+	ctx.payload = true;
 	pkt = malloc(sizeof *pkt);
 	if (!pkt)
 		abort();

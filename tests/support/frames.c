@@ -136,6 +136,53 @@ void put_tcp(struct frame *f, uint16_t sport, uint16_t dport, uint8_t flags, boo
 		put(f, options, options_len);
 }
 
+/* ---- the IP and TCP headers the IP, transport and framework tests share */
+
+const struct ipv6_fields ipv6_doc = {
+	.vtcfl = 0x6ab12345,
+	.hop_limit = 64,
+	.src = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 },
+	.dst = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2 },
+};
+
+const uint8_t ipv4_options[24] = {
+	0x01,
+	0x07, 0x07, 0x04, 0, 0, 0, 0,
+	0x44, 0x0c, 0x05, 0x01, 1, 2, 3, 4, 0, 0, 0x10, 0x20,
+	0x00,
+	0x00, 0x00, 0x00,
+};
+
+const uint8_t tcp_options[24] = {
+	0x02, 0x04, 0x05, 0xb4,
+	0x01,
+	0x03, 0x03, 0x07,
+	0x04, 0x02,
+	0x08, 0x0a, 0, 0, 0, 1, 0, 0, 0, 2,
+	0x00,
+	0x00, 0x00, 0x00,
+};
+
+void build_tcp(struct frame *f, uint8_t flags, bool ns)
+{
+	put_ethernet(f, 0x0800);
+	put_ipv4_with(f, 6, 44 + HELLO_LEN, IPV4(.flags_fragment = 0x4000));
+	put_tcp(f, 50000, 80, flags, ns, tcp_options, sizeof tcp_options);
+	put(f, hello, HELLO_LEN);
+}
+
+void build_ipv6_fragment(struct frame *f, uint16_t offset, bool more)
+{
+	put_ethernet(f, 0x86dd);
+	put_ipv6_with(f, 0, 8 + 8 + 8 + 4, &ipv6_doc);
+	PUT(f, 44, 0, 0x05, 0x02, 0x00, 0x00, 0x01, 0x00);
+	PUT(f, 17, 0);
+	put16(f, (uint32_t)offset << 3 | more);
+	put32(f, 0xdeadbeef);
+	put_udp(f, 1234, 5678, 1000);
+	PUT(f, 1, 2, 3, 4);
+}
+
 /* ---- decoding and looking at the result ------------------------------ */
 
 void enable_types(const int *types, size_t n)

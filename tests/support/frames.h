@@ -5,7 +5,8 @@
  * put16/put32/put64, little-endian putle16/putle32, PUT() for literal
  * bytes) and put_ethernet/put_ipv4/put_ipv6/put_udp/put_tcp append whole
  * headers with fixed, documented field values, so that every value a test
- * expects is known independently of the decoders.
+ * expects is known independently of the decoders; build_tcp() and
+ * build_ipv6_fragment() are whole frames several test files share.
  *
  * One decoder context `ctx` and one `pkt` are shared: a test file calls
  * setup_decoder() from its suite's .init with the record types it wants
@@ -144,6 +145,33 @@ void put_udp(struct frame *f, uint16_t sport, uint16_t dport, uint32_t length);
 void put_tcp(struct frame *f, uint16_t sport, uint16_t dport, uint8_t flags, bool ns,
 	     const uint8_t *options, uint32_t options_len);
 
+/* ---- the IP and TCP headers the IP, transport and framework tests share */
+
+#define IPV4_AT ETH_HEADER          /* where the IP header starts in an Ethernet frame */
+
+/* IPv4 headers with TOS 0x10, plus the given fields (options,
+ * flags_fragment). */
+#define IPV4(...) (&(struct ipv4_fields){ .tos = 0x10, __VA_ARGS__ })
+
+/* Traffic class 0xab, flow label 0x12345, hop limit 64, 2001:db8::1 >
+ * 2001:db8::2. */
+extern const struct ipv6_fields ipv6_doc;
+
+/* NOP, record route (one empty slot), timestamp with one address/time
+ * pair, end of list, 3 bytes of padding: IHL 11. */
+extern const uint8_t ipv4_options[24];
+/* MSS 1460, NOP, window scale 7, SACK permitted, timestamps 1/2, end of
+ * list, 3 bytes of padding: data offset 11. */
+extern const uint8_t tcp_options[24];
+
+/* Ethernet, IPv4 (DF) and TCP 50000 > 80 with tcp_options, flags and NS
+ * as given, then "hello". */
+void build_tcp(struct frame *f, uint8_t flags, bool ns);
+/* Ethernet, IPv6 (ipv6_doc), hop-by-hop (router alert, PadN of length 0),
+ * fragment header with the offset and M flag given, UDP 1234 > 5678 of
+ * length 1000 with a 4-byte payload. */
+void build_ipv6_fragment(struct frame *f, uint16_t offset, bool more);
+
 /* ---- decoding and looking at the result ------------------------------ */
 
 extern struct decoder_ctx ctx;
@@ -228,6 +256,11 @@ static inline void expect_text(ProtobufCBinaryData got, const char *want)
 {
 	expect_bytes(got, want, strlen(want));
 }
+
+/* Checks one IPv4 or TCP option (same field layout). */
+#define EXPECT_OPTION(o, type, length, ...) do { const uint8_t d_[] = { 0, __VA_ARGS__ }; \
+	cr_assert_eq((o)->optiontype, (type)); cr_assert_eq((o)->optionlength, (length)); \
+	expect_bytes((o)->optiondata, d_ + 1, sizeof d_ - 1); } while (0)
 
 /* xorshift32: the same sequence on every run */
 static inline uint32_t next_random(uint32_t *state)

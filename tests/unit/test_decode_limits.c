@@ -688,7 +688,8 @@ Test(decode_limits, ntp_and_ctp_bytes)
 /* The largest crafted messages of each family in a 262,144-byte frame
  * (IPv6 jumbograms carry UDP past 64 KiB): before, a DNS record of 259 KB,
  * IGMP of 480 KB, DHCPv6 of 524 KB; now no record is larger than
- * DECODE_RECORD_BOUND (the largest, DNS, is under 49 KiB). */
+ * DECODE_RECORD_BOUND (the largest, TCP or UDP with --payload, is under
+ * 61 KiB; DNS under 49 KiB). */
 Test(decode_limits, every_record_stays_within_the_bound)
 {
 	static struct frame m, f;
@@ -742,6 +743,24 @@ Test(decode_limits, every_record_stays_within_the_bound)
 	PUT(&f, 0, 0);
 	decode(&f);
 	cr_assert_not_null(record(T_LLDP_INFO, 0));
+	expect_bounded();
+
+	ctx.payload = true;           /* --payload: a TSO segment and a jumbogram */
+	f.len = 0;
+	put_ethernet(&f, 0x0800);
+	put_ipv4(&f, 6, 0);
+	f.b[ETH_HEADER + 2] = f.b[ETH_HEADER + 3] = 0;   /* total length 0 */
+	put_tcp(&f, 1234, 80, 0x18, false, tcp_options, sizeof tcp_options);
+	put_fill(&f, 0xab, FRAME_MAX - f.len);
+	decode(&f);
+	cr_assert_not_null(record(T_TCP, 0));
+	expect_bounded();
+
+	m.len = 0;
+	put_fill(&m, 0xcd, room);
+	frame_udp_jumbo(&f, 4000, 4001, &m);
+	decode(&f);
+	cr_assert_not_null(record(T_UDP, 0));
 	expect_bounded();
 }
 

@@ -1,11 +1,12 @@
-/* test_decode_link.c: the link-layer decoders (lib/decode): ARP, LLC and
- * SNAP over IEEE 802.3 frames, the Ethernet configuration testing protocol
- * (EthernetCTP, EthernetCTPReply), LLDP (LinkLayerDiscovery and
- * LinkLayerDiscoveryInfo), and the Linux cooked (SLL, SLL2) and BSD
- * loopback (NULL, LOOP) link types.
+/* test_decode_link.c: the link-layer decoders (lib/decode): Dot1Q tags
+ * (and QinQ), ARP, LLC and SNAP over IEEE 802.3 frames (Ethernet's length
+ * form), the Ethernet configuration testing protocol (EthernetCTP,
+ * EthernetCTPReply), LLDP (LinkLayerDiscovery and LinkLayerDiscoveryInfo),
+ * and the Linux cooked (SLL, SLL2), BSD loopback (NULL, LOOP) and raw IP
+ * link types.
  *
- * As in test_decode.c, frames are built byte by byte so that every expected
- * value is known independently of the decoders: well-formed frames check
+ * Frames are built byte by byte (tests/support/frames.h) so that every
+ * expected value is known independently of the decoders: well-formed frames check
  * every field of their records; cuts at every length, sizes and lengths that
  * lie, TLV lists that never end or run past the frame, and skip counts past
  * the data check that decoding stops at the faulty layer with the right
@@ -14,14 +15,13 @@
  * Each frame is decoded from a heap block of exactly the captured size, so
  * AddressSanitizer sees any read past it. */
 #include <criterion/criterion.h>
-#include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../support/frames.h"
 
 static const int all_types[] = {
-	T_ETHERNET, T_DOT1Q, T_IPV4, T_IPV6, T_UDP, T_ARP, T_LLC, T_SNAP, T_CTP, T_CTP_REPLY,
+	T_ETHERNET, T_DOT1Q, T_IPV4, T_IPV6, T_TCP, T_UDP, T_ARP, T_LLC, T_SNAP, T_CTP, T_CTP_REPLY,
 	T_LLDP, T_LLDP_INFO,
 };
 
@@ -39,6 +39,47 @@ static void put_ipv4_udp_hello(struct frame *f)
 	put_ipv4(f, 17, UDP_HEADER + HELLO_LEN);
 	put_udp(f, 1000, 2000, UDP_HEADER + HELLO_LEN);
 	put(f, hello, HELLO_LEN);
+}
+
+/* ---- Dot1Q ---------------------------------------------------------- */
+
+Test(decode_link, qinq_gives_one_dot1q_record_per_tag)
+{
+	struct frame f = { 0 };
+	put_ethernet(&f, 0x88a8);
+	put16(&f, 5 << 13 | 1 << 12 | 100);   /* priority 5, drop eligible, VLAN 100 */
+	put16(&f, 0x8100);
+	put16(&f, 200);
+	put16(&f, 0x0800);
+	put_ipv4_with(&f, 17, 8, IPV4());
+	put_udp(&f, 1, 2, 8);
+	decode(&f);
+
+	expect_ok();
+	EXPECT_RECORDS(T_ETHERNET, T_DOT1Q, T_DOT1Q, T_IPV4, T_UDP);
+	Types__Dot1Q *outer = record(T_DOT1Q, 0), *inner = record(T_DOT1Q, 1);
+	cr_assert_eq(outer->timestamp, TS);
+	cr_assert_eq(outer->priority, 5);
+	cr_assert(outer->dropeligible);
+	cr_assert_eq(outer->vlanidentifier, 100);
+	cr_assert_eq(outer->type, 0x8100);
+	cr_assert_eq(inner->priority, 0);
+	cr_assert(!inner->dropeligible);
+	cr_assert_eq(inner->vlanidentifier, 200);
+	cr_assert_eq(inner->type, 0x0800);
+	cr_assert_eq(pkt.vlan_id, 200);
+	cr_assert_eq(((Types__Ethernet *)record(T_ETHERNET, 0))->ethernettype, 0x88a8);
+}
+
+Test(decode_link, dot1q_truncated)
+{
+	struct frame f = { 0 };
+	put_ethernet(&f, 0x8100);
+	PUT(&f, 0x00, 0x64, 0x08);
+	decode(&f);
+	expect_error(PROTO_DOT1Q, REASON_TRUNCATED);
+	EXPECT_RECORDS(T_ETHERNET);
+	cr_assert_eq(ctx.stats.events[PROTO_DOT1Q][REASON_TRUNCATED], 1);
 }
 
 /* ---- ARP ------------------------------------------------------------ */
@@ -1170,6 +1211,36 @@ Test(decode_link, loopback_truncated_at_every_length)
 			}
 		}
 	}
+}
+
+/* ---- raw IP link ---------------------------------------------------- */
+
+Test(decode_link, raw_ip_link_picks_the_version)
+{
+	struct frame v4 = { 0 };
+	put_ipv4_with(&v4, 6, 20, IPV4());
+	put_tcp(&v4, 22, 60000, 0x18, false, NULL, 0);
+	decode_cut(&v4, LINK_RAW, v4.len);
+	expect_ok();
+	EXPECT_RECORDS(T_IPV4, T_TCP);
+	cr_assert(!pkt.has_mac);
+	cr_assert_eq(pkt.src_port, 22);
+
+	struct frame v6 = { 0 };
+	put_ipv6_with(&v6, 17, 8, &ipv6_doc);
+	put_udp(&v6, 53, 5353, 8);
+	decode_cut(&v6, LINK_RAW_ALT, v6.len);
+	expect_ok();
+	EXPECT_RECORDS(T_IPV6, T_UDP);
+
+	struct frame v5 = v4;
+	v5.b[0] = 0x55;
+	decode_cut(&v5, LINK_RAW, v5.len);
+	expect_error(PROTO_LINK, REASON_BAD_VERSION);
+	EXPECT_NO_RECORDS();
+
+	decode_cut(&v4, LINK_RAW, 0);
+	expect_error(PROTO_LINK, REASON_TRUNCATED);
 }
 
 /* ---- records off, unknown link types, random corruption -------------- */
