@@ -5,16 +5,24 @@
  * and written with a single write(). A member therefore always holds whole
  * records, and a crash loses at most the member in flight.
  *
+ * Several writers may fill one file (ncap_writer_open_shared): each keeps
+ * its own buffer and compressor, so the costly part runs on as many cores
+ * as there are writers, and only the append of a finished member takes the
+ * file's lock (a few system calls per megabyte of records). Members are
+ * independent, so their order in the file does not matter to a reader.
+ *
  * A write that fails (disk full, EIO, a file size limit) may have put part
  * of a member on disk: the file is cut back to the end of the last whole
  * member, so it stays readable to its last record, the member's records
  * are counted as lost, and the next member is tried afresh: a capture that
  * runs for months recovers when space comes back. Only when the file cannot
- * be cut back does the writer stop for good. */
+ * be cut back does the file stop for good. */
 #include <errno.h>
 #include <fcntl.h>
 #include <libdeflate.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,13 +34,24 @@
 #include "ncap/varint.h"
 #include "ncap/writer.h"
 
-struct ncap_writer {
+/* The file: shared by its writers, its end and state under the lock. */
+struct ncap_file {
 	int fd;
-	bool gzip;
+	pthread_mutex_t lock;
+	uint64_t size;            /* end of the last whole member */
 	bool failed;              /* for good: the file could not be repaired */
-	bool failing;             /* the last member could not be written */
+	atomic_uint writers;      /* the last one to close closes the file */
 	char *path;
+};
+
+struct ncap_writer {
+	struct ncap_file *file;
+	bool gzip;
+	bool failed;              /* this writer refuses records: its file failed, or a caller's bug */
+	bool failing;             /* the last member could not be written */
+	const char *path;         /* the file's */
 	struct libdeflate_compressor *compressor;
+	int level;
 	size_t member_cap;
 	uint8_t *pending;      /* whole records waiting for the next member */
 	size_t pending_len;
@@ -64,45 +83,83 @@ static __attribute__((format(printf, 2, 3))) int fail(struct ncap_writer *w, con
 	return -1;
 }
 
-/* A member of `records` records could not be written: cut the file back
- * to bytes_out, the end of the last whole member. */
+/* A member of `records` records is not on disk: counted, and told. */
+static void count_lost(struct ncap_writer *w, uint32_t records, const char *fmt, va_list ap)
+{
+	set_error(w, fmt, ap);
+	w->failing = true;
+	w->failed_writes++;
+	w->lost_records += records;
+}
+
+/* A member that never reached the file (no memory, no compression). */
+static __attribute__((format(printf, 3, 4))) int member_refused(struct ncap_writer *w, uint32_t records,
+								 const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	count_lost(w, records, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* A member whose write failed: cut the file back to the end of its last
+ * whole member. Called with the file's lock held. */
 static __attribute__((format(printf, 3, 4))) int member_lost(struct ncap_writer *w, uint32_t records,
 							      const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	set_error(w, fmt, ap);
+	count_lost(w, records, fmt, ap);
 	va_end(ap);
-	w->failing = true;
-	w->failed_writes++;
-	w->lost_records += records;
-	if (ftruncate(w->fd, (off_t)w->bytes_out) < 0 || lseek(w->fd, (off_t)w->bytes_out, SEEK_SET) < 0) {
+	struct ncap_file *f = w->file;
+	if (ftruncate(f->fd, (off_t)f->size) < 0 || lseek(f->fd, (off_t)f->size, SEEK_SET) < 0) {
 		size_t n = strlen(w->error);
 		snprintf(w->error + n, sizeof w->error - n, "; cutting the file back to its last whole member failed too (%s): no more records go to it",
 			 strerror(errno));
+		f->failed = true;
 		w->failed = true;
 	}
 	return -1;
 }
 
-/* Writes one whole member; on a failure the file keeps only whole members. */
-static int write_member(struct ncap_writer *w, const uint8_t *p, size_t n, uint32_t records)
+/* Appends one whole member under the file's lock; on a failure the file
+ * keeps only whole members. */
+static int append_member(struct ncap_writer *w, const uint8_t *p, size_t n, uint32_t records)
 {
-	size_t done = 0;
-	while (done < n) {
-		ssize_t k = write(w->fd, p + done, n - done);
+	struct ncap_file *f = w->file;
+	int rc = 0;
+	pthread_mutex_lock(&f->lock);
+	if (f->failed) {
+		/* another writer of the file could not cut it back */
+		snprintf(w->error, sizeof w->error, "%s: no more records go to it (an earlier write failed and could not be undone)",
+			 f->path);
+		w->failed = true;
+		w->lost_records += records;
+		rc = -1;
+		goto out;
+	}
+	for (size_t done = 0; done < n;) {
+		ssize_t k = write(f->fd, p + done, n - done);
 		if (k < 0 && errno == EINTR)
 			continue;
-		if (k <= 0 && records == 0) /* the header: the open fails */
-			return member_lost(w, 0, "write: %s (the file's header)", k < 0 ? strerror(errno) : "no progress");
-		if (k <= 0)
-			return member_lost(w, records, "write: %s; %u records lost, the file ends with its last whole member",
-					   k < 0 ? strerror(errno) : "no progress", records);
+		if (k <= 0 && records == 0) { /* the header: the open fails */
+			rc = member_lost(w, 0, "write: %s (the file's header)", k < 0 ? strerror(errno) : "no progress");
+			goto out;
+		}
+		if (k <= 0) {
+			rc = member_lost(w, records, "write: %s; %u records lost, the file ends with its last whole member",
+					 k < 0 ? strerror(errno) : "no progress", records);
+			goto out;
+		}
 		done += (size_t)k;
 	}
+	f->size += n;
 	w->bytes_out += n;
 	w->failing = false;
-	return 0;
+out:
+	pthread_mutex_unlock(&f->lock);
+	return rc;
 }
 
 /* Compresses n bytes of whole records (`records` of them) into one gzip
@@ -116,17 +173,17 @@ static int emit_member(struct ncap_writer *w, const uint8_t *data, size_t n, uin
 		return -1;
 	}
 	if (!w->gzip)
-		return write_member(w, data, n, records);
+		return append_member(w, data, n, records);
 	size_t bound = libdeflate_gzip_compress_bound(w->compressor, n);
 	uint8_t *out = w->out;
 	if (bound > w->out_cap) {
 		/* Only a single record larger than the member cap gets here. */
 		out = malloc(bound);
 		if (!out)
-			return member_lost(w, records, "out of memory compressing a %zu-byte record", n);
+			return member_refused(w, records, "out of memory compressing a %zu-byte record", n);
 	}
 	size_t clen = libdeflate_gzip_compress(w->compressor, data, n, out, bound);
-	int rc = clen ? write_member(w, out, clen, records) : member_lost(w, records, "compression failed");
+	int rc = clen ? append_member(w, out, clen, records) : member_refused(w, records, "compression failed");
 	if (out != w->out)
 		free(out);
 	return rc;
@@ -151,6 +208,43 @@ static bool has_suffix(const char *s, const char *suffix)
 	return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
+/* A writer's own part: its buffer, compressor and counters. */
+static struct ncap_writer *writer_new(struct ncap_file *f, bool gzip, int level, size_t member_cap)
+{
+	struct ncap_writer *w = calloc(1, sizeof *w);
+	if (!w)
+		return NULL;
+	*w = (struct ncap_writer){ .file = f, .path = f->path, .gzip = gzip, .level = level, .member_cap = member_cap };
+	w->pending = malloc(w->member_cap);
+	if (gzip && (w->compressor = libdeflate_alloc_compressor(level))) {
+		w->out_cap = libdeflate_gzip_compress_bound(w->compressor, w->member_cap);
+		w->out = malloc(w->out_cap);
+	}
+	if (!w->pending || (gzip && (!w->compressor || !w->out))) {
+		libdeflate_free_compressor(w->compressor);
+		free(w->out);
+		free(w->pending);
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+static void writer_free(struct ncap_writer *w)
+{
+	libdeflate_free_compressor(w->compressor);
+	free(w->out);
+	free(w->pending);
+	free(w);
+}
+
+static void file_free(struct ncap_file *f)
+{
+	pthread_mutex_destroy(&f->lock);
+	free(f->path);
+	free(f);
+}
+
 struct ncap_writer *ncap_writer_open(const char *path, int type,
 				     const struct ncap_writer_opts *opts,
 				     char *err, size_t errlen)
@@ -158,29 +252,24 @@ struct ncap_writer *ncap_writer_open(const char *path, int type,
 	static const struct ncap_writer_opts defaults;
 	if (!opts)
 		opts = &defaults;
-	struct ncap_writer *w = calloc(1, sizeof *w);
-	if (!w || !(w->path = strdup(path))) {
+	struct ncap_file *f = calloc(1, sizeof *f);
+	if (!f || !(f->path = strdup(path))) {
 		snprintf(err, errlen, "%s: out of memory", path);
-		free(w);
+		free(f);
 		return NULL;
 	}
-	w->gzip = !opts->plain && has_suffix(path, ".gz");
-	w->member_cap = opts->member_cap ? opts->member_cap : NCAP_DEFAULT_MEMBER_CAP;
-	w->pending = malloc(w->member_cap);
-	if (w->gzip) {
-		int level = opts->level == NCAP_LEVEL_STORE ? 0 : opts->level ? opts->level : NCAP_DEFAULT_LEVEL;
-		w->compressor = libdeflate_alloc_compressor(level);
-		if (w->compressor) {
-			w->out_cap = libdeflate_gzip_compress_bound(w->compressor, w->member_cap);
-			w->out = malloc(w->out_cap);
-		}
-	}
-	if (!w->pending || (w->gzip && (!w->compressor || !w->out))) {
+	pthread_mutex_init(&f->lock, NULL);
+	atomic_init(&f->writers, 1);
+	bool gzip = !opts->plain && has_suffix(path, ".gz");
+	int level = opts->level == NCAP_LEVEL_STORE ? 0 : opts->level ? opts->level : NCAP_DEFAULT_LEVEL;
+	struct ncap_writer *w = writer_new(f, gzip, level, opts->member_cap ? opts->member_cap : NCAP_DEFAULT_MEMBER_CAP);
+	if (!w) {
 		snprintf(err, errlen, "%s: out of memory (or bad compression level %d)", path, opts->level);
-		goto fail;
+		file_free(f);
+		return NULL;
 	}
-	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (w->fd < 0) {
+	f->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (f->fd < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
@@ -217,17 +306,25 @@ fail_close: {
 	/* Remove the unusable file, but never a device or FIFO ("/dev/full",
 	 * "/dev/stdout"): only a regular file is ours to delete. */
 	struct stat st;
-	if (fstat(w->fd, &st) == 0 && S_ISREG(st.st_mode))
+	if (fstat(f->fd, &st) == 0 && S_ISREG(st.st_mode))
 		unlink(path);
-	close(w->fd);
+	close(f->fd);
 }
 fail:
-	libdeflate_free_compressor(w->compressor);
-	free(w->out);
-	free(w->pending);
-	free(w->path);
-	free(w);
+	writer_free(w);
+	file_free(f);
 	return NULL;
+}
+
+struct ncap_writer *ncap_writer_open_shared(struct ncap_writer *first, char *err, size_t errlen)
+{
+	struct ncap_writer *w = writer_new(first->file, first->gzip, first->level, first->member_cap);
+	if (!w) {
+		snprintf(err, errlen, "%s: out of memory", first->path);
+		return NULL;
+	}
+	atomic_fetch_add(&first->file->writers, 1);
+	return w;
 }
 
 /* Records in a chunk, counted for the losses of a writer that stopped. */
@@ -279,17 +376,17 @@ int ncap_writer_write(struct ncap_writer *w, const uint8_t *records, size_t len)
 int ncap_writer_close(struct ncap_writer *w, char *err, size_t errlen)
 {
 	int rc = flush_pending(w);
-	if (close(w->fd) < 0 && rc == 0)
+	struct ncap_file *f = w->file;
+	bool last = atomic_fetch_sub(&f->writers, 1) == 1;
+	if (last && close(f->fd) < 0 && rc == 0)
 		rc = fail(w, "close: %s", strerror(errno));
 	if (w->lost_records && rc == 0)
 		rc = -1; /* an earlier member was lost: the error still says which */
 	if (rc < 0 && err)
 		snprintf(err, errlen, "%s", w->error);
-	libdeflate_free_compressor(w->compressor);
-	free(w->out);
-	free(w->pending);
-	free(w->path);
-	free(w);
+	writer_free(w);
+	if (last)
+		file_free(f);
 	return rc;
 }
 

@@ -6,7 +6,10 @@
  * member_cap bytes uncompressed (a single larger record gets a member of its
  * own), so a file cut short by a crash loses at most the member being
  * written, and members can be compressed on any core. A writer is owned by
- * one thread; it keeps one libdeflate compressor and one output buffer. */
+ * one thread; it keeps one libdeflate compressor and one output buffer.
+ * Several writers, on several threads, may fill one file
+ * (ncap_writer_open_shared): each compresses its own members, and only
+ * appending a finished member takes the file's lock. */
 #ifndef NCAP_WRITER_H
 #define NCAP_WRITER_H
 
@@ -37,6 +40,12 @@ struct ncap_writer *ncap_writer_open(const char *path, int type,
 				     const struct ncap_writer_opts *opts,
 				     char *err, size_t errlen);
 
+/* Another writer for first's file, for another thread: its own member
+ * buffer and compressor, the same file, options and counters apart. The
+ * file is closed by the last of its writers to close. NULL (err set) when
+ * out of memory. */
+struct ncap_writer *ncap_writer_open_shared(struct ncap_writer *first, char *err, size_t errlen);
+
 /* Writes len bytes of whole delimited records. Returns 0, or -1 when a
  * member could not be written (the reason in ncap_writer_error(); its
  * records counted in ncap_writer_lost_records(); the file cut back to its
@@ -49,14 +58,14 @@ int ncap_writer_write(struct ncap_writer *w, const uint8_t *records, size_t len)
  * then). Returns 0 or -1. */
 int ncap_writer_flush(struct ncap_writer *w);
 
-/* Writes what is pending and closes the file; every record not counted as
- * lost is readable afterwards. Returns 0, or -1 if any record was lost,
+/* Writes what is pending and closes the writer, and the file with the last
+ * of its writers; every record not counted as lost is readable afterwards. Returns 0, or -1 if any record was lost,
  * with the last reason in err (may be NULL). Frees w in both cases. */
 int ncap_writer_close(struct ncap_writer *w, char *err, size_t errlen);
 
 const char *ncap_writer_error(const struct ncap_writer *w);
 uint64_t ncap_writer_bytes_in(const struct ncap_writer *w);  /* uncompressed */
-uint64_t ncap_writer_bytes_out(const struct ncap_writer *w); /* on disk */
+uint64_t ncap_writer_bytes_out(const struct ncap_writer *w); /* on disk, by this writer */
 uint64_t ncap_writer_records(const struct ncap_writer *w);   /* handed to the writer */
 uint64_t ncap_writer_lost_records(const struct ncap_writer *w); /* of those, not on disk */
 uint64_t ncap_writer_failed_writes(const struct ncap_writer *w);
