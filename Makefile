@@ -157,7 +157,7 @@ $(UNIT_BIN): $(UNIT_OBJ) $(SUPPORT_OBJ) $(LIBNETCAP)
 
 $(TOOL_BINS): $(BUILD)/tests/%: $(OBJ)/tests/tools/%.o $(SUPPORT_OBJ) $(LIBNETCAP)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBNETCAP) $(SODIUM_LIBS) $(BASE_LIBS) -lpthread
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBNETCAP) $(PCAP_LIBS) $(SODIUM_LIBS) $(BASE_LIBS) -lpthread
 
 clean:
 	rm -rf $(BUILD)

@@ -11,6 +11,9 @@
 #   inline 1 lcore ... -w 1 --compressors 0 -- -l 0
 #   tshark         tshark -r FILE -T fields (12 fields) > /dev/null, on the
 #                  first BENCH_TSHARK_PACKETS packets only
+#   suricata       suricata -r FILE -k none -S /dev/null --runmode single
+#                  (no rules, eve.json on as Debian configures it): the IDS
+#                  beside which netcap's wall clock is measured
 #
 # Environment:
 #   BENCH_MB              input size in MB (default 400; built once in bench-data/)
@@ -18,7 +21,7 @@
 #   BENCH_TSHARK_PACKETS  packets of the input tshark reads (default 200000;
 #                         0 = all of it)
 #   BENCH_ROWS            rows to run, comma-separated among rx,netcap,
-#                         noentropy,inline,tshark (default: all)
+#                         noentropy,inline,tshark,suricata (default: all)
 #   BENCH_DOC             1 (default) rewrites docs/performance.md's "Latest
 #                         figures"; 0 leaves the file alone
 #   BENCH_CORPUS          corpus directory (see scripts/make-bench-input.sh)
@@ -40,7 +43,7 @@ ROOT=$PWD
 MB=${BENCH_MB:-400}
 RUNS=${BENCH_RUNS:-3}
 TSHARK_PACKETS=${BENCH_TSHARK_PACKETS:-200000}
-ROWS=${BENCH_ROWS:-rx,netcap,noentropy,inline,tshark}
+ROWS=${BENCH_ROWS:-rx,netcap,noentropy,inline,tshark,suricata}
 DOC=${BENCH_DOC:-1}
 NETCAP=$ROOT/build/netcap
 RXONLY=$ROOT/build/bench/rx-only
@@ -54,6 +57,10 @@ want() { [[ ",$ROWS," == *",$1,"* ]]; }
 if want tshark && ! command -v tshark >/dev/null; then
   echo "bench: tshark missing (make deps); its row is skipped" >&2
   ROWS=${ROWS//tshark/}
+fi
+if want suricata && ! command -v suricata >/dev/null; then
+  echo "bench: suricata missing (make deps); its row is skipped" >&2
+  ROWS=${ROWS//suricata/}
 fi
 
 input=$(BENCH_MB=$MB scripts/make-bench-input.sh)
@@ -120,6 +127,7 @@ LABEL[netcap]="netcap (defaults)"
 LABEL[noentropy]="netcap --no-entropy"
 LABEL[inline]="netcap inline, 1 lcore"
 LABEL[tshark]="tshark, 12 fields"
+LABEL[suricata]="Suricata 7, no rules, eve"
 CMD[rx]="build/bench/rx-only FILE"
 CMD[netcap]="build/netcap -r FILE -o OUT"
 CMD[noentropy]="build/netcap -r FILE -o OUT --no-entropy"
@@ -127,6 +135,7 @@ CMD[inline]="build/netcap -r FILE -o OUT -w 1 --compressors 0 -- -l 0"
 TSHARK_FIELDS=(-e frame.time_epoch -e ip.src -e ip.dst -e tcp.srcport -e tcp.dstport -e udp.srcport
                -e udp.dstport -e ip.len -e ip.ttl -e tcp.flags -e tcp.window_size_value -e eth.src)
 CMD[tshark]="tshark -r SLICE -T fields ${TSHARK_FIELDS[*]} > /dev/null"
+CMD[suricata]="suricata -r FILE -k none -S /dev/null --runmode single -l OUT"
 rm -rf "$WORK/results"
 mkdir -p "$WORK/results"
 
@@ -155,6 +164,12 @@ run_once() {
         echo "bench: warning: $row run $r lost packets:" >&2
         grep -E '^  incomplete|^  drops' "$d/stdout" >&2
       fi
+      ;;
+    suricata)
+      rm -rf "$d/out"; mkdir -p "$d/out"
+      secs=$(measure "$d/stdout" "$d/stderr" "$d/rss1" suricata -r "$input" -k none -S /dev/null \
+               --runmode single -l "$d/out")
+      pk=$in_packets; by=$in_bytes; loop=""; ns=""; outb=$(du -sb "$d/out" | cut -f1)
       ;;
     tshark)
         secs=$(measure /dev/null "$d/stderr" "$d/rss1" tshark -r "$tshark_input" -T fields "${TSHARK_FIELDS[@]}")
@@ -200,7 +215,7 @@ summarise() {
 echo "bench: input $input: $in_packets packets, $in_bytes bytes; $RUNS runs per row, medians" >&2
 echo "bench: load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-order=(rx netcap noentropy inline tshark)
+order=(rx netcap noentropy inline tshark suricata)
 # Rows take turns, run after run, so that a disturbance (another process
 # waking up) spreads over the rows instead of hitting every run of one.
 for row in "${order[@]}"; do
@@ -282,6 +297,10 @@ if [ -n "$rx_mpps" ] && [ -f "$WORK/results/netcap" ]; then
     m = p / s / 1e6
     printf "Target (netcap with defaults >= 1 Mpps, at most 6x below pure RX): %.3f Mpps, %.1fx below pure RX: **%s**.\n",
       m, rx / m, (m >= 1 && rx / m <= 6) ? "met" : "not met" }' >"$verdict"
+fi
+if [ -f "$WORK/results/suricata" ] && [ -f "$WORK/results/netcap" ]; then
+  awk -v nw="$(get netcap wall)" -v sw="$(get suricata wall)" 'BEGIN{
+    printf "Wall clock beside Suricata 7 (same file, start-up included): netcap %.3f s, Suricata %.3f s: netcap %.2fx as fast.\n", nw, sw, sw / nw }' >>"$verdict"
 fi
 cat "$verdict"
 for row in netcap noentropy inline; do

@@ -15,21 +15,37 @@ packages=(
   tshark tcpdump tcpreplay iproute2 time       # oracles, live-capture tests, bench peak RSS
   nfdump                          # nfpcapd: the flow benchmark's reference (scripts/bench-flows.sh)
 )
+# From bookworm-backports: Debian 12 itself has no Suricata 7.
+backports=(
+  suricata                        # the benchmark's IDS row (scripts/bench.sh), alert labels
+)
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+missing_bpo=()
+for p in "${backports[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing_bpo+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && [ ${#missing_bpo[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
-  echo "install-deps: missing packages: ${missing[*]}" >&2
-  echo "install-deps: run as root (or: sudo apt-get install ${missing[*]})" >&2
+  echo "install-deps: missing packages: ${missing[*]} ${missing_bpo[*]}" >&2
+  echo "install-deps: run as root (or: sudo apt-get install ${missing[*]}; sudo apt-get install -t bookworm-backports ${missing_bpo[*]})" >&2
   exit 1
 fi
-echo "install-deps: installing ${missing[*]}" >&2
+echo "install-deps: installing ${missing[*]} ${missing_bpo[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 # tshark asks whether non-root users may capture; answer before it asks.
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+if [ ${#missing_bpo[@]} -gt 0 ] && ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+  echo 'deb http://deb.debian.org/debian bookworm-backports main' >/etc/apt/sources.list.d/netcap-backports.list
+fi
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if [ ${#missing_bpo[@]} -gt 0 ]; then
+  apt-get install -y -qq --no-install-recommends -t bookworm-backports "${missing_bpo[@]}" >/dev/null
+fi

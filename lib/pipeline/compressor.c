@@ -1,8 +1,10 @@
 /* compressor.c: the compressor role: gzip full chunks into the files of the
  * record types this lcore owns.
  *
- * Every record type belongs to exactly one compressor, so every file has
- * one writer and needs no lock. Chunks come over the compressor's MP/SC
+ * A record type belongs to one compressor, or to several when it is busy
+ * enough to keep more than one lcore compressing (plan_layout in engine.c):
+ * they then share its file, each compressing its own members, and only
+ * the append of a finished member takes the file's lock (writer.h). Chunks come over the compressor's MP/SC
  * ring, or straight from the worker on the same lcore (the inline layout).
  * A file is opened on its type's first chunk, so a type that never occurs
  * leaves no file. Write errors cost records, never the file: the writer
@@ -43,13 +45,29 @@ static struct ncap_writer *writer_for(struct compressor_state *cs, int type)
 	const struct ncap_type *t = ncap_type_by_id(type);
 	char path[4096], err[4096 + 512];
 	snprintf(path, sizeof path, "%s/%s.ncap%s", eng.cfg->out_dir, t->name, eng.cfg->plain ? "" : ".gz");
-	cs->writer[type] = ncap_writer_open(path, type, &eng.wopts, err, sizeof err);
+	if (eng.type_shards[type] > 1) {
+		/* Several compressors share the file: the first opens it,
+		 * the others add their writers to it. */
+		rte_spinlock_lock(&eng.shared_open_lock);
+		struct ncap_writer *first = eng.shared_writer[type];
+		cs->writer[type] = first ? ncap_writer_open_shared(first, err, sizeof err)
+					 : ncap_writer_open(path, type, &eng.wopts, err, sizeof err);
+		if (!first)
+			eng.shared_writer[type] = cs->writer[type];
+		rte_spinlock_unlock(&eng.shared_open_lock);
+	} else {
+		cs->writer[type] = ncap_writer_open(path, type, &eng.wopts, err, sizeof err);
+	}
 	note_write_state(cs, type, !cs->writer[type], err);
 	return cs->writer[type];
 }
 
 void compress_chunk(struct lcore_conf *lc, struct ncap_chunk *c)
 {
+	/* Timed per chunk (64 KiB of records): here, not in compressor_step,
+	 * as a worker on this lcore calls it directly (inline layout). */
+	enum lcore_stage was = lc->stats.stage;
+	lcore_stage_enter(lc, STAGE_COMPRESS);
 	struct compressor_state *cs = lc->cs;
 	struct ncap_writer *w = writer_for(cs, c->type);
 	if (w) {
@@ -64,6 +82,7 @@ void compress_chunk(struct lcore_conf *lc, struct ncap_chunk *c)
 	cs->chunks++;
 	cs->bytes_in += c->len;
 	rte_mempool_put(eng.chunk_pool, c);
+	lcore_stage_enter(lc, was);
 }
 
 unsigned compressor_step(struct lcore_conf *lc)
@@ -82,6 +101,8 @@ void live_flush_writers(struct lcore_conf *lc)
 	if (now < cs->next_flush)
 		return;
 	cs->next_flush = now + LIVE_FLUSH_SECONDS * rte_get_tsc_hz();
+	enum lcore_stage was = lc->stats.stage;
+	lcore_stage_enter(lc, STAGE_COMPRESS);
 	for (int t = 0; t < NCAP_TYPE_LIMIT; t++) {
 		struct ncap_writer *w = cs->writer[t];
 		if (!w)
@@ -89,6 +110,7 @@ void live_flush_writers(struct lcore_conf *lc)
 		ncap_writer_flush(w);
 		note_write_state(cs, t, ncap_writer_failing(w), ncap_writer_error(w));
 	}
+	lcore_stage_enter(lc, was);
 }
 
 void maybe_finish_compressor(struct lcore_conf *lc)

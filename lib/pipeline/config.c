@@ -34,6 +34,9 @@ struct option_spec {
 static const struct option_spec options[] = {
 	{ "read", 'r', "input", OPT_LIST, FIELD(pcaps), FIELD(n_pcaps), 0, 0, "FILE",
 	  "replay a pcap or pcapng file through DPDK's pcap PMD; repeat for several files (one RX queue each)" },
+	{ "files-as-queues", 0, "input", OPT_BOOL, FIELD(files_as_queues), 0, 0, 1, NULL,
+	  "each -r file is an RX queue read by its own worker, with no dispatcher: the files must hold whole flows, "
+	  "e.g. made by scripts/split-by-flow.sh" },
 	{ "interface", 'i', "input", OPT_STRING, FIELD(iface), 0, 0, 0, "IFACE",
 	  "capture live from a kernel interface through net_af_packet (one queue pair per worker)" },
 	{ "pci", 0, "ports", OPT_LIST, FIELD(pci), FIELD(n_pci), 0, 0, "ADDR",
@@ -541,6 +544,26 @@ static int take_eal_args(struct netcap_config *cfg, int argc, char **argv)
 	return 0;
 }
 
+/* Workers asked for by -w must each get a file: a worker without one
+ * would only sit idle (the files' flows cannot spread over it). A layout
+ * chosen from the lcores may still have more workers than files; those
+ * finish at once (engine.c, setup_pcap_input). */
+static int check_files_as_queues(const struct netcap_config *cfg)
+{
+	if (!cfg->files_as_queues)
+		return 0;
+	if (cfg->n_pcaps == 0) {
+		fprintf(stderr, "netcap: --files-as-queues needs -r FILE (each file is the RX queue of a worker)\n");
+		return -1;
+	}
+	if (cfg->workers > cfg->n_pcaps) {
+		fprintf(stderr, "netcap: --files-as-queues: %u file%s for %u workers; give at least %u files or -w %u\n",
+			cfg->n_pcaps, cfg->n_pcaps == 1 ? "" : "s", cfg->workers, cfg->workers, cfg->n_pcaps);
+		return -1;
+	}
+	return 0;
+}
+
 static int check_one_input_kind(const struct netcap_config *cfg)
 {
 	unsigned kinds = (cfg->n_pcaps > 0) + (cfg->iface != NULL) + (cfg->n_pci > 0);
@@ -603,8 +626,8 @@ int config_parse(struct netcap_config *cfg, int argc, char **argv)
 	int rc = read_flags(cfg, argc, argv, &tables);
 	if (rc != 0)
 		return rc;
-	if (take_eal_args(cfg, argc, argv) < 0 || check_one_input_kind(cfg) < 0 || check_device_names(cfg) < 0 ||
-	    check_sizes(cfg) < 0)
+	if (take_eal_args(cfg, argc, argv) < 0 || check_files_as_queues(cfg) < 0 || check_one_input_kind(cfg) < 0 ||
+	    check_device_names(cfg) < 0 || check_sizes(cfg) < 0)
 		return -1;
 	return 0;
 }

@@ -19,6 +19,7 @@ struct netcap_config {
 	/* inputs: exactly one kind */
 	const char *pcaps[CONFIG_MAX_INPUTS];
 	unsigned n_pcaps;
+	bool files_as_queues;     /* each file read by its own worker, no dispatcher */
 	const char *iface;
 	const char *pci[CONFIG_MAX_INPUTS];
 	unsigned n_pci;

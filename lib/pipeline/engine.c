@@ -184,19 +184,108 @@ static int build_eal_args(const struct netcap_config *cfg, const char *argv0,
 
 /* ---- lcore roles ---------------------------------------------------- */
 
+/* What each record type costs its compressor, in % of all record bytes,
+ * on the benchmark input (the nDPI corpus, every type on; netcap's summary
+ * of `make bench`). Types not named weigh 1. Only the ratios matter: they
+ * decide which types get several compressors. */
+static const struct {
+	int type;
+	unsigned weight;
+} type_weights[] = {
+	{ TYPES__TYPE__NC_IPv4, 31 }, { TYPES__TYPE__NC_Ethernet, 25 }, { TYPES__TYPE__NC_TCP, 24 },
+	{ TYPES__TYPE__NC_UDP, 8 },   { TYPES__TYPE__NC_Flow, 4 },      { TYPES__TYPE__NC_Connection, 3 },
+	{ TYPES__TYPE__NC_DNS, 2 },
+};
+
+static unsigned type_weight(int t)
+{
+	for (size_t i = 0; i < sizeof type_weights / sizeof *type_weights; i++)
+		if (type_weights[i].type == t)
+			return type_weights[i].weight;
+	return 1;
+}
+
+/* Spreads the enabled types over C compressors so that each gets about
+ * the same bytes: a type worth k compressors' share (rounded) is spread
+ * over k of them, at most one per worker (worker w feeds shard w % k) and
+ * only when compressors have lcores of their own; then each shard goes to
+ * the compressor with the least weight so far, heaviest first. */
+static void spread_types(unsigned C, unsigned W, bool may_shard)
+{
+	unsigned total = 0, load[MAX_COMPRESSORS] = { 0 };
+	int order[NCAP_TYPE_LIMIT], n = 0;
+	for (int t = 0; t < NCAP_TYPE_LIMIT; t++) {
+		eng.type_shards[t] = 0;
+		if (record_set_has(&eng.enabled, t)) {
+			total += type_weight(t);
+			order[n++] = t;
+		}
+	}
+	/* heaviest first (insertion sort: a few dozen types) */
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && type_weight(order[j]) > type_weight(order[j - 1]); j--) {
+			int x = order[j];
+			order[j] = order[j - 1];
+			order[j - 1] = x;
+		}
+	for (int i = 0; i < n; i++) {
+		int t = order[i];
+		unsigned w = type_weight(t), k = 1;
+		if (may_shard && total) {
+			k = (2 * w * C + total) / (2 * total); /* w*C/total, rounded */
+			k = RTE_MAX(k, 1u);
+			k = RTE_MIN(k, RTE_MIN(W, RTE_MIN(C, (unsigned)MAX_TYPE_SHARDS)));
+		}
+		eng.type_shards[t] = (uint8_t)k;
+		bool used[MAX_COMPRESSORS] = { false }; /* one shard of a type per compressor */
+		for (unsigned sh = 0; sh < k; sh++) {
+			int best = -1;
+			for (unsigned c = 0; c < C; c++)
+				if (!used[c] && (best < 0 || load[c] < load[best]))
+					best = (int)c;
+			used[best] = true;
+			eng.type_compressor[t][sh] = (uint8_t)best;
+			load[best] += RTE_MAX(w / k, 1u);
+		}
+	}
+}
+
+/* Default layout for L lcores (docs/architecture.md, "Layout"): half of
+ * what is left after the reader compresses, because compressing a
+ * packet's records (gzip level 1) costs about as much as decoding it
+ * (make bench: 0.74 against 0.85 us per packet). The reader gets an lcore
+ * of its own from 4 lcores on, when it dispatches to the workers (a
+ * pcap replay without --files-as-queues): on worker 0's lcore it would take
+ * a share of one worker's time that no number of workers can make up. */
 static int plan_layout(const struct netcap_config *cfg)
 {
 	unsigned lcores[RTE_MAX_LCORE], L = 0, id;
 	RTE_LCORE_FOREACH(id)
 		lcores[L++] = id;
 
+	bool dispatcher = cfg->n_pcaps > 0 && !cfg->files_as_queues;
 	unsigned W = cfg->workers, C = cfg->compressors;
-	if (C == UINT_MAX) /* not given */
-		C = L >= 2 ? (L + 2) / 4 : 0;
-	if (C == 0 && L >= 2 && !cfg->workers && cfg->compressors == UINT_MAX)
-		C = 1;
-	if (!W)
-		W = L > C ? L - C : 1;
+	bool c_given = C != UINT_MAX;
+	unsigned R = 0; /* 1: the reader has an lcore of its own */
+	if (!W && !c_given) {
+		R = dispatcher && L >= 4;
+		C = L >= 2 ? (L - R) / 2 : 0;
+		W = L - R - C;
+		if (cfg->files_as_queues && W > cfg->n_pcaps) {
+			/* a worker per file; the lcores left over compress */
+			W = cfg->n_pcaps;
+			C = L - W;
+		}
+	} else if (!c_given) {
+		/* workers given: the lcores left compress (one at least,
+		 * sharing the workers' lcores if none is left) */
+		R = dispatcher && L >= W + 2;
+		C = L > W + R ? L - W - R : L >= 2;
+	} else {
+		if (!W)
+			W = L > C + 1 ? L - C - (dispatcher && L >= C + 3) : 1;
+		R = dispatcher && W + C < L;
+	}
 	if (W > L) {
 		fprintf(stderr, "netcap: --workers %u needs at least %u lcores, EAL gave %u "
 			"(more lcores than CPUs work too: -- --lcores='(0-%u)@(0-%u)')\n",
@@ -210,22 +299,26 @@ static int plan_layout(const struct netcap_config *cfg)
 	/* Compressors get lcores of their own when there are enough; else
 	 * they share the workers' lcores (the inline layout). C == 0 means
 	 * every worker compresses the types it is given. */
-	bool inline_layout = W + C > L || C == 0;
+	bool inline_layout = R + W + C > L || C == 0;
 	if (C == 0)
 		C = W;
 	if (C > eng.n_enabled)
 		C = eng.n_enabled;
 	eng.n_workers = W;
 	eng.n_compressors = C;
+	eng.rx_lcore = lcores[0];
+	if (R) {
+		eng.lc[lcores[0]].active = true;
+	}
 	for (unsigned w = 0; w < W; w++) {
-		eng.worker_lcore[w] = lcores[w];
-		eng.lc[lcores[w]].active = true;
-		eng.lc[lcores[w]].worker = (int)w;
+		eng.worker_lcore[w] = lcores[R + w];
+		eng.lc[lcores[R + w]].active = true;
+		eng.lc[lcores[R + w]].worker = (int)w;
 	}
 	for (unsigned c = 0; c < C; c++) {
 		/* Inline, compressors start from the last worker: worker 0's
 		 * lcore also reads the ports and dispatches. */
-		unsigned lcore = inline_layout ? lcores[W - 1 - c % W] : lcores[W + c];
+		unsigned lcore = inline_layout ? lcores[R + W - 1 - c % W] : lcores[R + W + c];
 		if (eng.lc[lcore].compressor >= 0) {
 			/* an lcore compresses for one shard; fold extra shards */
 			eng.n_compressors = C = c;
@@ -235,18 +328,7 @@ static int plan_layout(const struct netcap_config *cfg)
 		eng.lc[lcore].active = true;
 		eng.lc[lcore].compressor = (int)c;
 	}
-	/* Spread the record types over the compressors, the busiest first so
-	 * that Ethernet, IPv4 and TCP do not share one. */
-	static const int busiest[] = { TYPES__TYPE__NC_TCP, TYPES__TYPE__NC_Ethernet, TYPES__TYPE__NC_IPv4,
-				       TYPES__TYPE__NC_UDP, TYPES__TYPE__NC_IPv6 };
-	unsigned next = 0;
-	memset(eng.type_owner, -1, sizeof eng.type_owner);
-	for (size_t i = 0; i < sizeof busiest / sizeof *busiest; i++)
-		if (record_set_has(&eng.enabled, busiest[i]))
-			eng.type_owner[busiest[i]] = (int8_t)(next++ % C);
-	for (int t = 0; t < NCAP_TYPE_LIMIT; t++)
-		if (record_set_has(&eng.enabled, t) && eng.type_owner[t] < 0)
-			eng.type_owner[t] = (int8_t)(next++ % C);
+	spread_types(C, W, !inline_layout);
 	return 0;
 }
 
@@ -411,7 +493,11 @@ static int port_failed(uint16_t port, int rc)
 }
 
 /* The pcap PMD cannot spread load: one lcore reads every file and, with
- * several workers, dispatches by flow hash. */
+ * several workers, dispatches by flow hash. With --files-as-queues the
+ * files have spread it already, each holding whole flows (as
+ * scripts/split-by-flow.sh writes them): file i is a queue of worker
+ * i % workers, read and decoded there like a NIC queue under symmetric
+ * RSS, and no packet crosses lcores before it is decoded. */
 static int setup_pcap_input(const struct netcap_config *cfg)
 {
 	uint16_t port;
@@ -426,14 +512,49 @@ static int setup_pcap_input(const struct netcap_config *cfg)
 	use_pcap_timestamps();
 	if (bigframe_setup(eng.files, eng.n_files) < 0)
 		return -1;
-	struct lcore_conf *lc = &eng.lc[eng.worker_lcore[0]];
-	for (unsigned i = 0; i < cfg->n_pcaps; i++)
+	for (unsigned i = 0; i < cfg->n_pcaps; i++) {
+		unsigned reader = cfg->files_as_queues ? eng.worker_lcore[i % eng.n_workers] : eng.rx_lcore;
+		struct lcore_conf *lc = &eng.lc[reader];
 		lc->rxq[lc->n_rxq++] = (struct rx_queue){
 			.port = port, .queue = (uint16_t)i, .link = eng.files[i].link,
 			.expected = eng.files[i].packets, .done = eng.files[i].packets == 0,
 			.oversize = bigframe_reader_of(i),
 		};
-	if (eng.n_workers > 1) {
+	}
+	if (cfg->files_as_queues) {
+		/* Each RX role counts itself out of rx_active. Workers left
+		 * without a file (config.c refuses that for -w, but a layout
+		 * chosen from the lcores may have more workers than files) have
+		 * no input at all: their RX side is over before it starts. */
+		unsigned rx_lcores = 0, big_readers = 0;
+		for (unsigned w = 0; w < eng.n_workers; w++) {
+			struct lcore_conf *lc = &eng.lc[eng.worker_lcore[w]];
+			if (lc->n_rxq)
+				rx_lcores++;
+			else
+				lc->rx_finished = true;
+			bool big = false;
+			for (unsigned q = 0; q < lc->n_rxq; q++)
+				big |= lc->rxq[q].oversize != NULL;
+			big_readers += big;
+		}
+		/* An RX role keeps the buffers of its burst's frames over 64 KiB
+		 * (bigframe.h) until it has decoded the whole burst: RX roles
+		 * that each hold up to BURST - 1 of them while waiting for one
+		 * more could, together, hold them all and wait forever. */
+		if (big_readers * (BURST - 1) >= BIGFRAME_BUFFERS) {
+			fprintf(stderr, "netcap: --files-as-queues: %u workers read files with frames over 64 KiB, "
+				"which at most %u may do at once; give -w %u, or replay without --files-as-queues\n",
+				big_readers, (BIGFRAME_BUFFERS - 1) / (BURST - 1), (BIGFRAME_BUFFERS - 1) / (BURST - 1));
+			return -1;
+		}
+		atomic_store(&eng.rx_active, rx_lcores);
+		return 0;
+	}
+	/* One reader for every file: it dispatches, unless it is the one
+	 * worker's own lcore. */
+	struct lcore_conf *lc = &eng.lc[eng.rx_lcore];
+	if (eng.n_workers > 1 || lc->worker < 0) {
 		lc->dispatch = true;
 		for (unsigned w = 0; w < eng.n_workers; w++)
 			eng.lc[eng.worker_lcore[w]].in_ring = eng.worker_ring[w];

@@ -39,6 +39,10 @@ int lcore_main(void *arg)
 	struct lcore_conf *lc = &eng.lc[rte_lcore_id()];
 	if (!lc->active)
 		return 0;
+	/* The loop itself is STAGE_IDLE: each role's step enters its own
+	 * stage while it works (pipeline.h, enum lcore_stage). */
+	lc->stats.stage = STAGE_IDLE;
+	lc->stats.stage_since = rte_rdtsc();
 	unsigned idle = 0;
 	for (;;) {
 		unsigned work = 0;
@@ -76,5 +80,6 @@ int lcore_main(void *arg)
 		else
 			idle_backoff(&idle);
 	}
+	lcore_stage_enter(lc, STAGE_IDLE);
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
+#include <rte_spinlock.h>
 
 #include "decode/decode.h"
 #include "flow/flows.h"
@@ -27,6 +28,8 @@
 #define MAX_WORKERS 128
 #define MAX_COMPRESSORS 64
 #define MAX_RX_QUEUES 64
+/* Compressors one record type's file may be spread over. */
+#define MAX_TYPE_SHARDS 16
 
 /* One input file as libpcap sees it, scanned before the run. */
 struct input_file {
@@ -51,6 +54,40 @@ struct rx_queue {
 	struct bigframe_reader *oversize; /* offline, when the file has frames over 64 KiB */
 };
 
+/* Where an lcore's time goes, for the summary's per-lcore table. The lcore
+ * is always in exactly one stage; lcore_stage_enter (roles.h) charges the
+ * TSC cycles since its last call to the stage the lcore was in and enters
+ * the next. A role's step enters its stage and, when done, enters again
+ * the stage it interrupted: work nested in a wait (a waiting worker running
+ * its lcore's compressor) is charged to its own stage, only the spin to
+ * STAGE_WAIT, so nothing counts twice and the stages sum to the lcore's
+ * time. */
+enum lcore_stage {
+	STAGE_IDLE,         /* the loop found no work: polls, backoff */
+	STAGE_RX,           /* rte_eth_rx_burst, byte counting, frames over 64 KiB */
+	STAGE_DISPATCH,     /* flow hash, enqueue to the workers' rings */
+	STAGE_DECODE,       /* chain checks, decode_packet, sidecars, freeing mbufs */
+	STAGE_RECORDS,      /* packing records into chunks, handing chunks on */
+	STAGE_FLOWS,        /* flow tables: per packet, expiry and its records
+			     * (with one worker, the aggregate sums too) */
+	STAGE_COMPRESS,     /* gzip and write(2) */
+	STAGE_AGGREGATE,    /* summing flow shares, their records */
+	STAGE_WAIT,         /* spinning for a ring, a chunk, a partial-sums
+			     * slot or a big-frame buffer */
+	STAGE_SHOWN,
+	/* Timing decode, records and flows per packet would cost ~4% (three
+	 * rdtsc of ~10 ns per ~750 ns packet on the 2-CPU EPYC VM), so a
+	 * burst's packet loop is timed whole (STAGE_PACKETS), and every
+	 * SAMPLE_BURSTS-th burst packet by packet (STAGE_SAMPLED_*): the
+	 * report splits the first in the proportions of the others. */
+	STAGE_PACKETS = STAGE_SHOWN,
+	STAGE_SAMPLED_DECODE,
+	STAGE_SAMPLED_RECORDS,
+	STAGE_SAMPLED_FLOWS,
+	STAGE_COUNT
+};
+#define SAMPLE_BURSTS 64
+
 /* Counters of one lcore, written only by it. */
 struct lcore_stats {
 	uint64_t rx_packets, rx_bytes;
@@ -66,7 +103,11 @@ struct lcore_stats {
 	uint64_t unwritable_records; /* could not be cut that far (never expected) */
 	uint64_t records[NCAP_TYPE_LIMIT];
 	uint64_t record_bytes[NCAP_TYPE_LIMIT];
-	uint64_t decode_cycles;     /* TSC spent decoding and packing */
+	uint64_t decode_cycles;     /* TSC in process_burst, waits included */
+	uint64_t cycles[STAGE_COUNT]; /* TSC by stage (enum lcore_stage) */
+	uint64_t stage_since;       /* TSC of the last lcore_stage_enter */
+	enum lcore_stage stage;     /* the stage the lcore is in */
+	uint64_t bursts;            /* process_burst calls: every SAMPLE_BURSTS-th is sampled */
 } __rte_cache_aligned;
 
 struct worker_state {
@@ -102,6 +143,7 @@ struct lcore_conf {
 	bool rx_finished, worker_finished, compressor_finished;
 	bool aggregator;            /* sums LinkFlow/NetworkFlow/TransportFlow shares */
 	bool aggregator_finished;
+	int64_t last_watermark;     /* aggregator, live: the last one it advanced to */
 	struct rte_ring *in_ring;   /* worker: mbufs from the dispatcher */
 	struct rte_ring *chunk_ring;/* compressor: chunks from workers */
 	struct worker_state *ws;
@@ -111,7 +153,13 @@ struct lcore_conf {
 	unsigned n_pending[MAX_WORKERS];
 	struct lcore_stats stats;
 	struct flow_counters flow_counters; /* at the worker's end */
-};
+} __rte_cache_aligned; /* eng.lc[]: no cache line holds two lcores' fields */
+
+/* A worker's flow clock, on a cache line of its own: every worker writes
+ * its own after every burst, and the aggregator reads them all. */
+struct worker_time {
+	_Atomic int64_t t;          /* INT64_MAX when the worker is done */
+} __rte_cache_aligned;
 
 struct engine {
 	struct netcap_config *cfg;
@@ -119,11 +167,18 @@ struct engine {
 	unsigned n_workers, n_compressors;
 	unsigned worker_lcore[MAX_WORKERS];
 	unsigned compressor_lcore[MAX_COMPRESSORS];
+	unsigned rx_lcore;           /* reads the pcap files (worker 0's, or its own) */
 	struct lcore_conf lc[RTE_MAX_LCORE];
 	struct rte_ring *worker_ring[MAX_WORKERS];
 	struct rte_mempool *mbuf_pool;
 	struct rte_mempool *chunk_pool;
-	int8_t type_owner[NCAP_TYPE_LIMIT]; /* compressor index, -1: type off */
+	/* The compressors of each type: worker w sends type t's chunks to
+	 * type_compressor[t][w % type_shards[t]] (0 shards: type off). A type
+	 * on several compressors has one file they share (writer.h). */
+	uint8_t type_shards[NCAP_TYPE_LIMIT];
+	uint8_t type_compressor[NCAP_TYPE_LIMIT][MAX_TYPE_SHARDS];
+	struct ncap_writer *shared_writer[NCAP_TYPE_LIMIT]; /* the first writer of a spread type's file */
+	rte_spinlock_t shared_open_lock;   /* opening those files: once per file */
 	struct record_set enabled;
 	unsigned n_enabled;
 
@@ -154,7 +209,7 @@ struct engine {
 	unsigned aggregator_lcore;
 	struct rte_ring *partial_ring;   /* workers -> aggregator */
 	struct rte_mempool *partial_pool;
-	_Atomic int64_t worker_time[MAX_WORKERS]; /* flow clock, INT64_MAX when done */
+	struct worker_time worker_time[MAX_WORKERS];
 	atomic_bool write_failed;
 	uint64_t start_tsc, end_tsc;
 	int64_t start_ns;

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -13,6 +14,7 @@
 
 #include "ncap/schema.h"
 #include "ncap/truncate.h"
+#include "pipeline/bigframe.h"
 #include "pipeline/pipeline.h"
 
 void report_totals(struct lcore_stats *sum)
@@ -106,6 +108,25 @@ static uint64_t total_of(const uint64_t *counts, int n)
 	return total;
 }
 
+/* "2 workers, 3 compressors, a reader of its own; spread: IPv4 over 2, ..." */
+static void print_layout(FILE *out)
+{
+	fprintf(out, "  layout      %u worker%s, %u compressor%s%s", eng.n_workers, eng.n_workers == 1 ? "" : "s",
+		eng.n_compressors, eng.n_compressors == 1 ? "" : "s",
+		eng.lc[eng.compressor_lcore[0]].worker >= 0 ? " (inline)" : "");
+	if (!eng.live && eng.cfg->files_as_queues)
+		fprintf(out, ", every worker reads its files");
+	else if (!eng.live && eng.lc[eng.rx_lcore].worker < 0)
+		fprintf(out, ", a reader of its own");
+	const char *sep = "; spread: ";
+	for (int t = 0; t < NCAP_TYPE_LIMIT; t++)
+		if (eng.type_shards[t] > 1) {
+			fprintf(out, "%s%s over %u", sep, ncap_type_by_id(t)->name, eng.type_shards[t]);
+			sep = ", ";
+		}
+	fputc('\n', out);
+}
+
 static const char *fault_name(int f) { return mbuf_chain_fault_names[f]; }
 static const char *type_name(int t) { return ncap_type_by_id(t)->name; }
 
@@ -142,6 +163,135 @@ static void print_events(FILE *out)
 		fprintf(out, "\n");
 }
 
+/* ---- where each lcore's time goes ------------------------------------ */
+
+static const char *const stage_names[STAGE_SHOWN] = {
+	[STAGE_IDLE] = "idle", [STAGE_RX] = "rx", [STAGE_DISPATCH] = "dispatch",
+	[STAGE_DECODE] = "decode", [STAGE_RECORDS] = "records", [STAGE_FLOWS] = "flows",
+	[STAGE_COMPRESS] = "compress", [STAGE_AGGREGATE] = "aggregate", [STAGE_WAIT] = "wait",
+};
+/* The table's column order: the packet's path, then waiting and idling. */
+static const enum lcore_stage stage_order[STAGE_SHOWN] = {
+	STAGE_RX, STAGE_DISPATCH, STAGE_DECODE, STAGE_RECORDS, STAGE_FLOWS,
+	STAGE_COMPRESS, STAGE_AGGREGATE, STAGE_WAIT, STAGE_IDLE,
+};
+
+/* An lcore's cycles by shown stage: the packet loops timed whole
+ * (STAGE_PACKETS) are split in the proportions of the sampled bursts
+ * (pipeline.h, enum lcore_stage; the first burst is sampled, so there are
+ * proportions whenever there is a whole). Returns the total. */
+static uint64_t stage_cycles(const struct lcore_stats *s, uint64_t out[STAGE_SHOWN])
+{
+	static const enum lcore_stage sampled[][2] = {
+		{ STAGE_SAMPLED_DECODE, STAGE_DECODE },
+		{ STAGE_SAMPLED_RECORDS, STAGE_RECORDS },
+		{ STAGE_SAMPLED_FLOWS, STAGE_FLOWS },
+	};
+	uint64_t total = 0, sampled_total = 0;
+	for (int i = 0; i < STAGE_SHOWN; i++)
+		out[i] = s->cycles[i];
+	for (size_t i = 0; i < RTE_DIM(sampled); i++)
+		sampled_total += s->cycles[sampled[i][0]];
+	for (size_t i = 0; i < RTE_DIM(sampled); i++) {
+		uint64_t c = s->cycles[sampled[i][0]];
+		out[sampled[i][1]] += c;
+		if (sampled_total)
+			out[sampled[i][1]] += (uint64_t)((double)s->cycles[STAGE_PACKETS] * (double)c / (double)sampled_total);
+	}
+	for (int i = 0; i < STAGE_SHOWN; i++)
+		total += out[i];
+	return total;
+}
+
+/* "rx, dispatch, worker 0, aggregator, compressor 1": the lcore's roles. */
+static void lcore_roles(const struct lcore_conf *lc, char *buf, size_t len)
+{
+	char worker[24] = "", compressor[24] = "";
+	if (lc->worker >= 0)
+		snprintf(worker, sizeof worker, "worker %d", lc->worker);
+	if (lc->compressor >= 0)
+		snprintf(compressor, sizeof compressor, "compressor %d", lc->compressor);
+	const char *roles[] = { lc->n_rxq ? "rx" : "", lc->dispatch ? "dispatch" : "", worker,
+				lc->aggregator ? "aggregator" : "", compressor };
+	size_t n = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < RTE_DIM(roles); i++)
+		if (roles[i][0] && n < len)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "", roles[i]);
+}
+
+static void print_mpps(FILE *out, uint64_t packets, double secs)
+{
+	if (packets && secs > 0)
+		fprintf(out, " %8.3f", packets / secs / 1e6);
+	else
+		fprintf(out, " %8s", "-");
+}
+
+/* The table's i-th stage column: as wide as its name, at least 5. */
+static int column_width(int i)
+{
+	size_t w = strlen(stage_names[stage_order[i]]);
+	return w < 5 ? 5 : (int)w;
+}
+
+/* One line per lcore: the share of its cycles per stage, the Mpps it read
+ * and decoded, its roles (docs/performance.md, "Where the time goes"). */
+static void print_lcores(FILE *out, double secs)
+{
+	fprintf(out, "  lcore ");
+	for (int i = 0; i < STAGE_SHOWN; i++)
+		fprintf(out, " %*s", column_width(i), stage_names[stage_order[i]]);
+	fprintf(out, " %8s %8s  roles (%% of each lcore's cycles; Mpps read, decoded)\n", "rx Mpps", "dec Mpps");
+	for (unsigned id = 0; id < RTE_MAX_LCORE; id++) {
+		const struct lcore_conf *lc = &eng.lc[id];
+		if (!lc->active)
+			continue;
+		uint64_t c[STAGE_SHOWN];
+		uint64_t total = stage_cycles(&lc->stats, c);
+		fprintf(out, "  %5u ", id);
+		for (int i = 0; i < STAGE_SHOWN; i++)
+			fprintf(out, " %*.1f", column_width(i),
+				total ? 100.0 * (double)c[stage_order[i]] / (double)total : 0.0);
+		print_mpps(out, lc->stats.rx_packets, secs);
+		print_mpps(out, lc->stats.packets, secs);
+		char roles[128];
+		lcore_roles(lc, roles, sizeof roles);
+		fprintf(out, "  %s\n", roles);
+	}
+}
+
+/* Memory: the process's peak, and what each worker allocates (flow tables
+ * by their configured capacity: lib/flow does not say what it touched). */
+static void print_memory(FILE *out)
+{
+	struct rusage ru;
+	fprintf(out, "  memory      ");
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		fprintf(out, "peak RSS %.1f MiB; ", ru.ru_maxrss / 1024.0); /* KiB on Linux */
+	const struct worker_state *ws = eng.lc[eng.worker_lcore[0]].ws;
+	fprintf(out, "per worker: decoder arena %.1f MiB, frame buffers %.1f MiB", ws ? ws->dctx.arena.cap / 1048576.0 : 0.0,
+		(BIGFRAME_MAX + NCAP_RECORD_LIMIT) / 1048576.0);
+	const struct flow_settings *fs = &eng.flow_settings;
+	unsigned tables = 0;
+	static const int flow_types[] = { TYPES__TYPE__NC_Connection, TYPES__TYPE__NC_Flow, TYPES__TYPE__NC_LinkFlow,
+					  TYPES__TYPE__NC_NetworkFlow, TYPES__TYPE__NC_TransportFlow };
+	for (size_t i = 0; i < RTE_DIM(flow_types); i++)
+		tables += eng.flows_wanted && fs->want[flow_types[i]];
+	if (tables) {
+		/* table.h: an index of twice the capacity's slots, rounded up
+		 * to a power of two, of 4 bytes each, touched when created. */
+		double index = (double)rte_align64pow2(2 * (uint64_t)fs->capacity) * sizeof(uint32_t) * tables;
+		size_t per_entry = eng.lc[eng.worker_lcore[0]].flow_counters.bytes_per_entry;
+		fprintf(out, ", flow index %.1f MiB (%u tables of %u entries; entries mapped as flows arrive", index / 1048576.0,
+			tables, fs->capacity);
+		if (per_entry)
+			fprintf(out, ", %zu B per Connection", per_entry);
+		fprintf(out, ")");
+	}
+	fprintf(out, "\n");
+}
+
 static void print_bad_chains(FILE *out, const struct lcore_stats *s)
 {
 	uint64_t total = total_of(s->bad_chains, MBUF_CHAIN_FAULTS);
@@ -175,9 +325,7 @@ void report_summary(FILE *out)
 	fprintf(out, "  packets     %" PRIu64 " (%" PRIu64 " bytes) in %.3f s: %.3f Mpps, %.1f MB/s\n",
 		s.rx_packets, s.rx_bytes, secs, secs > 0 ? s.rx_packets / secs / 1e6 : 0,
 		secs > 0 ? s.rx_bytes / secs / 1e6 : 0);
-	fprintf(out, "  layout      %u worker%s, %u compressor%s%s\n", eng.n_workers, eng.n_workers == 1 ? "" : "s",
-		eng.n_compressors, eng.n_compressors == 1 ? "" : "s",
-		eng.lc[eng.compressor_lcore[0]].worker >= 0 ? " (inline)" : "");
+	print_layout(out);
 	if (s.packets)
 		fprintf(out, "  decoding    %.0f ns/packet per worker\n",
 			(double)s.decode_cycles * 1e9 / (double)rte_get_tsc_hz() / (double)s.packets);
@@ -224,6 +372,11 @@ void report_summary(FILE *out)
 			fprintf(out, ", %" PRIu64 " at the probe limit", probe_evicted);
 		fprintf(out, "; longest probe %u slots\n", max_probe);
 	}
+	fprintf(out, "  waits       %" PRIu64 " for a chunk (pool empty or compressor ring full), %" PRIu64
+		" for the partial-sums pool, %" PRIu64 " on a full worker ring\n",
+		s.chunk_waits, s.partial_waits, s.ring_full_waits);
+	print_lcores(out, secs);
+	print_memory(out);
 	uint64_t lost = d.imissed + d.nombuf + s.ring_full_drops;
 	fprintf(out, "  drops       %" PRIu64 " (nic imissed %" PRIu64 ", rx_nombuf %" PRIu64 ", ring full %" PRIu64 ")\n",
 		lost, d.imissed, d.nombuf, s.ring_full_drops);
@@ -231,6 +384,59 @@ void report_summary(FILE *out)
 		fprintf(out, "  incomplete  %" PRIu64 " of %" PRIu64 " packets read%s\n", s.rx_packets,
 			eng.expected_packets, atomic_load(&eng.stop) ? " (interrupted)" : "");
 	fflush(out);
+}
+
+/* Adds container c to d under name, or frees it. */
+static void add_container(struct rte_tel_data *d, const char *name, struct rte_tel_data *c)
+{
+	if (rte_tel_data_add_dict_container(d, name, c, 0) != 0)
+		rte_tel_data_free(c);
+}
+
+/* The per-lcore table as arrays, one entry per active lcore in the order
+ * of "lcores": its roles, packets read and decoded, and TSC cycles by
+ * stage (the summary's shares are these over their sum). */
+static void telemetry_lcores(struct rte_tel_data *d)
+{
+	enum { IDS, READ, DECODED, CYCLES, N_ARRAYS = CYCLES + STAGE_SHOWN };
+	struct rte_tel_data *a[N_ARRAYS], *roles = rte_tel_data_alloc();
+	bool ok = roles && rte_tel_data_start_array(roles, RTE_TEL_STRING_VAL) == 0;
+	for (int i = 0; i < N_ARRAYS; i++) {
+		a[i] = rte_tel_data_alloc();
+		ok = ok && a[i] && rte_tel_data_start_array(a[i], RTE_TEL_U64_VAL) == 0;
+	}
+	if (!ok) {
+		for (int i = 0; i < N_ARRAYS; i++)
+			if (a[i])
+				rte_tel_data_free(a[i]);
+		if (roles)
+			rte_tel_data_free(roles);
+		return;
+	}
+	for (unsigned id = 0; id < RTE_MAX_LCORE; id++) {
+		const struct lcore_conf *lc = &eng.lc[id];
+		if (!lc->active)
+			continue;
+		uint64_t c[STAGE_SHOWN];
+		stage_cycles(&lc->stats, c);
+		rte_tel_data_add_array_u64(a[IDS], id);
+		rte_tel_data_add_array_u64(a[READ], lc->stats.rx_packets);
+		rte_tel_data_add_array_u64(a[DECODED], lc->stats.packets);
+		for (int i = 0; i < STAGE_SHOWN; i++)
+			rte_tel_data_add_array_u64(a[CYCLES + i], c[stage_order[i]]);
+		char r[128];
+		lcore_roles(lc, r, sizeof r);
+		rte_tel_data_add_array_string(roles, r);
+	}
+	add_container(d, "lcores", a[IDS]);
+	add_container(d, "lcore_roles", roles);
+	add_container(d, "lcore_read", a[READ]);
+	add_container(d, "lcore_decoded", a[DECODED]);
+	for (int i = 0; i < STAGE_SHOWN; i++) {
+		char name[64];
+		snprintf(name, sizeof name, "lcore_cycles_%s", stage_names[stage_order[i]]);
+		add_container(d, name, a[CYCLES + i]);
+	}
 }
 
 static int telemetry_stats(const char *cmd, const char *params, struct rte_tel_data *d)
@@ -263,6 +469,14 @@ static int telemetry_stats(const char *cmd, const char *params, struct rte_tel_d
 			lost += cs->lost_records;
 	}
 	rte_tel_data_add_dict_u64(d, "records_lost", lost);
+	rte_tel_data_add_dict_u64(d, "chunk_waits", s.chunk_waits);
+	rte_tel_data_add_dict_u64(d, "partial_waits", s.partial_waits);
+	rte_tel_data_add_dict_u64(d, "ring_full_waits", s.ring_full_waits);
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		rte_tel_data_add_dict_u64(d, "peak_rss_kib", (uint64_t)ru.ru_maxrss);
+	rte_tel_data_add_dict_u64(d, "tsc_hz", rte_get_tsc_hz());
+	telemetry_lcores(d);
 	for (int t = 0; t < NCAP_TYPE_LIMIT; t++)
 		if (s.records[t])
 			rte_tel_data_add_dict_u64(d, ncap_type_by_id(t)->name, s.records[t]);
@@ -291,7 +505,8 @@ static int telemetry_ports(const char *cmd, const char *params, struct rte_tel_d
 void report_register_telemetry(void)
 {
 	rte_telemetry_register_cmd("/netcap/stats", telemetry_stats,
-				   "Packets, records per type and drops by cause. Takes no parameters");
+				   "Packets, records per type, drops by cause, waits, peak RSS, cycles by "
+				   "lcore and stage. Takes no parameters");
 	rte_telemetry_register_cmd("/netcap/ports", telemetry_ports,
 				   "Per-port RX counters. Takes no parameters");
 }

@@ -29,6 +29,7 @@ static void flush_to_worker(struct lcore_conf *lc, unsigned w)
 {
 	unsigned n = lc->n_pending[w], sent = 0;
 	struct rte_ring *ring = eng.worker_ring[w];
+	enum lcore_stage was = lc->stats.stage;
 	while (sent < n) {
 		sent += rte_ring_sp_enqueue_burst(ring, (void **)&lc->pending[w][sent], n - sent, NULL);
 		if (sent == n)
@@ -40,17 +41,21 @@ static void flush_to_worker(struct lcore_conf *lc, unsigned w)
 			break;
 		}
 		/* Offline replay never drops: wait, doing our own work. */
+		lcore_wait(lc);
 		lc->stats.ring_full_waits++;
 		if (lc->worker >= 0 && !lc->worker_finished)
 			worker_step(lc);
 		service_compressor(lc);
 		rte_pause();
 	}
+	lcore_wait_done(lc, was);
 	lc->n_pending[w] = 0;
 }
 
 static void dispatch(struct lcore_conf *lc, struct rte_mbuf **bufs, unsigned n, int link)
 {
+	enum lcore_stage was = lc->stats.stage;
+	lcore_stage_enter(lc, STAGE_DISPATCH);
 	for (unsigned i = 0; i < n; i++) {
 		struct rte_mbuf *m = bufs[i];
 		uint64_t h = flow_hash_symmetric(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, link);
@@ -67,6 +72,7 @@ static void dispatch(struct lcore_conf *lc, struct rte_mbuf **bufs, unsigned n, 
 		if (lc->n_pending[w])
 			flush_to_worker(lc, w);
 	lc->stats.dispatched += n;
+	lcore_stage_enter(lc, was);
 }
 
 /* Frames over 64 KiB among the n packets that just arrived get their
@@ -74,17 +80,20 @@ static void dispatch(struct lcore_conf *lc, struct rte_mbuf **bufs, unsigned n, 
 static void attach_oversize(struct lcore_conf *lc, struct rx_queue *q, struct rte_mbuf **bufs, unsigned n)
 {
 	uint64_t next;
+	enum lcore_stage was = lc->stats.stage;
 	while ((next = bigframe_next(q->oversize)) < q->received + n) {
 		struct big_frame *b;
 		enum bigframe_result r;
 		while ((r = bigframe_take(q->oversize, &b)) == BIGFRAME_BUSY) {
 			/* Every buffer is in a worker's ring: let them drain,
 			 * ours included. */
+			lcore_wait(lc);
 			if (lc->worker >= 0 && !lc->worker_finished)
 				worker_step(lc);
 			service_compressor(lc);
 			rte_pause();
 		}
+		lcore_wait_done(lc, was);
 		if (r == BIGFRAME_READY && next >= q->received)
 			bigframe_attach(bufs[next - q->received], b);
 		else if (r == BIGFRAME_READY)
@@ -109,8 +118,13 @@ unsigned rx_step(struct lcore_conf *lc)
 		uint16_t want = BURST;
 		if (q->expected && q->expected - q->received < want)
 			want = (uint16_t)(q->expected - q->received);
+		enum lcore_stage was = lc->stats.stage;
+		lcore_stage_enter(lc, STAGE_RX);
 		uint16_t n = rte_eth_rx_burst(q->port, q->queue, bufs, want);
 		if (n == 0) {
+			/* An empty poll is idle time: charged to the stage
+			 * it interrupted (the loop's STAGE_IDLE). */
+			lc->stats.stage = was;
 			/* Safety net only: the scan's count is exact unless the
 			 * file changed under us or the PMD failed to allocate. */
 			uint64_t now = rte_get_tsc_cycles();
@@ -136,6 +150,7 @@ unsigned rx_step(struct lcore_conf *lc)
 			dispatch(lc, bufs, n, q->link);
 		else
 			process_burst(lc, bufs, n, q->link);
+		lcore_stage_enter(lc, was);
 		total += n;
 		if (q->expected && q->received >= q->expected)
 			q->done = true;

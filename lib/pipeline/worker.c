@@ -54,11 +54,14 @@ static int64_t wallclock_ns(void)
 static struct ncap_chunk *chunk_get(struct lcore_conf *lc, int type)
 {
 	void *obj;
+	enum lcore_stage was = lc->stats.stage;
 	while (rte_mempool_get(eng.chunk_pool, &obj) != 0) {
+		lcore_wait(lc);
 		lc->stats.chunk_waits++;
 		service_compressor(lc);
 		rte_pause();
 	}
+	lcore_wait_done(lc, was);
 	struct ncap_chunk *c = obj;
 	ncap_chunk_reset(c);
 	c->type = type;
@@ -67,22 +70,28 @@ static struct ncap_chunk *chunk_get(struct lcore_conf *lc, int type)
 
 static void chunk_send(struct lcore_conf *lc, struct ncap_chunk *c)
 {
-	unsigned owner = eng.compressor_lcore[eng.type_owner[c->type]];
+	unsigned shard = (unsigned)lc->worker % eng.type_shards[c->type];
+	unsigned owner = eng.compressor_lcore[eng.type_compressor[c->type][shard]];
 	lc->stats.chunks_sent++;
 	if (owner == rte_lcore_id()) {
 		compress_chunk(lc, c); /* inline layout: no ring needed */
 		return;
 	}
+	enum lcore_stage was = lc->stats.stage;
 	while (rte_ring_mp_enqueue(eng.lc[owner].chunk_ring, c) != 0) {
+		lcore_wait(lc);
 		lc->stats.chunk_waits++;
 		service_compressor(lc);
 		rte_pause();
 	}
+	lcore_wait_done(lc, was);
 }
 
 void flush_chunks(struct lcore_conf *lc)
 {
 	struct worker_state *ws = lc->ws;
+	enum lcore_stage was = lc->stats.stage;
+	lcore_stage_enter(lc, STAGE_RECORDS);
 	for (int t = 0; t < NCAP_TYPE_LIMIT; t++) {
 		if (!ws->chunk[t])
 			continue;
@@ -92,6 +101,7 @@ void flush_chunks(struct lcore_conf *lc)
 			rte_mempool_put(eng.chunk_pool, ws->chunk[t]);
 		ws->chunk[t] = NULL;
 	}
+	lcore_stage_enter(lc, was);
 }
 
 /* ---- records -------------------------------------------------------- */
@@ -190,7 +200,12 @@ void process_burst(struct lcore_conf *lc, struct rte_mbuf **bufs, unsigned n, in
 {
 	struct worker_state *ws = lc->ws;
 	int64_t now = eng.ts_offset < 0 ? wallclock_ns() : 0;
-	uint64_t t0 = rte_rdtsc();
+	/* The packet loop is timed whole, and every SAMPLE_BURSTS-th burst
+	 * packet by packet: decode (with the chain checks and the mbufs'
+	 * release), records, flows (pipeline.h, enum lcore_stage). */
+	bool sample = lc->stats.bursts++ % SAMPLE_BURSTS == 0;
+	enum lcore_stage was = lc->stats.stage;
+	uint64_t t0 = lcore_stage_enter(lc, sample ? STAGE_SAMPLED_DECODE : STAGE_PACKETS);
 	for (unsigned i = 0; i < n; i++) {
 		struct rte_mbuf *m = bufs[i];
 		if (i + 1 < n)
@@ -233,9 +248,16 @@ void process_burst(struct lcore_conf *lc, struct rte_mbuf **bufs, unsigned n, in
 		lc->stats.unknown += ws->pkt.unknown;
 		if (eng.sidecar && (ws->pkt.error || ws->pkt.unknown))
 			sidecar_packet(&ws->pkt, pkt_link);
+		if (sample)
+			lcore_stage_enter(lc, STAGE_SAMPLED_RECORDS);
 		emit_packet_records(lc, ws);
-		if (ws->flows)
+		if (ws->flows) {
+			if (sample)
+				lcore_stage_enter(lc, STAGE_SAMPLED_FLOWS);
 			flows_packet_hashed(ws->flows, &ws->pkt, pkt_link, tuple_hash);
+		}
+		if (sample)
+			lcore_stage_enter(lc, STAGE_SAMPLED_DECODE);
 #ifdef NETCAP_ASAN
 		free(asan_copy);
 #endif
@@ -249,10 +271,11 @@ void process_burst(struct lcore_conf *lc, struct rte_mbuf **bufs, unsigned n, in
 	if (ws->flows && !eng.live) {
 		/* Offline, packet time drives expiry: a replay gives the same
 		 * records however fast it runs. */
+		lcore_stage_enter(lc, STAGE_FLOWS);
 		flows_advance(ws->flows, flows_now(ws->flows));
 		publish_worker_time(lc, flows_now(ws->flows));
 	}
-	lc->stats.decode_cycles += rte_rdtsc() - t0;
+	lc->stats.decode_cycles += lcore_stage_enter(lc, was) - t0;
 }
 
 unsigned worker_step(struct lcore_conf *lc)
@@ -275,9 +298,12 @@ void live_tick(struct lcore_conf *lc, struct worker_state *ws)
 		return;
 	ws->next_tick = now + rte_get_tsc_hz() / 10;
 	if (ws->flows) {
+		enum lcore_stage was = lc->stats.stage;
+		lcore_stage_enter(lc, STAGE_FLOWS);
 		int64_t wall = wallclock_ns();
 		flows_advance(ws->flows, wall);
 		publish_worker_time(lc, wall);
+		lcore_stage_enter(lc, was);
 	}
 	if (now >= ws->next_flush) {
 		ws->next_flush = now + LIVE_FLUSH_SECONDS * rte_get_tsc_hz();
@@ -297,11 +323,14 @@ void maybe_finish_worker(struct lcore_conf *lc)
 	}
 	struct worker_state *ws = lc->ws;
 	if (ws->flows) {
+		enum lcore_stage was = lc->stats.stage;
+		lcore_stage_enter(lc, STAGE_FLOWS);
 		flows_counters(ws->flows, &lc->flow_counters);
 		flows_flush(ws->flows);
-		atomic_store_explicit(&eng.worker_time[lc->worker], INT64_MAX, memory_order_release);
+		atomic_store_explicit(&eng.worker_time[lc->worker].t, INT64_MAX, memory_order_release);
 		if (!eng.partial_ring && eng.aggregator)
 			flow_aggregator_flush(eng.aggregator);
+		lcore_stage_enter(lc, was);
 	}
 	atomic_fetch_sub_explicit(&eng.flow_workers_active, 1, memory_order_release);
 	flush_chunks(lc);

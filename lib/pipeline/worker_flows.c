@@ -35,7 +35,9 @@ void worker_flow_partial(void *ctx, const struct flow_partial *p)
 		return;
 	}
 	void *obj;
+	enum lcore_stage was = lc->stats.stage;
 	while (rte_mempool_get(eng.partial_pool, &obj) != 0) {
+		lcore_wait(lc);
 		lc->stats.partial_waits++;
 		if (lc->aggregator)
 			aggregator_step(lc);
@@ -44,10 +46,12 @@ void worker_flow_partial(void *ctx, const struct flow_partial *p)
 	}
 	memcpy(obj, p, sizeof *p);
 	while (rte_ring_mp_enqueue(eng.partial_ring, obj) != 0) {
+		lcore_wait(lc);
 		if (lc->aggregator)
 			aggregator_step(lc);
 		rte_pause();
 	}
+	lcore_wait_done(lc, was);
 }
 
 /* The flow clock of the slowest worker: live, windows close by it. */
@@ -55,7 +59,7 @@ static int64_t watermark(void)
 {
 	int64_t w = INT64_MAX;
 	for (unsigned i = 0; i < eng.n_workers; i++) {
-		int64_t t = atomic_load_explicit(&eng.worker_time[i], memory_order_acquire);
+		int64_t t = atomic_load_explicit(&eng.worker_time[i].t, memory_order_acquire);
 		if (t < w)
 			w = t;
 	}
@@ -64,18 +68,25 @@ static int64_t watermark(void)
 
 unsigned aggregator_step(struct lcore_conf *lc)
 {
-	(void)lc;
 	void *objs[32];
 	unsigned n = rte_ring_sc_dequeue_burst(eng.partial_ring, objs, 32, NULL);
+	int64_t w = eng.live ? watermark() : INT64_MAX;
+	/* Timed when there is work: shares to add, or (live) a watermark
+	 * that moved, which may close windows. A poll is idle time. */
+	bool timed = n || (w != INT64_MAX && w != lc->last_watermark);
+	enum lcore_stage was = lc->stats.stage;
+	if (timed)
+		lcore_stage_enter(lc, STAGE_AGGREGATE);
 	for (unsigned i = 0; i < n; i++)
 		flow_aggregator_add(eng.aggregator, objs[i]);
 	if (n)
 		rte_mempool_put_bulk(eng.partial_pool, objs, n);
-	if (eng.live) {
-		int64_t w = watermark();
-		if (w != INT64_MAX)
-			flow_aggregator_advance(eng.aggregator, w);
+	if (w != INT64_MAX) {
+		lc->last_watermark = w;
+		flow_aggregator_advance(eng.aggregator, w);
 	}
+	if (timed)
+		lcore_stage_enter(lc, was);
 	return n;
 }
 
@@ -86,7 +97,10 @@ void maybe_finish_aggregator(struct lcore_conf *lc)
 		return;
 	while (aggregator_step(lc))
 		;
+	enum lcore_stage was = lc->stats.stage;
+	lcore_stage_enter(lc, STAGE_AGGREGATE);
 	flow_aggregator_flush(eng.aggregator);
+	lcore_stage_enter(lc, was);
 	flush_chunks(lc);
 	lc->aggregator_finished = true;
 	atomic_fetch_sub_explicit(&eng.workers_active, 1, memory_order_release);

@@ -4,7 +4,10 @@
 # A multi-flow capture (several ndpi captures merged by time with mergecap:
 # IPv4, IPv6, TCP, UDP, VLAN tags, IP in IP, IPv4 fragments) is replayed
 # with 1 worker, 2 workers (inline compression), 2 workers with compressors
-# of their own, and 4 workers on 2 CPUs (more lcores than CPUs). For every
+# of their own, 4 workers on 2 CPUs (more lcores than CPUs), the default
+# layout of 4 lcores (a reader of its own, 2 workers, a compressor) and 3
+# workers with 8 compressors (Ethernet, IPv4 and TCP each spread over two
+# compressors that share the type's file). For every
 # record type the files must hold the same records as multisets (sorted
 # netcap-dump CSV lines).
 #
@@ -16,6 +19,11 @@
 # IP are left out: the hash covers the outermost IP header only.) Small chunks
 # (--chunk-size 4K) interleave the workers' output finely, so that a flow
 # split over two workers would show.
+#
+# The summary's per-lcore table (docs/performance.md, "Where the time
+# goes"): one line per lcore, whose stage shares sum to 100 (to rounding);
+# with -w 2 on two lcores the roles RX, dispatch, worker 0 and 1, the
+# aggregator and one compressor, each on exactly one of them.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/engine_lib.sh"
 
@@ -43,6 +51,8 @@ LAYOUTS=(
   "w2|-w 2 --chunk-size 4K -- -l 0-1"
   "w2c2|-w 2 --compressors 2 --chunk-size 4K -- --lcores=0@0,1@1,2@0,3@1"
   "w4|-w 4 --chunk-size 4K -- --lcores=0@0,1@1,2@0,3@1"
+  "reader|--chunk-size 4K -- --lcores=0@0,1@1,2@0,3@1"
+  "spread|-w 3 --compressors 8 --chunk-size 4K -- --lcores=(0-11)@(0-1)"
 )
 for l in "${LAYOUTS[@]}"; do
   name=${l%%|*}
@@ -65,6 +75,50 @@ done
 grep -q '^  layout      4 workers' "$TMP/w4.summary" || fail "w4 did not run 4 workers: $(cat "$TMP/w4.summary")"
 grep -q '^  layout      2 workers, 2 compressors$' "$TMP/w2c2.summary" ||
   fail "w2c2 did not run 2 workers with 2 compressors of their own: $(grep layout "$TMP/w2c2.summary")"
+grep -q '^  layout      2 workers, 1 compressor, a reader of its own$' "$TMP/reader.summary" ||
+  fail "reader: 4 lcores by default are not a reader, 2 workers and a compressor: $(grep layout "$TMP/reader.summary")"
+grep -q '^  layout      3 workers, 8 compressors, a reader of its own; spread: Ethernet over 2, IPv4 over 2, TCP over 2$' \
+  "$TMP/spread.summary" ||
+  fail "spread: the busy types are not spread over compressors: $(grep layout "$TMP/spread.summary")"
+for t in Ethernet IPv4 TCP; do
+  gzip -t "$TMP/spread/$t.ncap.gz" || fail "spread: $t.ncap.gz, filled by two compressors, is not a valid gzip file"
+done
+
+"$PY" - "$TMP" "${LAYOUTS[@]%%|*}" <<'EOF' || fail "per-lcore table wrong (see above)"
+import re, sys
+tmp, layouts = sys.argv[1], sys.argv[2:]
+bad = False
+for lay in layouts:
+    lines = open(f"{tmp}/{lay}.summary").read().splitlines()
+    head = [l.split() for l in lines if l.startswith("  lcore ")]
+    rows = [l.split(None, 12) for l in lines if re.match(r"^ +[0-9]+ ", l)]
+    if not head or head[0][1:10] != "rx dispatch decode records flows compress aggregate wait idle".split():
+        print(f"{lay}: no per-lcore table header: {head}")
+        bad = True
+        continue
+    if lay == "w2" and len(rows) != 2:
+        print(f"w2: {len(rows)} lcore lines, want 2")
+        bad = True
+    roles = []
+    for r in rows:
+        total = sum(float(x) for x in r[1:10])
+        print(f"{lay}: lcore {r[0]}: {' '.join(r[1:12])} ({total:.1f}%) {r[12]}")
+        if abs(total - 100) > 1:
+            print(f"{lay}: lcore {r[0]}: stage shares sum to {total}, not 100")
+            bad = True
+        roles += r[12].split(", ")
+        decoded = any(x.startswith("worker ") for x in r[12].split(", "))
+        if (r[11] != "-") != decoded:
+            print(f"{lay}: lcore {r[0]}: decoded Mpps {r[11]} with roles {r[12]}")
+            bad = True
+    if lay == "w2" and sorted(roles) != sorted(["rx", "dispatch", "worker 0", "worker 1", "aggregator", "compressor 0"]):
+        print(f"w2: roles {roles}, want rx, dispatch, worker 0, worker 1, aggregator and compressor 0 once each")
+        bad = True
+    if not any(l.startswith("  waits ") for l in lines) or not any(l.startswith("  memory      peak RSS ") for l in lines):
+        print(f"{lay}: no waits or memory line")
+        bad = True
+sys.exit(1 if bad else 0)
+EOF
 
 "$PY" - "$TMP" "$ENGINE_TYPES" "${LAYOUTS[@]%%|*}" <<'EOF'
 import collections, csv, io, sys
