@@ -215,10 +215,10 @@ static const char *unset(char *buf, size_t len, const char *prefix, const char *
 	return buf;
 }
 
-static const char *first_unset(const ProtobufCMessage *m, const char *prefix, char *buf, size_t len);
+static const char *first_unset(const ProtobufCMessage *m, const char *prefix, int depth, char *buf, size_t len);
 
 static const char *check_value(const ProtobufCFieldDescriptor *f, const void *p,
-			       const char *prefix, long index, char *buf, size_t len)
+			       const char *prefix, long index, int depth, char *buf, size_t len)
 {
 	bool is_default;
 	switch (f->type) {
@@ -256,7 +256,7 @@ static const char *check_value(const ProtobufCFieldDescriptor *f, const void *p,
 			snprintf(path, sizeof path, "%s.%s[%ld]", prefix, f->name, index);
 		else
 			snprintf(path, sizeof path, "%s.%s", prefix, f->name);
-		return first_unset(sub, path, buf, len);
+		return first_unset(sub, path, depth + 1, buf, len);
 	}
 	default:
 		is_default = true;
@@ -264,9 +264,11 @@ static const char *check_value(const ProtobufCFieldDescriptor *f, const void *p,
 	return is_default ? unset(buf, len, prefix, f->name, index) : NULL;
 }
 
-static const char *first_unset(const ProtobufCMessage *m, const char *prefix, char *buf, size_t len)
+static const char *first_unset(const ProtobufCMessage *m, const char *prefix, int depth, char *buf, size_t len)
 {
 	const ProtobufCMessageDescriptor *d = m->descriptor;
+	if (depth >= FILL_MAX_DEPTH)
+		return NULL; /* a recursive message (GRERouting.Next): filled this deep, then left empty */
 	for (unsigned i = 0; i < d->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
 		const void *p = AT(m, f->offset, const void);
@@ -284,9 +286,9 @@ static const char *first_unset(const ProtobufCMessage *m, const char *prefix, ch
 				return unset(buf, len, prefix, f->name, -1);
 			const char *arr = *(char *const *)p;
 			for (size_t k = 0; k < n; k++)
-				if ((bad = check_value(f, arr + k * ncap_repeated_element_size(f->type), prefix, (long)k, buf, len)))
+				if ((bad = check_value(f, arr + k * ncap_repeated_element_size(f->type), prefix, (long)k, depth, buf, len)))
 					return bad;
-		} else if ((bad = check_value(f, p, prefix, -1, buf, len))) {
+		} else if ((bad = check_value(f, p, prefix, -1, depth, buf, len))) {
 			return bad;
 		}
 	}
@@ -295,5 +297,5 @@ static const char *first_unset(const ProtobufCMessage *m, const char *prefix, ch
 
 const char *fill_first_unset(const ProtobufCMessage *m, char *buf, size_t len)
 {
-	return first_unset(m, m->descriptor->short_name, buf, len);
+	return first_unset(m, m->descriptor->short_name, 0, buf, len);
 }

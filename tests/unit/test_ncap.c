@@ -1080,8 +1080,8 @@ Test(ncap, header_of_the_wrong_type)
 Test(ncap, header_naming_a_type_without_message)
 {
 	struct recs none = { 0 };
-	write_file(tpath("x.ncap"), TYPES__TYPE__NC_IPSecAH, &base_opts, &none, 0);
-	expect_open_error(tpath("x.ncap"), "header names record type 65, which has no message");
+	write_file(tpath("x.ncap"), TYPES__TYPE__NC_USB, &base_opts, &none, 0);
+	expect_open_error(tpath("x.ncap"), "header names record type 70, which has no message");
 	write_file(tpath("y.ncap.gz"), TYPES__TYPE__NC_Header, &base_opts, &none, 0);
 	expect_open_error(tpath("y.ncap.gz"), "header names record type 0");
 }
