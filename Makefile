@@ -68,7 +68,7 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/run-sample.sh
 bench: deps
-	@$(MAKE) --no-print-directory all bench-tools
+	@$(MAKE) --no-print-directory all bench-tools $(BUILD)/tests/split-by-flow
 	@scripts/bench.sh
 
 # Benchmark tools (not part of `all` or `check`): build/bench/NAME per
@@ -95,7 +95,7 @@ FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE -Wall -We
 	-Ilib -I$(GEN) -MMD -MP $(DPDK_CFLAGS)
 # Engine files a fuzz target may use: they call no EAL function.
 FUZZ_PIPELINE := $(wildcard lib/pipeline/mbufchain.c lib/pipeline/config.c)
-FUZZ_LIB_SRC  := $(wildcard lib/decode/*.c lib/ncap/*.c lib/export/*.c lib/flow/*.c) $(FUZZ_PIPELINE)
+FUZZ_LIB_SRC  := $(wildcard lib/decode/*.c lib/defrag/*.c lib/ncap/*.c lib/export/*.c lib/flow/*.c) $(FUZZ_PIPELINE)
 FUZZ_LIB_OBJ  := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_LIB_SRC)) \
 	$(FUZZ_BUILD)/obj/gen/netcap.pb-c.o $(FUZZ_BUILD)/obj/gen/ncap_descriptors.o
 FUZZ_LIB    := $(FUZZ_BUILD)/libnetcap-fuzz.a

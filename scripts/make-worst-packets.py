@@ -105,8 +105,8 @@ def hbh_pad1(limit):
 
 def hbh_chain(limit):
     """A hop-by-hop header, then 13 more out of place (each a record of its
-    own, as gopacket decodes them; 13 is what the depth limit lets through
-    before TCP), all Pad1, then TCP."""
+    own, as gopacket decodes them; 14 headers are within ipv6.c's chain cap
+    of 16), all Pad1, then TCP."""
     n = 14
     each = min(2048, (limit - 14 - 40 - 20) // n // 8 * 8)
     chain = b''

@@ -30,6 +30,10 @@ static const struct link_entry link_table[] = {
 	{ LINK_LOOP, decode_loop },
 	{ LINK_LINUX_SLL, decode_sll },
 	{ LINK_LINUX_SLL2, decode_sll2 },
+	{ LINK_PPP, decode_ppp },
+	{ LINK_PPP_SERIAL, decode_ppp },
+	{ LINK_C_HDLC, decode_chdlc },
+	{ LINK_NFLOG, decode_nflog },
 	{ LINK_IEEE802_11, decode_dot11 },
 	{ LINK_IEEE802_11_RADIO, decode_radiotap },
 };
@@ -45,6 +49,13 @@ static const struct ethertype_entry ethertype_table[] = {
 	{ ETHERTYPE_ARP, decode_arp },
 	{ ETHERTYPE_LLDP, decode_lldp },
 	{ ETHERTYPE_LOOPBACK, decode_ctp },
+	{ ETHERTYPE_MPLS, decode_mpls },
+	{ ETHERTYPE_MPLS_MULTI, decode_mpls },
+	{ ETHERTYPE_PPPOE_SESS, decode_pppoe_session },
+	{ ETHERTYPE_PPPOE_DISC, decode_pppoe_discovery },
+	{ ETHERTYPE_VNTAG, decode_vntag },
+	{ ETHERTYPE_ETAG, decode_etag },
+	{ ETHERTYPE_PBB, decode_pbb },
 };
 
 /* Indexed by IP protocol number. */
@@ -57,6 +68,11 @@ static const decode_fn ip_protocol_table[256] = {
 	[IPPROTO_IGMP] = decode_igmp,
 	[IPPROTO_ICMPV6] = decode_icmpv6,
 	[IPPROTO_SCTP] = decode_sctp,
+	[IPPROTO_MPLS] = decode_mpls,   /* MPLS in IP, RFC 4023 */
+	[IPPROTO_AH] = decode_ipsec_ah,     /* after IPv4; IPv6 walks it in its chain */
+	[IPPROTO_ESP] = decode_ipsec_esp,
+	[IPPROTO_ETHERNET] = decode_ethernet, /* after an SRv6 segment routing header */
+	[IPPROTO_GRE] = decode_gre,
 };
 
 static int unknown_layer(struct decoder_ctx *ctx, struct packet *pkt,
@@ -100,6 +116,21 @@ int decode_ethertype(struct decoder_ctx *ctx, struct packet *pkt, uint16_t ether
 	return unknown_layer(ctx, pkt, PROTO_ETHERNET);
 }
 
+int decode_ethertype_from(struct decoder_ctx *ctx, struct packet *pkt, uint16_t ethertype,
+			  struct cursor *cur, enum decode_protocol from)
+{
+	for (size_t i = 0; i < sizeof ethertype_table / sizeof *ethertype_table; i++)
+		if (ethertype_table[i].ethertype == ethertype)
+			return descend(ctx, pkt, ethertype_table[i].fn, cur, from);
+	return unknown_layer(ctx, pkt, from);
+}
+
+int decode_next(struct decoder_ctx *ctx, struct packet *pkt, decode_fn fn, struct cursor *cur,
+		enum decode_protocol from)
+{
+	return descend(ctx, pkt, fn, cur, from);
+}
+
 int decode_ip_protocol(struct decoder_ctx *ctx, struct packet *pkt, uint8_t proto,
 		       struct cursor *cur)
 {
@@ -124,6 +155,14 @@ static const struct app_entry app_table[] = {
 	{ 547, APP_UDP, decode_dhcpv6 },
 	{ 123, APP_UDP, decode_ntp },
 	{ 5060, APP_UDP | APP_TCP, decode_sip },
+	/* Tunnels: their inner packet's layers follow (docs/decoding.md,
+	 * "Tunnels"); no application decoder shares these ports. */
+	{ PORT_VXLAN, APP_UDP, decode_vxlan },
+	{ PORT_GENEVE, APP_UDP, decode_geneve },
+	{ PORT_TEREDO, APP_UDP, decode_teredo },
+	{ PORT_GTP_U, APP_UDP, decode_gtp },
+	{ PORT_MPLS_UDP, APP_UDP, decode_mpls },  /* RFC 7510 */
+	{ PORT_IPSEC_NAT_T, APP_UDP, decode_ipsec_esp_udp },
 };
 
 static decode_fn app_decoder(uint16_t port, uint8_t transport)

@@ -33,14 +33,18 @@
 enum {
 	LINK_NULL = 0,            /* BSD loopback, host-order AF_ */
 	LINK_ETHERNET = 1,
+	LINK_PPP = 9,             /* PPP, maybe with HDLC-like address/control */
 	LINK_RAW = 12,            /* raw IPv4/IPv6 (LINKTYPE_RAW 101) */
 	LINK_RAW_ALT = 14,        /* DLT_RAW on some BSDs */
+	LINK_PPP_SERIAL = 50,     /* PPP in HDLC-like framing (RFC 1662) */
+	LINK_C_HDLC = 104,        /* Cisco HDLC */
 	LINK_IEEE802_11 = 105,
 	LINK_LOOP = 108,          /* OpenBSD loopback, network-order AF_ */
 	LINK_LINUX_SLL = 113,
 	LINK_IEEE802_11_RADIO = 127,
 	LINK_IPV4 = 228,
 	LINK_IPV6 = 229,
+	LINK_NFLOG = 239,         /* Linux netfilter NFLOG */
 	LINK_LINUX_SLL2 = 276,
 };
 
@@ -56,15 +60,32 @@ enum {
 	X(RADIOTAP, "Radiotap") \
 	X(SLL, "LinuxSLL")      \
 	X(LOOPBACK, "Loopback") \
+	X(PPP, "PPP")           \
+	X(CHDLC, "CiscoHDLC")   \
+	X(NFLOG, "NFLOG")       \
+	X(PPPOE, "PPPoE")       \
+	X(MPLS, "MPLS")         \
+	X(VNTAG, "VNTag")       \
+	X(ETAG, "ETag")         \
+	X(PBB, "PBB")           \
 	X(IPV4, "IPv4")         \
 	X(IPV6, "IPv6")         \
 	X(IPV6_EXT, "IPv6Extension") \
+	X(DEFRAG, "Defrag")     \
+	X(IPSEC_AH, "IPSecAH")   \
+	X(IPSEC_ESP, "IPSecESP") \
 	X(ICMPV4, "ICMPv4")     \
 	X(ICMPV6, "ICMPv6")     \
 	X(IGMP, "IGMP")         \
 	X(TCP, "TCP")           \
 	X(UDP, "UDP")           \
 	X(SCTP, "SCTP")         \
+	X(GRE, "GRE")           \
+	X(ERSPAN, "ERSPAN")     \
+	X(VXLAN, "VXLAN")       \
+	X(GENEVE, "Geneve")     \
+	X(TEREDO, "Teredo")     \
+	X(GTP, "GTP")           \
 	X(DNS, "DNS")           \
 	X(DHCPV4, "DHCPv4")     \
 	X(DHCPV6, "DHCPv6")     \
@@ -83,7 +104,20 @@ enum {
 	X(TOO_DEEP, "too-deep")               /* encapsulation nested beyond the limit */ \
 	X(ARENA_FULL, "record-space-exhausted") /* the packet's record space ran out */ \
 	X(UNKNOWN_PROTOCOL, "unknown-protocol") /* no decoder for the next layer */ \
-	X(CAPPED, "capped")                   /* a limit cut the record short */
+	X(CAPPED, "capped")                   /* a limit cut the record short */ \
+	/* Defragmentation (lib/defrag, protocol Defrag): what happened to    \
+	 * fragments and datagrams, counted as events so the summary lists them. */ \
+	X(FRAGMENT, "fragment")               /* a fragment given to the reassembler */ \
+	X(REASSEMBLED, "reassembled")         /* a datagram completed and decoded */ \
+	X(DUPLICATE, "duplicate")             /* a fragment adding no byte, same data */ \
+	X(OVERLAP, "overlap")                 /* a fragment over bytes already held */ \
+	X(OVERLAP_DIFFERENT, "overlap-different-data") /* ... with other bytes: evasion */ \
+	X(TINY_FIRST_FRAGMENT, "tiny-first-fragment") /* offset 0, transport header split */ \
+	X(TOO_MANY_FRAGMENTS, "too-many-fragments") /* datagram dropped */ \
+	X(OVERSIZE, "oversize")               /* beyond 65,535 bytes: datagram dropped */ \
+	X(TIMEOUT, "timeout")                 /* incomplete when its time ran out */ \
+	X(EVICTED, "evicted")                 /* incomplete, memory needed elsewhere */ \
+	X(ATOMIC_FRAGMENT, "atomic-fragment") /* IPv6 offset 0, M clear: decoded as is */
 
 #define X_ENUM(id, name) PROTO_##id,
 enum decode_protocol { DECODE_PROTOCOLS(X_ENUM) PROTO_COUNT };
@@ -193,6 +227,18 @@ struct packet {
 
 	uint16_t hbh_options;     /* hop-by-hop options listed so far (a cap) */
 
+	/* Defragmentation (lib/defrag/defrag.h). A fragment the reassembler
+	 * took sets defrag_held: the flow tables skip it and see its datagram
+	 * instead, once, on the fragment that completes it: `reassembled` is
+	 * then that datagram as one raw IP packet (header, payload) in the
+	 * worker's defrag buffer, valid until the next packet, whose transport
+	 * layers this packet's records and fields describe; reassembled_wire
+	 * is its fragments' frame bytes, summed. */
+	bool defrag_held;
+	const uint8_t *reassembled;
+	uint32_t reassembled_len;
+	uint32_t reassembled_wire;
+
 	uint8_t n_entropy;        /* requests in entropy[] */
 	uint8_t n_rec;
 	/* Arrays last: decode_packet() clears only what comes before them. */
@@ -218,6 +264,8 @@ struct decoder_ctx {
 	bool entropy;             /* compute PayloadEntropy fields */
 	struct arena arena;
 	struct decode_stats stats;
+	struct defrag *defrag;    /* this worker's reassembler (lib/defrag), NULL:
+	                           * fragments are decoded one by one */
 };
 
 typedef int (*decode_fn)(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur);
@@ -247,6 +295,15 @@ void decode_packet(struct decoder_ctx *ctx, struct packet *pkt, int link,
 /* Dispatch to the next layer through the tables in decode.c. */
 int decode_link(struct decoder_ctx *ctx, struct packet *pkt, int link, struct cursor *cur);
 int decode_ethertype(struct decoder_ctx *ctx, struct packet *pkt, uint16_t ethertype, struct cursor *cur);
+/* The same for a tunnel whose protocol field is an ethertype (GRE,
+ * Geneve): an ethertype without a decoder is an unknown layer of `from`. */
+int decode_ethertype_from(struct decoder_ctx *ctx, struct packet *pkt, uint16_t ethertype,
+			  struct cursor *cur, enum decode_protocol from);
+/* One more layer decoded by fn, counted against PACKET_MAX_DEPTH (too
+ * deep: a fault of `from`), for a decoder that knows its next layer
+ * without a table (a tunnel's inner Ethernet or IP). */
+int decode_next(struct decoder_ctx *ctx, struct packet *pkt, decode_fn fn, struct cursor *cur,
+		enum decode_protocol from);
 int decode_ip_protocol(struct decoder_ctx *ctx, struct packet *pkt, uint8_t proto, struct cursor *cur);
 /* Application layer over UDP/TCP by port (either side); quietly returns
  * DECODE_OK when no decoder claims the ports. */
@@ -334,6 +391,24 @@ static inline size_t cap_take_items(struct cap *c, size_t n)
 /* Records the transport ports in pkt and back-fills them into the record of
  * the innermost IP layer (pkt->ipv4_rec or pkt->ipv6_rec), if any. */
 void packet_set_ports(struct packet *pkt, uint16_t src_port, uint16_t dst_port);
+
+/* A tunnel's inner packet begins: the outer transport's ports and state
+ * stay in the outer records but no longer describe the packet, so that an
+ * inner layer without ports (ICMP, ARP) leaves none behind; the inner IP
+ * layer then sets the addresses, as IP in IP does: records and flows see
+ * the innermost IP layer and transport. */
+static inline void packet_enter_tunnel(struct packet *pkt)
+{
+	pkt->has_ports = false;
+	pkt->src_port = pkt->dst_port = 0;
+	pkt->tcp_flags = 0;
+	pkt->tcp_ns = false;
+	pkt->tcp_window = 0;
+	pkt->app_len = 0;
+	pkt->app_proto = NULL;
+	pkt->ipv4_rec = NULL;
+	pkt->ipv6_rec = NULL;
+}
 
 /* The text of the innermost IP layer's addresses (pkt->src_ip_str,
  * dst_ip_str, formatted once per IP layer) for the SrcIP and DstIP of

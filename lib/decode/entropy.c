@@ -132,7 +132,17 @@ double shannon_entropy(const uint8_t *data, uint32_t len)
 void entropy_request(struct decoder_ctx *ctx, struct packet *pkt, double *field,
 		     const uint8_t *data, uint32_t len)
 {
-	if (!ctx->entropy || !field || pkt->n_entropy >= PACKET_MAX_ENTROPY || !len)
+	if (!ctx->entropy || !field || !len)
+		return;
+	/* A reassembled datagram (lib/defrag) lies outside the frame: its
+	 * layers' entropy is computed at once, the frame's offsets not
+	 * applying to it. */
+	uintptr_t at = (uintptr_t)data, frame = (uintptr_t)pkt->data;
+	if (at < frame || at - frame > pkt->cap_len || len > pkt->cap_len - (at - frame)) {
+		*field = shannon_entropy(data, len);
+		return;
+	}
+	if (pkt->n_entropy >= PACKET_MAX_ENTROPY)
 		return;
 	uint32_t start = (uint32_t)(data - pkt->data);
 	pkt->entropy[pkt->n_entropy++] = (struct entropy_request){ field, start, start + len };

@@ -22,12 +22,18 @@
  * (which holds it in 16 bits; here it is the whole length, up to the
  * 262,144 bytes a pcap frame may have, as Linux's BIG TCP segments do).
  *
- * A non-first fragment (offset > 0) carries no transport header: it sets
- * pkt->fragment and stops. A first fragment with more to come is decoded on
- * into its transport header, which may be cut at the fragment's end (gopacket
- * decodes no transport in any fragment). */
+ * A fragment goes to the worker's reassembler when there is one
+ * (ctx->defrag, lib/defrag/defrag.h): it keeps its IPv4 record and stops
+ * there; the fragment that completes the datagram also carries the
+ * datagram's transport and application records (docs/decoding.md,
+ * "Defragmentation"). Without a reassembler, or for a fragment not all
+ * captured: a non-first fragment (offset > 0) carries no transport header:
+ * it sets pkt->fragment and stops. A first fragment with more to come is
+ * decoded on into its transport header, which may be cut at the fragment's
+ * end (gopacket decodes no transport in any fragment). */
 #include "decode/decoders.h"
 #include "decode/options.h"
+#include "defrag/defrag.h"
 
 #define IPV4_MIN_HEADER 20
 #define IPV4_FLAG_MORE_FRAGMENTS 0x1
@@ -155,6 +161,7 @@ static void fill_record(struct decoder_ctx *ctx, struct packet *pkt, Types__IPv4
 
 int decode_ipv4(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
 {
+	const uint8_t *header = cur_here(cur);
 	struct ipv4_header h;
 	if (parse_header(ctx, pkt, cur, &h) != DECODE_OK)
 		return DECODE_STOP;
@@ -168,6 +175,15 @@ int decode_ipv4(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
 	if (r)
 		fill_record(ctx, pkt, r, &h, cur);
 
+	bool more_fragments = h.flags & IPV4_FLAG_MORE_FRAGMENTS;
+	if (pkt->fragment || more_fragments) {
+		struct ipv4_frag_info frag = {
+			.header = header, .header_len = h.ihl * 4u, .proto = h.protocol, .id = h.id,
+			.offset = h.frag_offset * 8u, .more = more_fragments, .cut = !payload_whole,
+		};
+		if (defrag_ipv4(ctx, pkt, &frag, cur) != DEFRAG_PASS)
+			return DECODE_OK;
+	}
 	if (pkt->fragment)
 		return DECODE_OK;
 	return decode_ip_protocol(ctx, pkt, h.protocol, cur);

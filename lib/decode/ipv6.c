@@ -15,14 +15,28 @@
  * the same options, the packet's addresses. A hop-by-hop header out of place
  * further down the chain gives one as well, as gopacket decodes it there.
  *
- * The other extension headers (routing, fragment, destination options, AH,
- * mobility, HIP, shim6, experimental) are walked to reach the transport,
- * each counted as a layer towards PACKET_MAX_DEPTH; their faults are
- * PROTO_IPV6_EXT. A fragment header with an offset above 0 ends decoding
- * with pkt->fragment set; a first fragment goes on into its transport header
- * (gopacket stops at every fragment). ESP hides what follows; No Next Header
- * ends the packet. A payload length beyond the captured data is handled as
- * IPv4's total length is.
+ * The other extension headers are walked to reach the transport, at most
+ * IPV6_MAX_EXT_HEADERS in one chain, a leading hop-by-hop header included
+ * (RFC 8200's order has at most seven: hop-by-hop, destination options,
+ * routing, fragment, AH, destination options, mobility; the cap leaves
+ * room for the out-of-place repeats gopacket decodes); a longer chain is
+ * IPv6Extension/too-deep. They are one IP layer's headers, not nested
+ * layers: the chain has its own cap instead of counting towards
+ * PACKET_MAX_DEPTH, which bounds the IP layers (IPv6 in IPv6) around it.
+ * Their faults are PROTO_IPV6_EXT. Destination options (60, also twice)
+ * are checked as hop-by-hop's; routing (43) and fragment (44) are
+ * ipv6_ext.c's (the IPv6Fragment record; a non-first fragment ends
+ * decoding with pkt->fragment set, a first fragment goes on into its
+ * transport header, gopacket stops at every fragment); AH (51) is
+ * ipsec.c's (IPSecAH record), its next header continues the chain;
+ * mobility (135, RFC 6275) is walked and ends the packet (nothing above
+ * it: its payload protocol is No Next Header), pkt->ip_proto 135. HIP
+ * (139), shim6 (140) and the experimental 253 and 254 have the generic
+ * format: walked, counted as IPv6Extension/unknown-protocol (the packet
+ * goes to the unknown pcap) and decoding goes on with their next header.
+ * ESP (50) is reached through the IP protocol table (ipsec.c): it hides
+ * what follows. No Next Header ends the packet. A payload length beyond
+ * the captured data is handled as IPv4's total length is.
  *
  * Bounded work: the option list of each header is walked once to check it
  * and again to fill the records, which share one list (the IPv6 record's
@@ -35,12 +49,15 @@
  * the records marked Truncated. */
 #include "decode/decoders.h"
 #include "decode/ipproto.h"
+#include "decode/ipv6_ext.h"
 #include "decode/options.h"
+#include "defrag/defrag.h"
 
 #define IPV6_HEADER_BYTES 40
 #define HBH_OPTION_PAD1 0
 #define HBH_OPTION_JUMBO 0xc2
 #define HBH_MAX_OPTIONS 64        /* listed per packet, over all its headers */
+#define IPV6_MAX_EXT_HEADERS 16   /* per chain, hop-by-hop included */
 
 struct ipv6_header {
 	uint8_t version, traffic_class, next_header, hop_limit;
@@ -65,10 +82,10 @@ struct hop_by_hop {
 };
 
 /* The type-length-value options of hop-by-hop and destination headers
- * (an option_next_fn): Pad1 is the one byte of type 0, without length or
- * data; an option running past the area is malformed. Every option takes
- * at least one byte. */
-static int tlv_option_next(struct cursor *area, struct option *opt)
+ * and of the segment routing header's TLVs (an option_next_fn): Pad1 is
+ * the one byte of type 0, without length or data; an option running past
+ * the area is malformed. Every option takes at least one byte. */
+int ipv6_tlv_option_next(struct cursor *area, struct option *opt)
 {
 	if (cur_left(area) == 0)
 		return OPTION_DONE;
@@ -99,16 +116,15 @@ static bool is_extension(uint8_t next)
 	return false;
 }
 
-/* Moves the extension header of type `type` at the cursor into *ext. A
- * header past the data is TRUNCATED when the data was cut, else its length
- * contradicts the payload length. */
+/* Moves the extension header of type `type` at the cursor into *ext (AH,
+ * whose length counts 32-bit words, is ipsec.c's). A header past the data
+ * is TRUNCATED when the data was cut, else its length contradicts the
+ * payload length. */
 static int take_extension(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur,
 			  uint8_t type, struct cursor *ext)
 {
-	uint32_t bytes = 8;
-	if (type == IPPROTO_AH)
-		bytes = (cur_peek_u8(cur, 1) + 2u) * 4;       /* RFC 4302: 32-bit words - 2 */
-	else if (type != IPPROTO_FRAGMENT)
+	uint32_t bytes = 8;                               /* the fragment header's */
+	if (type != IPPROTO_FRAGMENT)
 		bytes = (cur_peek_u8(cur, 1) + 1u) * 8;       /* 8-byte units - 1 */
 	if (cur_left(cur) < 2 || bytes > cur_left(cur))
 		return decode_fail(ctx, pkt, PROTO_IPV6_EXT,
@@ -142,7 +158,7 @@ static int scan_hop_by_hop(struct decoder_ctx *ctx, struct packet *pkt, struct h
 	struct cursor area = hbh->options;
 	struct option opt;
 	int rc;
-	while ((rc = tlv_option_next(&area, &opt)) == OPTION_READ) {
+	while ((rc = ipv6_tlv_option_next(&area, &opt)) == OPTION_READ) {
 		hbh->n_options++;
 		/* The first jumbo option counts, as in gopacket and tcpdump. */
 		if (opt.type == HBH_OPTION_JUMBO && opt.length == 4 && !hbh->has_jumbo) {
@@ -189,7 +205,10 @@ static bool limit_payload(struct decoder_ctx *ctx, struct packet *pkt, struct cu
 static int parse_payload_start(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur,
 			       const struct ipv6_header *h, struct hop_by_hop *hbh)
 {
-	bool jumbogram = h->payload_length == 0;
+	/* Length 0 with no next header is an empty packet (a Teredo bubble,
+	 * RFC 4380), not a jumbogram: nothing follows that could carry a jumbo
+	 * option. */
+	bool jumbogram = h->payload_length == 0 && h->next_header != IPPROTO_NONE;
 	if (!jumbogram)
 		pkt->ip_partial = !limit_payload(ctx, pkt, cur, h->payload_length);
 	else
@@ -241,7 +260,7 @@ static bool list_options(struct decoder_ctx *ctx, struct packet *pkt, struct hop
 		return false;
 	struct cursor area = hbh->options;
 	struct option opt;
-	for (size_t i = 0; i < hbh->n_listed && tlv_option_next(&area, &opt) == OPTION_READ; i++) {
+	for (size_t i = 0; i < hbh->n_listed && ipv6_tlv_option_next(&area, &opt) == OPTION_READ; i++) {
 		options[i]->optiontype = opt.type;
 		options[i]->optionlength = opt.length;
 		options[i]->actuallength = (int32_t)tlv_option_bytes(&opt);
@@ -307,26 +326,39 @@ static void fill_record(struct decoder_ctx *ctx, struct packet *pkt, Types__IPv6
 
 /* Reads one extension header other than a leading hop-by-hop one: its next
  * header goes to *next. Returns DECODE_OK to go on, DECODE_STOP on a fault,
- * and sets *stop at a non-first fragment. */
-static int skip_extension(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur,
+ * and sets *stop where nothing after the header is decoded (a non-first
+ * fragment, mobility). */
+static int walk_extension(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur,
 			  uint8_t *next, bool *stop)
 {
-	struct cursor ext;
-	if (take_extension(ctx, pkt, cur, *next, &ext) != DECODE_OK)
-		return DECODE_STOP;
 	uint8_t type = *next;
+	if (type == IPPROTO_AH)
+		return ipsec_ah_header(ctx, pkt, cur, next);
+	struct cursor ext;
+	if (take_extension(ctx, pkt, cur, type, &ext) != DECODE_OK)
+		return DECODE_STOP;
+	struct cursor whole = ext;
 	*next = cur_u8(&ext);
 	cur_skip(&ext, 1);        /* length, or the fragment header's reserved byte */
-	if (type == IPPROTO_FRAGMENT) {
-		uint16_t offset_flags = cur_be16(&ext);
-		bool more_fragments = offset_flags & 1;
-		if (offset_flags >> 3) {
-			pkt->fragment = true;
+	switch (type) {
+	case IPPROTO_FRAGMENT: {
+		/* defrag: IPv6 reassembly (lib/defrag/defrag.h). A fragment the
+		 * worker's reassembler takes ends the chain here; the one that
+		 * completes a datagram has had its upper layers decoded there. */
+		bool cut = pkt->ip_partial;   /* before ipv6_fragment marks a first fragment */
+		*stop = ipv6_fragment(ctx, pkt, whole);
+		struct cursor fh = whole;
+		cur_skip(&fh, 2);
+		uint16_t offset_flags = cur_be16(&fh);
+		struct ipv6_frag_info frag = {
+			.next_header = *next, .id = cur_be32(&fh), .offset = offset_flags & 0xfff8u,
+			.more = offset_flags & 1, .cut = cut,
+		};
+		if (cur_ok(&fh) && defrag_ipv6(ctx, pkt, &frag, cur) != DEFRAG_PASS)
 			*stop = true;
-		} else if (more_fragments) {
-			pkt->ip_partial = true;
-		}
-	} else if (type == IPPROTO_HOPOPTS) {
+		break;
+	}
+	case IPPROTO_HOPOPTS: {
 		/* Out of place (RFC 8200 wants it first), but gopacket decodes
 		 * it as a hop-by-hop layer all the same: a record too. */
 		struct hop_by_hop hbh = { .present = true, .next_header = *next,
@@ -334,22 +366,38 @@ static int skip_extension(struct decoder_ctx *ctx, struct packet *pkt, struct cu
 		if (scan_hop_by_hop(ctx, pkt, &hbh) != DECODE_OK)
 			return DECODE_STOP;
 		hop_by_hop_record(ctx, pkt, &hbh);
-	} else if (type == IPPROTO_DSTOPTS) {
-		if (options_count(ext, tlv_option_next, NULL, NULL) != OPTION_DONE)
+		break;
+	}
+	case IPPROTO_DSTOPTS:
+		if (options_count(ext, ipv6_tlv_option_next, NULL, NULL) != OPTION_DONE)
 			return decode_fail(ctx, pkt, PROTO_IPV6_EXT, REASON_BAD_OPTION);
+		break;
+	case IPPROTO_ROUTING:
+		ipv6_routing(ctx, whole);
+		break;
+	case IPPROTO_MH:
+		/* RFC 6275 6.1.1: a mobility message has nothing after it. */
+		*next = IPPROTO_MH;
+		*stop = true;
+		break;
+	default:
+		/* HIP, shim6, experimental: the generic format, no decoder. */
+		decode_unknown(ctx, pkt, PROTO_IPV6_EXT);
+		break;
 	}
 	return DECODE_OK;
 }
 
-/* Walks the extension headers from `next` to the transport and hands it on. */
+/* Walks the extension headers from `next` to the transport and hands it on;
+ * `walked` headers (a leading hop-by-hop one) are behind already. */
 static int decode_extensions(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur,
-			     uint8_t next)
+			     uint8_t next, unsigned walked)
 {
 	bool stop = false;
 	while (is_extension(next) && !stop) {
-		if (++pkt->depth > PACKET_MAX_DEPTH)
+		if (++walked > IPV6_MAX_EXT_HEADERS)
 			return decode_fail(ctx, pkt, PROTO_IPV6_EXT, REASON_TOO_DEEP);
-		if (skip_extension(ctx, pkt, cur, &next, &stop) != DECODE_OK)
+		if (walk_extension(ctx, pkt, cur, &next, &stop) != DECODE_OK)
 			return DECODE_STOP;
 	}
 	pkt->ip_proto = next;
@@ -377,5 +425,5 @@ int decode_ipv6(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
 		hop_by_hop_record(ctx, pkt, &hbh);
 
 	uint8_t next = hbh.present ? hbh.next_header : h.next_header;
-	return decode_extensions(ctx, pkt, cur, next);
+	return decode_extensions(ctx, pkt, cur, next, hbh.present);
 }

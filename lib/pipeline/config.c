@@ -77,6 +77,10 @@ static const struct option_spec options[] = {
 	  "grace after FIN both ways or RST before a TCP connection is written (default 5, as Zeek)" },
 	{ "aggregate-window", 0, "flows", OPT_UINT, FIELD(aggregate_window), 0, 1, 604800, "SECONDS",
 	  "LinkFlow, NetworkFlow and TransportFlow sum traffic over aligned windows this long (default 3600)" },
+	{ "defrag-memory", 0, "decoding", OPT_SIZE, FIELD(defrag_memory), 0, 0, UINT64_C(1) << 36, "BYTES",
+	  "memory per worker for IPv4/IPv6 datagrams in reassembly, at least 256K; 0: no reassembly (default 32M)" },
+	{ "defrag-timeout", 0, "decoding", OPT_UINT, FIELD(defrag_timeout), 0, 1, 3600, "SECONDS",
+	  "an incomplete datagram is dropped this long after its first fragment, in packet time (default 60)" },
 	{ "workers", 'w', "lcores", OPT_UINT, FIELD(workers), 0, 1, 128, "N",
 	  "decoding lcores (default: chosen from the lcores EAL gives)" },
 	{ "compressors", 0, "lcores", OPT_UINT, FIELD(compressors), 0, 0, 64, "N",
@@ -401,6 +405,8 @@ static void set_defaults(struct netcap_config *cfg)
 		.active_timeout = 3600,
 		.tcp_close = 5,
 		.aggregate_window = 3600,
+		.defrag_memory = 32u << 20,
+		.defrag_timeout = 60,
 	};
 }
 

@@ -41,6 +41,10 @@ struct netcap_config {
 	unsigned flow_capacity;   /* entries per family per worker */
 	unsigned tcp_idle, udp_idle, other_idle, active_timeout, tcp_close, aggregate_window;
 
+	/* defragmentation, per worker (lib/defrag) */
+	uint64_t defrag_memory;   /* bytes; 0: fragments decoded one by one */
+	unsigned defrag_timeout;  /* seconds from a datagram's first fragment */
+
 	/* lcores */
 	unsigned workers;         /* 0: chosen from the lcores given */
 	unsigned compressors;

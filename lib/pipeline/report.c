@@ -12,6 +12,7 @@
 #include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
+#include "defrag/defrag.h"
 #include "ncap/schema.h"
 #include "ncap/truncate.h"
 #include "pipeline/bigframe.h"
@@ -272,6 +273,24 @@ static void print_memory(FILE *out)
 	const struct worker_state *ws = eng.lc[eng.worker_lcore[0]].ws;
 	fprintf(out, "per worker: decoder arena %.1f MiB, frame buffers %.1f MiB", ws ? ws->dctx.arena.cap / 1048576.0 : 0.0,
 		(BIGFRAME_MAX + NCAP_RECORD_LIMIT) / 1048576.0);
+	if (ws && ws->dctx.defrag) {
+		/* The budget each, the largest peak, the datagrams left
+		 * incomplete at the end (their events: Defrag in "events"). */
+		struct defrag_usage u, w;
+		size_t peak = 0;
+		uint32_t pending = 0;
+		defrag_get_usage(ws->dctx.defrag, &u);
+		for (unsigned i = 0; i < eng.n_workers; i++) {
+			const struct worker_state *wi = eng.lc[eng.worker_lcore[i]].ws;
+			if (!wi || !wi->dctx.defrag)
+				continue;
+			defrag_get_usage(wi->dctx.defrag, &w);
+			peak = w.peak > peak ? w.peak : peak;
+			pending += w.trackers;
+		}
+		fprintf(out, ", defrag %.1f MiB (peak in use %.1f KiB, %u datagrams incomplete at the end)",
+			u.budget / 1048576.0, peak / 1024.0, pending);
+	}
 	const struct flow_settings *fs = &eng.flow_settings;
 	unsigned tables = 0;
 	static const int flow_types[] = { TYPES__TYPE__NC_Connection, TYPES__TYPE__NC_Flow, TYPES__TYPE__NC_LinkFlow,

@@ -58,7 +58,10 @@ tshark_opts() {
 # goes to OUT_DIR.summary.
 run_netcap() {
   local out=$1; shift
-  if ! "$NETCAP" -o "$out" "$@" >"$out.summary" 2>"$out.stderr"; then
+  # The engine tests compare with tshark with IP reassembly off
+  # (tshark_opts), so netcap reassembles nothing either (--defrag-memory 0);
+  # test_defrag_tshark.sh compares reassembly itself.
+  if ! "$NETCAP" -o "$out" --defrag-memory 0 "$@" >"$out.summary" 2>"$out.stderr"; then
     cat "$out.summary" "$out.stderr" >&2
     fail "netcap -o $out $* failed"
   fi

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # test_engine_link.sh: the link-layer records (ARP, LLC, SNAP, EthernetCTP,
 # EthernetCTPReply, LinkLayerDiscovery, LinkLayerDiscoveryInfo) and the
-# link types Linux SLL, SLL2, BSD NULL and LOOP, against tshark.
+# link types Linux SLL, SLL2, BSD NULL and LOOP, PPP, Cisco HDLC and NFLOG
+# (and PPPoE and MPLS below Ethernet), against tshark.
 #
 # For captures chosen for their link-layer content (ARP, also in VLANs and
 # malformed; 802.3 with LLC, SNAP, Novell IPX, Cisco ISL; Ethernet loopback;
-# LLDP, also malformed; Linux cooked and BSD loopback captures), and for an
+# LLDP, also malformed; Linux cooked and BSD loopback captures; PPP, with
+# MPLS, Cisco HDLC with SLARP and IS-IS, NFLOG, PPPoE discovery and session,
+# MPLS in UDP), and for an
 # SLL2 and a LOOP capture made here from an SLL and a NULL one (the corpus
 # has none), tests/e2e/link_fields.py compares every field of those records
 # with tshark's dissection, and the records per type (the types above and
@@ -22,7 +25,9 @@ CAPTURES="ndpi/nest_log_sink.pcap tcpdump/QinQpacket.pcap tcpdump/arp-oobr.pcap
   tcpdump/lldp_mudurl.pcap tcpdump/lldp-app-priority.pcap tcpdump/lldp-infinite-loop-1.pcap
   tcpdump/lldp_asan.pcap tcpdump/lldp_8021_linkagg.pcap ndpi/quickplay.pcap
   ndpi/KakaoTalk_talk.pcap tcpdump/mptcp-v1.pcap ndpi/rdp.pcap tcpdump/ikev2four.pcap
-  tcpdump/dns-badcookie.pcap"
+  tcpdump/dns-badcookie.pcap tcpdump/mpls-traceroute.pcap tcpdump/lspping-fec-ldp.pcap
+  tcpdump/ppp-invalid-lengths.pcap tcpdump/HDLC.pcap tcpdump/ISIS_p2p_adjacency.pcap
+  tcpdump/nflog.pcap tcpdump/pppoe.pcap tcpdump/pppoes.pcap tcpdump/mpls-over-udp.pcap"
 
 need_engine
 need_tshark

@@ -76,11 +76,11 @@ def epoch_us(v):
 def norm_ts(v, norm):
     if norm == "epoch_us":
         return epoch_us(v)
-    if norm in ("hex", "hex0"):
+    if norm in ("hex", "hex0", "u32hex"):
         if v == "" and norm == "hex0":
             return 0
         return int(v, 16)
-    if norm == "int":
+    if norm in ("int", "u32"):
         return int(v)
     if norm == "num":
         return int(v, 0)
@@ -109,6 +109,8 @@ def norm_nc(v, norm):
         return int(v) // 1000
     if norm in ("hex", "hex0", "int", "num", "words", "sap", "llcctl"):
         return int(v)
+    if norm in ("u32hex", "u32"):
+        return int(v) & 0xFFFFFFFF
     if norm == "oui":
         return int(v, 16)
     if norm == "bool":

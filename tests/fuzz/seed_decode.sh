@@ -2,8 +2,9 @@
 # seed_decode.sh OUTDIR: seeds for fuzz_decode: the first SEED_PACKETS
 # (default 200) packets of each capture in SEEDS below, chosen for their
 # link types (Ethernet, Linux SLL, BSD NULL, raw IPv4/IPv6, 802.11 with and
-# without radiotap) and protocols (VLAN, IP in IP, IPv6, ARP, LLDP/CDP, CTP,
-# ICMP, IGMP, DNS over UDP and TCP, DHCP, DHCPv6, NTP, SIP, SCTP), written
+# without radiotap, PPP, Cisco HDLC, NFLOG) and protocols (VLAN, IP in IP,
+# IPv6, ARP, LLDP/CDP, CTP, ICMP, IGMP, DNS over UDP and TCP, DHCP, DHCPv6,
+# NTP, SIP, SCTP, MPLS, PPPoE), written
 # one file per packet with fuzz_decode's link byte first. Needs
 # $NETCAP_CORPUS; without it writes nothing and says so.
 set -euo pipefail
@@ -16,7 +17,9 @@ SEEDS="ndpi/1kxun.pcap ndpi/http_ipv6.pcap ndpi/sip.pcap ndpi/NTPv4.pcap ndpi/ma
   tcpdump/icmpv6.pcap tcpdump/forces1.pcap tcpdump/ieee802.11_exthdr.pcap
   tcpdump/ieee802.11_tim_ie_oobr.pcap tcpdump/dns-badcookie.pcap tcpdump/babel_rtt.pcap
   tcpdump/beep-oobr.pcap tcpdump/extract_read2_asan.pcap tcpdump/RADIUS-RFC3162.pcap
-  tcpdump/loopback.pcap tcpdump/arp-oobr.pcap tcpdump/QinQpacket.pcap tcpdump/mptcp-v1.pcap"
+  tcpdump/loopback.pcap tcpdump/arp-oobr.pcap tcpdump/QinQpacket.pcap tcpdump/mptcp-v1.pcap
+  tcpdump/mpls-traceroute.pcap tcpdump/HDLC.pcap tcpdump/nflog.pcap tcpdump/pppoes.pcap
+  tcpdump/mpls-over-udp.pcap tcpdump/wb-oobr.pcap"
 if [ ! -d "$NETCAP_CORPUS/ndpi" ] || [ ! -d "$NETCAP_CORPUS/tcpdump" ]; then
   echo "note: corpus absent ($NETCAP_CORPUS): no seeds"
   exit 0
@@ -30,8 +33,10 @@ import os, struct, sys
 out, limit, paths = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 # LINKTYPE_ value in the file -> index in fuzz_decode.c's links[]:
 # Ethernet, raw (LINKTYPE_RAW 101 = DLT_RAW 12), IPv4, IPv6, SLL, SLL2,
-# NULL, LOOP, 802.11, radiotap (DLT_RAW 14 has no LINKTYPE of its own).
-INDEX = {1: 0, 101: 1, 12: 1, 228: 2, 229: 3, 113: 4, 276: 5, 0: 6, 108: 7, 105: 8, 127: 9}
+# NULL, LOOP, 802.11, radiotap (DLT_RAW 14 has no LINKTYPE of its own),
+# then PPP, PPP in HDLC framing, Cisco HDLC, NFLOG.
+INDEX = {1: 0, 101: 1, 12: 1, 228: 2, 229: 3, 113: 4, 276: 5, 0: 6, 108: 7, 105: 8, 127: 9,
+         9: 11, 50: 12, 104: 13, 239: 14}
 
 def pcap_packets(d):
     magic = d[:4]

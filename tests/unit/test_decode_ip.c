@@ -4,7 +4,8 @@
  * IPv6HopByHop records (in place and out of place), fragments, IP in IP,
  * jumbograms, and the faults: lying lengths, versions and header lengths,
  * option lengths that would loop or overrun, extension chains past the
- * depth limit. The per-packet cap on hop-by-hop options is
+ * chain cap. The other extension headers, the IPv6Fragment record and
+ * IPsec are test_decode_ipv6ext.c's and test_decode_ipsec.c's. The per-packet cap on hop-by-hop options is
  * test_decode_limits.c's.
  *
  * Frames are built byte by byte (tests/support/frames.h) so that every
@@ -385,16 +386,17 @@ static void build_ipv6_chain(struct frame *f, int n)
 		PUT(f, i == n - 1 ? 59 : 60, 0, 0x01, 0x04, 0, 0, 0, 0);
 }
 
-Test(decode_ip, ipv6_extension_chain_is_bounded_by_the_depth)
+Test(decode_ip, ipv6_extension_chain_is_bounded)
 {
-	/* Ethernet and IPv6 are 2 layers: PACKET_MAX_DEPTH - 2 headers fit. */
+	/* At most 16 headers in one chain (ipv6.c's IPV6_MAX_EXT_HEADERS;
+	 * test_decode_ipv6ext.c checks it with nesting). */
 	struct frame ok = { 0 }, deep = { 0 };
-	build_ipv6_chain(&ok, PACKET_MAX_DEPTH - 2);
+	build_ipv6_chain(&ok, 16);
 	decode(&ok);
 	expect_ok();
 	cr_assert_eq(pkt.ip_proto, 59);
 
-	build_ipv6_chain(&deep, PACKET_MAX_DEPTH - 1);
+	build_ipv6_chain(&deep, 17);
 	decode(&deep);
 	expect_error(PROTO_IPV6_EXT, REASON_TOO_DEEP);
 	EXPECT_RECORDS(T_ETHERNET, T_IPV6);   /* the IPv6 header itself was sound */
