@@ -13,6 +13,13 @@
  * fragments of a datagram stay together. Packets without IP use the MAC
  * pair; packets with neither hash to 0 (worker 0).
  *
+ * Tunnels (IP in IP, GRE, ERSPAN, VXLAN, Geneve, GTP-U, Teredo; MPLS and
+ * PPPoE shims) are followed to the innermost IP header, at most
+ * FLOW_TUNNEL_MAX_DEPTH deep: the tuple is the inner conversation's, plus
+ * tunnel_id, which tells two tenants' equal inner tuples apart and is the
+ * same in both directions (it leaves out what differs by direction: outer
+ * source ports, GTP-U TEIDs, MPLS labels). docs/flows.md, "Tunnels".
+ *
  * Keyed, because the monitor will be attacked: the tuple comes from the
  * network, and the unkeyed CRC32-C this used to be is linear over GF(2),
  * so 20,000 spoofed flows could be solved to share one table slot (89 us
@@ -41,7 +48,32 @@ struct flow_tuple {
 	uint16_t src_port, dst_port;
 	uint8_t src[16], dst[16]; /* IPv4 in the first 4 bytes, rest zero */
 	uint8_t src_mac[6], dst_mac[6];
+	/* The tunnels the addresses above were found in, folded into one
+	 * word (flow_tunnel_fold); 0: none, and then the hash and the record
+	 * keys are exactly what they were before tunnels were followed. Two
+	 * tenants' equal inner tuples differ here. */
+	uint64_t tunnel_id;
 };
+
+/* Encapsulations flow_tuple_extract follows at most (IP in IP, GRE,
+ * VXLAN, Geneve, GTP-U, Teredo, MPLS, PPPoE each count one): real traffic
+ * nests two or three (PPPoE, then GRE, then IP); a frame that nests more is
+ * keyed on the IP layer reached at the cap. Bounds the parse per packet. */
+#define FLOW_TUNNEL_MAX_DEPTH 4
+
+/* The kinds of tunnel folded into tunnel_id (docs/flows.md, "Tunnels"). */
+enum flow_tunnel_kind { FLOW_TUNNEL_IPIP = 1, FLOW_TUNNEL_GRE, FLOW_TUNNEL_VXLAN, FLOW_TUNNEL_GENEVE,
+			FLOW_TUNNEL_GTP, FLOW_TUNNEL_TEREDO };
+
+/* One more tunnel layer on the id `outer` (0 at the outermost): kind, its
+ * identifier (VNI, GRE key; 0 for none) and the carrier IP header's two
+ * addresses in order (version 4 or 6), so that both directions get the
+ * same id. SipHash-1-3 under a fixed, public key, not the run's: the id is
+ * part of the record key, hence of the record UIDs, which must be the same
+ * on every run (internal.h, uid_of); a sender would still need 2^64 work to
+ * make its tunnel's id equal a given other tunnel's. Never 0. */
+uint64_t flow_tunnel_fold(uint64_t outer, enum flow_tunnel_kind kind, uint64_t ident, uint8_t version,
+			  const uint8_t *addr_a, const uint8_t *addr_b);
 
 /* ---- the key ------------------------------------------------------------ */
 
@@ -73,8 +105,16 @@ extern struct flow_hash_keys flow_hash_keys;
  * same value, so 0 is never wrong, only slower. */
 #define FLOW_HASH_NONE 0
 
-/* Fills t from the frame; false when it has neither IP nor MACs. */
+/* Fills t from the frame; false when it has neither IP nor MACs. Follows
+ * tunnels to the innermost IP header (docs/flows.md, "Tunnels"): t then
+ * holds that header's addresses and ports, the tunnels' identity in
+ * tunnel_id, and the MACs of the innermost Ethernet header. */
 bool flow_tuple_extract(const uint8_t *data, uint32_t len, int link, struct flow_tuple *t);
+/* The same for a packet that was carried in the tunnel `tunnel_id` (the
+ * tuple's id of a fragment of it): a datagram the defragmenter rebuilt
+ * from fragments that arrived in a tunnel. */
+bool flow_tuple_extract_in(const uint8_t *data, uint32_t len, int link, uint64_t tunnel_id,
+			   struct flow_tuple *t);
 /* Whether the packet's source is the lower endpoint: its address is the
  * lower (compared as big-endian bytes), or the addresses are equal and its
  * port is not the higher. The one order both the symmetric hash and the
@@ -95,7 +135,9 @@ static inline bool flow_tuple_src_is_lower(const struct flow_tuple *t)
 
 /* The keyed symmetric hash (same value for both directions), a function of
  * exactly what the Connection key holds (flows.c: version, protocol when
- * there is IP, the two ordered endpoints); 0 without IP or MACs. */
+ * there is IP, the two ordered endpoints, the tunnel id); 0 without IP or
+ * MACs. Untunnelled (tunnel_id 0): the same message, hence the same value,
+ * as before tunnels were keyed. */
 uint64_t flow_tuple_hash(const struct flow_tuple *t);
 /* flow_tuple_extract then flow_tuple_hash: the dispatcher's hash. */
 uint64_t flow_hash_symmetric(const uint8_t *data, uint32_t len, int link);

@@ -6,6 +6,7 @@
  * worker's hot path: it computes every table's key and hash first, so that
  * the tables' index slots are fetched from memory together. */
 #include <netinet/tcp.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,7 @@ struct endpoint_key {           /* Connection (ordered) and Flow (directed) */
 	uint8_t proto;
 	uint16_t port_a, port_b;
 	uint8_t addr_a[16], addr_b[16];
+	uint64_t tunnel_id;         /* flowhash.h; 0: not in a tunnel. Last: see key_uid */
 } __attribute__((packed));
 
 struct conn {
@@ -230,7 +232,7 @@ struct flows *flows_create(const struct flow_settings *s, flow_emit_fn emit,
 		[TABLE_AGG + FAMILY_TRANSPORT] = { TYPES__TYPE__NC_TransportFlow, sizeof(struct aggregate),
 						   aggregate_expired },
 	};
-	struct flows *f = calloc(1, sizeof *f);
+	struct flows *f = flow_alloc_lines(sizeof *f);
 	if (!f)
 		return NULL;
 	f->s = *s;
@@ -262,6 +264,8 @@ void flows_free(struct flows *f)
 
 static uint32_t frame_bytes(const struct packet *pkt)
 {
+	if (pkt->reassembled)
+		return pkt->reassembled_wire; /* its fragments' frames */
 	return pkt->wire_len > pkt->cap_len ? pkt->wire_len : pkt->cap_len;
 }
 
@@ -309,6 +313,15 @@ static void endpoint_key(const struct flow_tuple *t, bool src_is_a, struct endpo
 	memcpy(k->addr_b, src_is_a ? dst : src, len);
 	k->port_a = src_is_a ? t->src_port : t->dst_port;
 	k->port_b = src_is_a ? t->dst_port : t->src_port;
+	k->tunnel_id = t->tunnel_id;
+}
+
+/* A record's UID: of the key without its tunnel id when that is 0, so
+ * that untunnelled records keep the UIDs they had before tunnels were
+ * keyed (users join records of several runs by UID). */
+static uint64_t key_uid(const struct endpoint_key *k, int64_t first)
+{
+	return uid_of(k, k->tunnel_id ? sizeof *k : offsetof(struct endpoint_key, tunnel_id), first);
 }
 
 /* The open record of key in the Connection or Flow table, or NULL. A
@@ -381,7 +394,7 @@ static void conn_packet(struct flows *f, const struct packet *pkt, const struct 
 		if (!c)
 			return;
 		c->first = pkt->ts;
-		c->uid = uid_of(k, sizeof *k, pkt->ts);
+		c->uid = key_uid(k, pkt->ts);
 		/* The client sent the first packet, unless that was a SYN-ACK
 		 * (the SYN was missed): then its receiver did. */
 		bool syn_ack = k->proto == IPPROTO_TCP && (pkt->tcp_flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK);
@@ -418,7 +431,7 @@ static void flow_packet(struct flows *f, const struct packet *pkt, const struct 
 		if (!fl)
 			return;
 		fl->first = pkt->ts;
-		fl->uid = uid_of(k, sizeof *k, pkt->ts);
+		fl->uid = key_uid(k, pkt->ts);
 	}
 	fl->last = pkt->ts > fl->last ? pkt->ts : fl->last;
 	fl->packets++;
@@ -546,11 +559,33 @@ void flows_packet_hashed(struct flows *f, const struct packet *pkt, int link, ui
 		flows_advance(f, pkt->ts); /* starts the wheels at the first packet */
 	if (pkt->ts > f->now)
 		f->now = pkt->ts;
+	/* Defragmentation (lib/defrag): a fragment the reassembler took is
+	 * counted through its datagram, once, on the fragment completing it,
+	 * keyed by the datagram's own 5-tuple (the fragments carry no ports);
+	 * a datagram that never completes is not counted, as in Suricata. */
+	if (pkt->defrag_held && !pkt->reassembled)
+		return;
+	const uint8_t *frame = pkt->data;
+	uint32_t frame_len = pkt->cap_len;
+	uint64_t tunnel_id = 0;
+	if (pkt->reassembled) {
+		/* A datagram reassembled inside a tunnel is keyed in it too:
+		 * which tunnel, only the fragments' frames tell (rare: a second
+		 * parse, of the completing fragment). */
+		struct flow_tuple carrier;
+		if ((f->table[TABLE_CONN] || f->table[TABLE_FLOW]) &&
+		    flow_tuple_extract(pkt->data, pkt->cap_len, link, &carrier))
+			tunnel_id = carrier.tunnel_id;
+		frame = pkt->reassembled;
+		frame_len = pkt->reassembled_len;
+		link = LINK_RAW;
+		tuple_hash = FLOW_HASH_NONE; /* the dispatcher hashed the addresses only */
+	}
 	struct flow_tuple t;
 	bool has_endpoints = false, src_is_lower = false;
 	uint64_t sym = 0;
 	if (f->table[TABLE_CONN] || f->table[TABLE_FLOW]) {
-		if (!flow_tuple_extract(pkt->data, pkt->cap_len, link, &t)) {
+		if (!flow_tuple_extract_in(frame, frame_len, link, tunnel_id, &t)) {
 			tuple_hash = FLOW_HASH_NONE; /* not the tuple the dispatcher hashed */
 			tuple_from_decoded(pkt, &t);
 		}

@@ -55,7 +55,7 @@ static inline uint32_t node_number(const struct flow_table *t, const struct flow
 struct flow_table *flow_table_create(uint32_t capacity, size_t entry_size, int64_t tick_ns,
 				     flow_expire_fn expire, void *ctx)
 {
-	struct flow_table *t = calloc(1, sizeof *t);
+	struct flow_table *t = flow_alloc_lines(sizeof *t);
 	if (!t)
 		return NULL;
 	uint32_t slots = 2;

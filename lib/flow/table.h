@@ -23,6 +23,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* Keys up to 48 bytes: an aggregate's key in the aggregator is a family
  * byte, the protocol, two IPv6 addresses and the window start (42). */
@@ -63,6 +65,18 @@ struct flow_node {
 
 struct flow_table;
 typedef void (*flow_expire_fn)(void *ctx, struct flow_node *node, enum flow_end why);
+
+/* A zeroed block on cache lines of its own: a worker's tables and their
+ * counters, written per packet, must not share a line with another
+ * worker's (each worker's are allocated one after another at start). */
+static inline void *flow_alloc_lines(size_t size)
+{
+	size = (size + 63) & ~(size_t)63;
+	void *p = aligned_alloc(64, size);
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
 
 /* capacity entries of entry_size bytes (header included); tick_ns is the
  * wheel's resolution. NULL when out of memory. */

@@ -16,7 +16,8 @@
 # tests/unit/test_flowhash.c), whose records stay in packet order, so the
 # TCP records of each connection (and the UDP records of each pair of
 # endpoints) come in the same order whatever the layout. (Flows inside IP in
-# IP are left out: the hash covers the outermost IP header only.) Small chunks
+# IP are left out: the hash covers the inner tuple and the tunnel, and one
+# inner flow may ride two tunnels.) Small chunks
 # (--chunk-size 4K) interleave the workers' output finely, so that a flow
 # split over two workers would show.
 #
@@ -77,7 +78,7 @@ grep -q '^  layout      2 workers, 2 compressors$' "$TMP/w2c2.summary" ||
   fail "w2c2 did not run 2 workers with 2 compressors of their own: $(grep layout "$TMP/w2c2.summary")"
 grep -q '^  layout      2 workers, 1 compressor, a reader of its own$' "$TMP/reader.summary" ||
   fail "reader: 4 lcores by default are not a reader, 2 workers and a compressor: $(grep layout "$TMP/reader.summary")"
-grep -q '^  layout      3 workers, 8 compressors, a reader of its own; spread: Ethernet over 2, IPv4 over 2, TCP over 2$' \
+grep -q '^  layout      3 workers, 8 compressors, a reader of its own; spread: Ethernet over 2, IPv4 over 3, TCP over 2$' \
   "$TMP/spread.summary" ||
   fail "spread: the busy types are not spread over compressors: $(grep layout "$TMP/spread.summary")"
 for t in Ethernet IPv4 TCP; do
@@ -130,7 +131,8 @@ def rows(layout, t):
     return open(f"{tmp}/{layout}.{t}.csv", newline="").read().splitlines()
 
 # Timestamps of packets with IP in IP: more IP records than frames. The
-# dispatcher hashes the outermost IP header, so the packets of one inner
+# dispatcher hashes the inner tuple with the tunnel's identity (outer
+# addresses, docs/flows.md "Tunnels"), so the packets of one inner
 # connection may ride different tunnels and so reach different workers
 # (ndpi/6in6tunnel.pcap: one UDP flow in two tunnels); such flows are left
 # out of the order check.

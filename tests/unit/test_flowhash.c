@@ -11,6 +11,12 @@
  * hash must equal the original's. The hashes must also vary, so that a
  * function returning a constant cannot pass.
  *
+ * Tunnels (docs/flows.md, "Tunnels"): frames of every kind the tuple parse
+ * follows, built here, give the inner tuple and the documented tunnel id,
+ * the same hash both ways, different hashes for two tenants; no cut or
+ * garbage makes the parse read past a frame (the frame ends at an
+ * unmapped page); the depth cap; fragments inside tunnels.
+ *
  * The corpus is $NETCAP_CORPUS, else ../shared/corpus from the current
  * directory (tests run from the repository root); without it the tests
  * skip. */
@@ -20,9 +26,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "decode/decode.h"
+#include "decode/ethertype.h"
+#include "decode/ipproto.h"
 #include "flow/flowhash.h"
 
 static const char *corpus_dir(void)
@@ -484,4 +494,475 @@ Test(flowhash, worker_choice_in_range_and_even)
 		cr_expect(count[w] > 9000 && count[w] < 11000, "worker %u: %u of 50000", w, count[w]);
 	cr_expect_eq(flow_hash_worker(UINT64_MAX, 7), 6);
 	cr_expect_eq(flow_hash_worker(0, 7), 0);
+}
+
+/* ---- tunnels (docs/flows.md, "Tunnels") ------------------------------------ */
+
+/* Frames built layer by layer, outermost first, into a byte buffer. */
+struct frame {
+	uint8_t b[512];
+	uint32_t n;
+};
+
+static uint8_t *put(struct frame *f, const void *bytes, uint32_t n)
+{
+	cr_assert_leq(f->n + n, sizeof f->b);
+	uint8_t *p = f->b + f->n;
+	if (bytes)
+		memcpy(p, bytes, n);
+	else
+		memset(p, 0, n);
+	f->n += n;
+	return p;
+}
+
+static void put_be16(struct frame *f, uint16_t v)
+{
+	uint8_t b[2] = { (uint8_t)(v >> 8), (uint8_t)v };
+	put(f, b, 2);
+}
+
+static void put_be32(struct frame *f, uint32_t v)
+{
+	put_be16(f, (uint16_t)(v >> 16));
+	put_be16(f, (uint16_t)v);
+}
+
+static void put_eth(struct frame *f, uint8_t dst_last, uint8_t src_last, uint16_t type)
+{
+	uint8_t m[12] = { 2, 0, 0, 0, 0, dst_last, 2, 0, 0, 0, 0, src_last };
+	put(f, m, 12);
+	put_be16(f, type);
+}
+
+/* An IPv4 header (lengths are not checked by the tuple parse; left 0). */
+static void put_ip4(struct frame *f, uint8_t proto, uint32_t src, uint32_t dst, uint16_t frag)
+{
+	uint8_t *h = put(f, NULL, 20);
+	h[0] = 0x45, h[6] = (uint8_t)(frag >> 8), h[7] = (uint8_t)frag, h[8] = 64, h[9] = proto;
+	for (int i = 0; i < 4; i++)
+		h[12 + i] = (uint8_t)(src >> (24 - 8 * i)), h[16 + i] = (uint8_t)(dst >> (24 - 8 * i));
+}
+
+/* 2001::/32 (Teredo's prefix, which Teredo's inner packets need) */
+static void v6(uint8_t a[16], uint32_t low)
+{
+	memset(a, 0, 16);
+	a[0] = 0x20, a[1] = 0x01, a[4] = 0x0d, a[5] = 0xb8;
+	for (int i = 0; i < 4; i++)
+		a[12 + i] = (uint8_t)(low >> (24 - 8 * i));
+}
+
+static void put_ip6(struct frame *f, uint8_t next, uint32_t src, uint32_t dst)
+{
+	uint8_t *h = put(f, NULL, 40);
+	h[0] = 0x60, h[6] = next, h[7] = 64;
+	v6(h + 8, src);
+	v6(h + 24, dst);
+}
+
+static void put_udp(struct frame *f, uint16_t sp, uint16_t dp)
+{
+	put_be16(f, sp);
+	put_be16(f, dp);
+	put_be32(f, 0);
+}
+
+static void put_tcp(struct frame *f, uint16_t sp, uint16_t dp)
+{
+	uint8_t *h = put(f, NULL, 20);
+	h[0] = (uint8_t)(sp >> 8), h[1] = (uint8_t)sp, h[2] = (uint8_t)(dp >> 8), h[3] = (uint8_t)dp;
+	h[12] = 0x50, h[13] = 0x02;
+}
+
+#define OUT_A 0xc0000201u  /* 192.0.2.1: outer (tunnel) addresses */
+#define OUT_B 0xc0000202u
+#define IN_A 0x0a000001u   /* 10.0.0.1: the inner conversation */
+#define IN_B 0x0a000002u
+
+/* The inner packet every tunnel below carries, in one direction or the
+ * other: TCP 10.0.0.1:1234 -> 10.0.0.2:80 (IPv4), or the same ports between
+ * 2001:db8::a00:1 and ::a00:2 (IPv6). */
+static void put_inner(struct frame *f, int version, bool reply)
+{
+	uint32_t s = reply ? IN_B : IN_A, d = reply ? IN_A : IN_B;
+	if (version == 4)
+		put_ip4(f, IPPROTO_TCP, s, d, 0);
+	else
+		put_ip6(f, IPPROTO_TCP, s, d);
+	put_tcp(f, reply ? 80 : 1234, reply ? 1234 : 80);
+}
+
+enum tun { TUN_4IN4, TUN_6IN4, TUN_4IN6, TUN_6IN6, TUN_GRE_IP, TUN_GRE_KEY, TUN_NVGRE, TUN_ERSPAN_I,
+	   TUN_ERSPAN_II, TUN_ERSPAN_III, TUN_VXLAN, TUN_GENEVE_ETH, TUN_GENEVE_IP, TUN_GTP, TUN_GTP_EXT,
+	   TUN_TEREDO, TUN_MPLS, TUN_MPLS_PW, TUN_PPPOE, TUN_COUNT };
+
+static const char *const tun_name[TUN_COUNT] = {
+	"4in4", "6in4", "4in6", "6in6", "GRE IP", "GRE key", "NVGRE", "ERSPAN I", "ERSPAN II", "ERSPAN III",
+	"VXLAN", "Geneve Ethernet", "Geneve IP", "GTP-U", "GTP-U extensions", "Teredo", "MPLS",
+	"MPLS pseudowire", "PPPoE",
+};
+
+/* What each tunnel's id is made of (flowhash.h): kind, identifier, the
+ * carrier's IP version; kind 0: no id (MPLS, PPPoE). */
+static const struct {
+	enum flow_tunnel_kind kind;
+	uint64_t ident;
+	uint8_t outer, inner;   /* IP versions */
+} tun_id[TUN_COUNT] = {
+	[TUN_4IN4] = { FLOW_TUNNEL_IPIP, 0, 4, 4 },
+	[TUN_6IN4] = { FLOW_TUNNEL_IPIP, 0, 4, 6 },
+	[TUN_4IN6] = { FLOW_TUNNEL_IPIP, 0, 6, 4 },
+	[TUN_6IN6] = { FLOW_TUNNEL_IPIP, 0, 6, 6 },
+	[TUN_GRE_IP] = { FLOW_TUNNEL_GRE, 0, 4, 4 },
+	[TUN_GRE_KEY] = { FLOW_TUNNEL_GRE, 1ULL << 32 | 0x01020304, 4, 6 },
+	[TUN_NVGRE] = { FLOW_TUNNEL_GRE, 1ULL << 32 | 0x010203, 6, 4 },
+	[TUN_ERSPAN_I] = { FLOW_TUNNEL_GRE, 0, 4, 4 },
+	[TUN_ERSPAN_II] = { FLOW_TUNNEL_GRE, 0, 4, 4 },
+	[TUN_ERSPAN_III] = { FLOW_TUNNEL_GRE, 0, 4, 6 },
+	[TUN_VXLAN] = { FLOW_TUNNEL_VXLAN, 100, 4, 4 },
+	[TUN_GENEVE_ETH] = { FLOW_TUNNEL_GENEVE, 0xabcdef, 4, 4 },
+	[TUN_GENEVE_IP] = { FLOW_TUNNEL_GENEVE, 7, 6, 6 },
+	[TUN_GTP] = { FLOW_TUNNEL_GTP, 0, 4, 4 },
+	[TUN_GTP_EXT] = { FLOW_TUNNEL_GTP, 0, 4, 6 },
+	[TUN_TEREDO] = { FLOW_TUNNEL_TEREDO, 0, 4, 6 },
+	[TUN_MPLS] = { 0, 0, 0, 4 },
+	[TUN_MPLS_PW] = { 0, 0, 0, 6 },
+	[TUN_PPPOE] = { 0, 0, 0, 4 },
+};
+
+/* One frame of tunnel `k`, request (reply false) or reply: then the outer
+ * addresses, the inner ones and ports are swapped, and VXLAN's outer
+ * source port differs (entropy chosen per direction), as do GTP-U's TEIDs
+ * (each end picks the one it receives on). `vni` replaces the tunnel's
+ * identifier where it has one. */
+static void build_tunnel(struct frame *f, enum tun k, bool reply, uint32_t vni)
+{
+	f->n = 0;
+	uint32_t s = reply ? OUT_B : OUT_A, d = reply ? OUT_A : OUT_B;
+	uint8_t outer = tun_id[k].outer, inner = tun_id[k].inner;
+	uint16_t inner_type = inner == 4 ? 0x0800 : 0x86dd;
+	uint8_t inner_proto = inner == 4 ? IPPROTO_IPIP : IPPROTO_IPV6;
+	uint8_t ms = reply ? 0xb : 0xa, md = reply ? 0xa : 0xb;
+	if (!outer) {
+		if (k == TUN_PPPOE) {
+			put_eth(f, md, ms, ETHERTYPE_PPPOE_SESS);
+			put_be16(f, 0x1100);                 /* version, type, code */
+			put_be16(f, 0x1234);                 /* session */
+			put_be16(f, 62);
+			put_be16(f, 0x0021);                 /* PPP: IPv4 */
+		} else {
+			put_eth(f, md, ms, ETHERTYPE_MPLS);
+			put_be32(f, reply ? 0x00017040 : 0x00020040); /* per-direction labels */
+			put_be32(f, 0x00003140);             /* bottom of stack */
+			if (k == TUN_MPLS_PW) {
+				put_be32(f, 0);                  /* control word */
+				put_eth(f, 0xd, 0xc, inner_type);
+			}
+		}
+		put_inner(f, inner, reply);
+		return;
+	}
+	put_eth(f, md, ms, outer == 4 ? 0x0800 : 0x86dd);
+	uint8_t proto = k <= TUN_6IN6 ? inner_proto : k <= TUN_ERSPAN_III ? IPPROTO_GRE : IPPROTO_UDP;
+	if (outer == 4)
+		put_ip4(f, proto, s, d, 0);
+	else
+		put_ip6(f, proto, s, d);
+	uint32_t id = vni ? vni : (uint32_t)tun_id[k].ident;
+	switch (k) {
+	case TUN_GRE_IP:
+		put_be16(f, 0x8000), put_be16(f, 0x0800);   /* checksum present */
+		put_be32(f, 0);
+		break;
+	case TUN_GRE_KEY:
+		put_be16(f, 0x3000), put_be16(f, 0x86dd);   /* key, sequence */
+		put_be32(f, id), put_be32(f, reply ? 9 : 77);
+		break;
+	case TUN_NVGRE:
+		put_be16(f, 0x2000), put_be16(f, ETHERTYPE_TEB);
+		put_be32(f, id << 8 | (reply ? 0x11 : 0x22)); /* VSID, per-flow entropy */
+		put_eth(f, 0xd, 0xc, inner_type);
+		break;
+	case TUN_ERSPAN_I:
+		put_be16(f, 0x0000), put_be16(f, ETHERTYPE_ERSPAN_II);
+		put_eth(f, 0xd, 0xc, inner_type);
+		break;
+	case TUN_ERSPAN_II:
+		put_be16(f, 0x1000), put_be16(f, ETHERTYPE_ERSPAN_II);
+		put_be32(f, 5);                              /* sequence */
+		put_be32(f, 0x10010000 | (reply ? 2 : 1)), put_be32(f, 0); /* version 1, session */
+		put_eth(f, 0xd, 0xc, inner_type);
+		break;
+	case TUN_ERSPAN_III:
+		put_be16(f, 0x1000), put_be16(f, ETHERTYPE_ERSPAN_III);
+		put_be32(f, 5);
+		put_be32(f, 0x20010001), put_be32(f, 0), put_be16(f, 0), put_be16(f, 0x0001); /* version 2, O */
+		put(f, NULL, 8);                                                             /* platform */
+		put_eth(f, 0xd, 0xc, inner_type);
+		break;
+	case TUN_VXLAN:
+		put_udp(f, reply ? 61000 : 49152, PORT_VXLAN);
+		put_be32(f, 0x08000000), put_be32(f, id << 8);
+		put_eth(f, 0xd, 0xc, inner_type);
+		break;
+	case TUN_GENEVE_ETH:
+		put_udp(f, reply ? 3333 : 4444, PORT_GENEVE);
+		put_be16(f, 0x0200), put_be16(f, ETHERTYPE_TEB); /* 8 bytes of options */
+		put_be32(f, id << 8);
+		put_be16(f, 0x0102), put_be16(f, 0x0301), put_be32(f, 0xdeadbeef);
+		put_eth(f, 0xd, 0xc, inner_type);
+		break;
+	case TUN_GENEVE_IP:
+		put_udp(f, reply ? 3333 : 4444, PORT_GENEVE);
+		put_be16(f, 0x0000), put_be16(f, inner_type);
+		put_be32(f, id << 8);
+		break;
+	case TUN_GTP:
+		put_udp(f, PORT_GTP_U, PORT_GTP_U);
+		put_be16(f, 0x30ff), put_be16(f, 40), put_be32(f, reply ? 0x1111 : 0x2222); /* G-PDU, TEID */
+		break;
+	case TUN_GTP_EXT:
+		put_udp(f, PORT_GTP_U, PORT_GTP_U);
+		put_be16(f, 0x36ff), put_be16(f, 68), put_be32(f, reply ? 0x1111 : 0x2222); /* E and S */
+		put_be32(f, 0x00010085);                     /* sequence, N-PDU, next: PDU session */
+		put_be32(f, 0x01000000);                     /* one 4-byte extension, next none */
+		break;
+	case TUN_TEREDO:
+		put_udp(f, reply ? 3544 : 40000, reply ? 40000 : 3544);
+		put_be16(f, 1), put(f, (uint8_t[]){ 1, 2, 'i', 'a', 'b' }, 5), put(f, NULL, 9); /* auth */
+		put_be16(f, 0), put(f, NULL, 6);             /* origin indication */
+		break;
+	default:
+		break;
+	}
+	put_inner(f, inner, reply);
+}
+
+/* The tuple of b's n first bytes, read from memory that ends there: the
+ * next page is mapped without access, so any read past the frame faults. */
+static bool extract_fenced(const uint8_t *b, uint32_t n, int link, struct flow_tuple *t)
+{
+	static uint8_t *region;
+	long page = sysconf(_SC_PAGESIZE);
+	if (!region) {
+		region = mmap(NULL, 2 * (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		cr_assert_neq(region, MAP_FAILED);
+		cr_assert_eq(mprotect(region + page, (size_t)page, PROT_NONE), 0);
+	}
+	cr_assert_leq(n, (uint32_t)page);
+	uint8_t *at = region + page - n;
+	memcpy(at, b, n);
+	return flow_tuple_extract(at, n, link, t);
+}
+
+static void expect_inner(const struct flow_tuple *t, uint8_t version, const char *what)
+{
+	uint8_t a[16] = { 0 }, b[16] = { 0 };
+	if (version == 4)
+		a[0] = b[0] = 10, a[3] = 1, b[3] = 2;
+	else
+		v6(a, IN_A), v6(b, IN_B);
+	cr_expect_eq(t->version, version, "%s: version %u", what, t->version);
+	cr_expect_eq(t->proto, IPPROTO_TCP, "%s: protocol %u", what, t->proto);
+	cr_expect(memcmp(t->src, a, 16) == 0 && memcmp(t->dst, b, 16) == 0, "%s: inner addresses", what);
+	cr_expect(t->src_port == 1234 && t->dst_port == 80, "%s: ports %u %u", what, t->src_port, t->dst_port);
+}
+
+/* Every kind: the inner tuple, and the tunnel id flowhash.h documents
+ * (kind, identifier, the outer addresses in order), the same for the
+ * reply (outer addresses swapped, VXLAN and Geneve source ports, GTP-U
+ * TEIDs, NVGRE entropy, MPLS labels all differing): same hash. */
+Test(flowhash, tunnels_key_on_the_inner_tuple_and_the_tunnel)
+{
+	for (int k = 0; k < TUN_COUNT; k++) {
+		struct frame f, r;
+		build_tunnel(&f, (enum tun)k, false, 0);
+		build_tunnel(&r, (enum tun)k, true, 0);
+		struct flow_tuple t, u;
+		cr_assert(flow_tuple_extract(f.b, f.n, LINK_ETHERNET, &t), "%s", tun_name[k]);
+		cr_assert(flow_tuple_extract(r.b, r.n, LINK_ETHERNET, &u), "%s reply", tun_name[k]);
+		expect_inner(&t, tun_id[k].inner, tun_name[k]);
+		uint64_t want = 0;
+		if (tun_id[k].kind) {
+			uint8_t a[16] = { 0 }, b[16] = { 0 };
+			if (tun_id[k].outer == 4)
+				a[0] = b[0] = 192, a[2] = b[2] = 2, a[3] = 1, b[3] = 2;
+			else
+				v6(a, OUT_A), v6(b, OUT_B);
+			want = flow_tunnel_fold(0, tun_id[k].kind, tun_id[k].ident, tun_id[k].outer, b, a);
+			cr_expect_neq(want, 0);
+		}
+		cr_expect_eq(t.tunnel_id, want, "%s: tunnel id %016llx", tun_name[k], (unsigned long long)t.tunnel_id);
+		cr_expect_eq(u.tunnel_id, t.tunnel_id, "%s: the reply's tunnel id", tun_name[k]);
+		cr_expect_eq(flow_tuple_hash(&u), flow_tuple_hash(&t), "%s: the reply's hash", tun_name[k]);
+		cr_expect_eq(flow_hash_symmetric(r.b, r.n, LINK_ETHERNET), flow_hash_symmetric(f.b, f.n, LINK_ETHERNET));
+		/* Inner Ethernet gives the MACs; other tunnels keep the outer. */
+		bool inner_eth = k == TUN_NVGRE || (k >= TUN_ERSPAN_I && k <= TUN_GENEVE_ETH) || k == TUN_MPLS_PW;
+		cr_expect(t.has_mac && t.src_mac[5] == (inner_eth ? 0xc : 0xa), "%s: MACs", tun_name[k]);
+	}
+}
+
+/* Two tenants: the same inner conversation in two VNIs (GRE keys, ...)
+ * gets two ids and two hashes; the same tuple untunnelled a third. */
+Test(flowhash, two_tenants_same_inner_tuple_hash_apart)
+{
+	static const enum tun with_id[] = { TUN_GRE_KEY, TUN_NVGRE, TUN_VXLAN, TUN_GENEVE_ETH, TUN_GENEVE_IP };
+	for (size_t i = 0; i < sizeof with_id / sizeof *with_id; i++) {
+		struct frame f, g;
+		build_tunnel(&f, with_id[i], false, 100);
+		build_tunnel(&g, with_id[i], false, 200);
+		struct flow_tuple t, u;
+		cr_assert(flow_tuple_extract(f.b, f.n, LINK_ETHERNET, &t));
+		cr_assert(flow_tuple_extract(g.b, g.n, LINK_ETHERNET, &u));
+		cr_expect_neq(t.tunnel_id, u.tunnel_id, "%s", tun_name[with_id[i]]);
+		cr_expect_neq(flow_tuple_hash(&t), flow_tuple_hash(&u), "%s", tun_name[with_id[i]]);
+		struct flow_tuple bare = t;
+		bare.tunnel_id = 0;
+		cr_expect_neq(flow_tuple_hash(&t), flow_tuple_hash(&bare));
+	}
+	/* Other outer addresses, same kind and inner tuple: another tunnel. */
+	struct frame f;
+	build_tunnel(&f, TUN_GTP, false, 0);
+	struct flow_tuple t, u;
+	cr_assert(flow_tuple_extract(f.b, f.n, LINK_ETHERNET, &t));
+	f.b[14 + 19] = 9; /* outer destination 192.0.2.9 */
+	cr_assert(flow_tuple_extract(f.b, f.n, LINK_ETHERNET, &u));
+	cr_expect_neq(t.tunnel_id, u.tunnel_id);
+}
+
+/* A tunnelled tuple hashes the untunnelled message with the tunnel id
+ * appended (flowhash.c), and an untunnelled one exactly as before. */
+Test(flowhash, tunnelled_hash_layout)
+{
+	const struct sip_key *k = &flow_hash_keys.sip[FLOW_HASH_TUPLE];
+	struct frame f;
+	build_tunnel(&f, TUN_VXLAN, true, 0);
+	struct flow_tuple t;
+	cr_assert(flow_tuple_extract(f.b, f.n, LINK_ETHERNET, &t));
+	uint8_t m[22] = { 10, 0, 0, 1, 10, 0, 0, 2, 1234 & 0xff, 1234 >> 8, 80, 0, 6, 4 };
+	for (int i = 0; i < 8; i++)
+		m[14 + i] = (uint8_t)(t.tunnel_id >> 8 * i);
+	cr_expect_eq(flow_tuple_hash(&t), flow_siphash13(k, m, sizeof m));
+	t.tunnel_id = 0;
+	cr_expect_eq(flow_tuple_hash(&t), flow_siphash13(k, m, 14), "untunnelled: the 14 bytes, as before");
+}
+
+/* Every cut of every frame: nothing read past it (fenced), and the tuple
+ * is the inner one, or what an untunnelled parse of the same bytes keys
+ * on (the carrier): never something in between. */
+Test(flowhash, tunnel_cuts_never_read_past)
+{
+	for (int k = 0; k < TUN_COUNT; k++) {
+		struct frame f;
+		build_tunnel(&f, (enum tun)k, false, 0);
+		struct flow_tuple whole;
+		cr_assert(flow_tuple_extract(f.b, f.n, LINK_ETHERNET, &whole));
+		for (uint32_t n = 0; n <= f.n; n++) {
+			struct flow_tuple t;
+			bool ok = extract_fenced(f.b, n, LINK_ETHERNET, &t);
+			cr_expect_eq(ok, n >= 14, "%s cut at %u", tun_name[k], n);
+			if (t.tunnel_id)
+				cr_expect_eq(t.tunnel_id, whole.tunnel_id, "%s cut at %u", tun_name[k], n);
+			if (t.version == whole.version && t.tunnel_id == whole.tunnel_id && t.tunnel_id)
+				cr_expect(memcmp(t.src, whole.src, 16) == 0, "%s cut at %u", tun_name[k], n);
+		}
+		/* The same bytes shifted by every offset: no alignment
+		 * assumption, and raw-IP frames too. */
+		for (uint32_t off = 0; off < f.n; off++) {
+			struct flow_tuple t;
+			extract_fenced(f.b + off, f.n - off, LINK_RAW, &t);
+			extract_fenced(f.b + off, f.n - off, LINK_ETHERNET, &t);
+		}
+	}
+}
+
+/* Random bytes behind every tunnel's header (fuzz): no read past, no
+ * hang; and an IPv4 UDP packet on a tunnel port whose payload is not a
+ * tunnel keeps its own tuple. */
+Test(flowhash, tunnel_garbage_payloads)
+{
+	cr_assert_geq(sodium_init(), 0);
+	for (int round = 0; round < 2000; round++) {
+		struct frame f;
+		build_tunnel(&f, (enum tun)(round % TUN_COUNT), round & 1, 0);
+		uint32_t from = 14 + (uint32_t)randombytes_uniform(f.n - 14);
+		randombytes_buf(f.b + from, f.n - from);
+		struct flow_tuple t;
+		extract_fenced(f.b, f.n, LINK_ETHERNET, &t);
+	}
+	static const uint16_t ports[] = { PORT_VXLAN, PORT_GENEVE, PORT_GTP_U, PORT_TEREDO };
+	for (size_t i = 0; i < 4; i++) {
+		struct frame f = { .n = 0 };
+		put_eth(&f, 1, 2, 0x0800);
+		put_ip4(&f, IPPROTO_UDP, IN_A, IN_B, 0);
+		put_udp(&f, 53, ports[i]);
+		put(&f, "not a tunnel, just a few bytes of something", 43);
+		struct flow_tuple t;
+		cr_assert(flow_tuple_extract(f.b, f.n, LINK_ETHERNET, &t));
+		cr_expect(t.version == 4 && t.proto == IPPROTO_UDP && t.src_port == 53 && t.dst_port == ports[i] &&
+			  t.tunnel_id == 0, "port %u", ports[i]);
+	}
+}
+
+/* IP in IP nested 6 deep: the walk stops at FLOW_TUNNEL_MAX_DEPTH and keys
+ * on the IP header reached there, in the tunnels above it. */
+Test(flowhash, tunnel_depth_cap)
+{
+	struct frame f = { .n = 0 };
+	put_eth(&f, 1, 2, 0x0800);
+	for (uint32_t i = 0; i < 6; i++)
+		put_ip4(&f, i < 5 ? IPPROTO_IPIP : IPPROTO_TCP, 0x0a000000u + 2 * i + 1, 0x0a000000u + 2 * i + 2, 0);
+	put_tcp(&f, 1234, 80);
+	struct flow_tuple t;
+	cr_assert(flow_tuple_extract(f.b, f.n, LINK_ETHERNET, &t));
+	cr_expect_eq(t.proto, IPPROTO_IPIP);
+	cr_expect_eq(t.src[3], 2 * FLOW_TUNNEL_MAX_DEPTH + 1, "the header at the cap: 10.0.0.%u", t.src[3]);
+	uint64_t id = 0;
+	for (uint32_t i = 0; i < FLOW_TUNNEL_MAX_DEPTH; i++) {
+		uint8_t a[4] = { 10, 0, 0, (uint8_t)(2 * i + 1) }, b[4] = { 10, 0, 0, (uint8_t)(2 * i + 2) };
+		id = flow_tunnel_fold(id, FLOW_TUNNEL_IPIP, 0, 4, a, b);
+	}
+	cr_expect_eq(t.tunnel_id, id, "folded layer by layer");
+	/* Within the cap: the innermost. */
+	struct frame g = { .n = 0 };
+	put_eth(&g, 1, 2, 0x0800);
+	for (uint32_t i = 0; i <= FLOW_TUNNEL_MAX_DEPTH; i++)
+		put_ip4(&g, i < FLOW_TUNNEL_MAX_DEPTH ? IPPROTO_IPIP : IPPROTO_TCP, 0x0a000000u + 2 * i + 1,
+			0x0a000000u + 2 * i + 2, 0);
+	put_tcp(&g, 1234, 80);
+	cr_assert(flow_tuple_extract(g.b, g.n, LINK_ETHERNET, &t));
+	cr_expect(t.proto == IPPROTO_TCP && t.src_port == 1234 && t.tunnel_id == id);
+}
+
+/* An inner fragment goes by the inner addresses and the tunnel (ports 0),
+ * as an outer one by the outer addresses; the datagram reassembled from
+ * it, parsed inside that tunnel, gets the whole tuple in the same tunnel. */
+Test(flowhash, fragments_inside_tunnels)
+{
+	struct frame f = { .n = 0 };
+	put_eth(&f, 1, 2, 0x0800);
+	put_ip4(&f, IPPROTO_UDP, OUT_A, OUT_B, 0);
+	put_udp(&f, 50000, PORT_VXLAN);
+	put_be32(&f, 0x08000000), put_be32(&f, 100 << 8);
+	put_eth(&f, 0xd, 0xc, 0x0800);
+	uint32_t inner_at = f.n;
+	put_ip4(&f, IPPROTO_TCP, IN_A, IN_B, 0x2000); /* more fragments */
+	put_tcp(&f, 1234, 80);
+	struct flow_tuple t, whole;
+	cr_assert(flow_tuple_extract(f.b, f.n, LINK_ETHERNET, &t));
+	cr_expect(t.version == 4 && t.src[3] == 1 && t.dst[3] == 2 && t.src[0] == 10);
+	cr_expect(t.src_port == 0 && t.dst_port == 0, "a first fragment: addresses only");
+	f.b[inner_at + 6] = 0; /* the same packet unfragmented */
+	cr_assert(flow_tuple_extract(f.b, f.n, LINK_ETHERNET, &whole));
+	cr_expect_neq(t.tunnel_id, 0);
+	cr_expect_eq(t.tunnel_id, whole.tunnel_id);
+	struct flow_tuple d;
+	cr_assert(flow_tuple_extract_in(f.b + inner_at, f.n - inner_at, LINK_RAW, t.tunnel_id, &d));
+	cr_expect(d.src_port == 1234 && d.tunnel_id == whole.tunnel_id);
+	cr_expect_eq(flow_tuple_hash(&d), flow_tuple_hash(&whole));
+	/* The outer packet a fragment: the tunnel is not reached. */
+	f.b[14 + 6] = 0x20;
+	cr_assert(flow_tuple_extract(f.b, f.n, LINK_ETHERNET, &t));
+	cr_expect(t.src[0] == 192 && t.proto == IPPROTO_UDP && t.src_port == 0 && t.tunnel_id == 0);
 }

@@ -15,7 +15,9 @@
  * (the entry due soonest goes, counted); IPv6 keys and extension headers;
  * LinkFlow/NetworkFlow/TransportFlow windows and the aggregator summing two
  * workers' shares; identical records for 1 and 2 workers (one worker
- * hashes itself, several take the dispatcher's hash, as in the engine).
+ * hashes itself, several take the dispatcher's hash, as in the engine);
+ * tunnels: two tenants' identical inner connections (VXLAN) are two
+ * Connections, also when a datagram is reassembled inside the tunnel.
  *
  * Hash flooding (docs/flows.md, "Hashing"): the index's probe bound, its
  * invariant under random operations, and 20,000 flows solved to collide
@@ -220,6 +222,10 @@ struct pk {                       /* what one test packet looks like */
 	int ext;                      /* IPv6: an extension header before the transport: 0 none, else
 				       * its type (HBH for hop-by-hop, whose type is 0) */
 	uint32_t wire_extra;          /* wire_len beyond the captured frame (snaplen cut) */
+	uint32_t vni;                 /* non-zero: the frame in VXLAN of this VNI, between the
+				       * VTEPs vtep_src and vtep_dst (IPv4), from UDP port vxlan_sport */
+	uint32_t vtep_src, vtep_dst;
+	uint16_t vxlan_sport;
 };
 
 static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8), p[1] = (uint8_t)v; }
@@ -236,6 +242,35 @@ static void v6_of(uint8_t a[16], uint32_t low)
 	static const uint8_t prefix[12] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0 };
 	memcpy(a, prefix, 12);
 	put32(a + 12, low);
+}
+
+/* Puts the frame built in VXLAN (Ethernet, IPv4, UDP, VXLAN: 50 bytes
+ * before it). The packet's fields stay the inner ones, as the decoders
+ * leave them (packet_enter_tunnel: innermost IP, inner MACs). */
+static void wrap_vxlan(struct tp *t, const struct pk *k)
+{
+	enum { OUTER = 50 };
+	uint8_t *f = t->frame;
+	cr_assert_leq(t->p.cap_len + OUTER, sizeof t->frame);
+	memmove(f + OUTER, f, t->p.cap_len);
+	memset(f, 0, OUTER);
+	mac_of(f, k->vtep_dst);
+	mac_of(f + 6, k->vtep_src);
+	put16(f + 12, 0x0800);
+	uint8_t *ip = f + 14, *udp = ip + 20;
+	ip[0] = 0x45;
+	put16(ip + 2, (uint16_t)(t->p.cap_len + OUTER - 14));
+	ip[8] = 64;
+	ip[9] = 17;
+	put32(ip + 12, k->vtep_src);
+	put32(ip + 16, k->vtep_dst);
+	put16(udp, k->vxlan_sport);
+	put16(udp + 2, 4789);
+	put16(udp + 4, (uint16_t)(t->p.cap_len + 16));
+	udp[8] = 0x08;                /* the I flag */
+	put32(udp + 12, k->vni << 8);
+	t->p.cap_len += OUTER;
+	t->p.wire_len += OUTER;
 }
 
 /* Builds the frame and the fields a decoder would have set. */
@@ -317,6 +352,8 @@ static void build(struct tp *t, const struct pk *k)
 	p->data = f;
 	p->cap_len = len;
 	p->wire_len = len + k->wire_extra;
+	if (k->vni)
+		wrap_vxlan(t, k);
 }
 
 /* ---- a flows instance ------------------------------------------------- */
@@ -1529,4 +1566,107 @@ Test(flows, aggregate_hash_is_siphash13_of_the_key)
 	flows_free(f);
 	for (int fam = 0; fam < FAMILY_COUNT; fam++)
 		cr_expect_gt(partials_checked[fam], 5, "family %d: %u partials", fam, partials_checked[fam]);
+}
+
+/* ---- tunnels (docs/flows.md, "Tunnels") ---------------------------------- */
+
+/* The same TCP connection (10.0.0.1:1234 -> 10.0.0.2:80, handshake, data,
+ * teardown) in VXLAN 100 and VXLAN 200 between the same two VTEPs, and
+ * bare: three Connection records, each of the inner endpoints, with every
+ * packet of its tenant, for 1, 2 and 4 workers (the dispatcher's hash
+ * keeps each tenant's two directions on one worker: replies come from the
+ * other VTEP, from another VXLAN source port). */
+Test(flows, two_tenants_same_inner_connection_two_records)
+{
+	for (unsigned workers = 1; workers <= 4; workers *= 2) {
+		struct rig *r = rig_new(ALL, 5, workers);
+		for (int tenant = 0; tenant < 3; tenant++) {
+			int64_t t = T0 + tenant * S / 10;
+			static const struct {
+				bool reply;
+				uint8_t flags;
+				uint16_t payload;
+			} seq[] = { { false, SYN, 0 }, { true, SYN | ACK, 0 }, { false, ACK, 0 }, { false, PSH | ACK, 100 },
+				    { true, ACK, 0 }, { false, FIN | ACK, 0 }, { true, FIN | ACK, 0 }, { false, ACK, 0 } };
+			for (size_t i = 0; i < sizeof seq / sizeof *seq; i++) {
+				struct pk k = seq[i].reply ? tcp(t + (int64_t)i * 1000, B, 80, A, 1234, seq[i].flags, seq[i].payload)
+							   : tcp(t + (int64_t)i * 1000, A, 1234, B, 80, seq[i].flags, seq[i].payload);
+				if (tenant < 2) {
+					k.vni = tenant ? 200 : 100;
+					k.vtep_src = seq[i].reply ? 0xc0000202u : 0xc0000201u;
+					k.vtep_dst = seq[i].reply ? 0xc0000201u : 0xc0000202u;
+					k.vxlan_sport = (uint16_t)(seq[i].reply ? 61000 + (int)i : 49152 + tenant);
+				}
+				send_pk(r, &k);
+			}
+		}
+		finish(r);
+		cr_assert_eq(count_type(&r->out, T_CONN), 3, "%u workers: %zu Connections", workers,
+			     count_type(&r->out, T_CONN));
+		for (size_t i = 0; i < 3; i++) {
+			const struct rec *c = nth(&r->out, T_CONN, i);
+			cr_expect_str_eq(c->src, "10.0.0.1");
+			cr_expect_str_eq(c->dst, "10.0.0.2");
+			cr_expect_str_eq(c->sport, "1234");
+			cr_expect_str_eq(c->dport, "80");
+			cr_expect_eq(c->packets, 8, "%u workers: %lld packets", workers, (long long)c->packets);
+			cr_expect_eq(c->syn, 2);
+			cr_expect_eq(c->fin, 2);
+			for (size_t j = 0; j < i; j++)
+				cr_expect_str_neq(c->uid, nth(&r->out, T_CONN, j)->uid);
+		}
+		/* Flow: each tenant's two directions apart, 6 in all. */
+		cr_expect_eq(count_type(&r->out, T_FLOW), 6);
+		rig_free(r);
+	}
+}
+
+/* A UDP datagram fragmented inside VXLAN, reassembled (lib/defrag hands
+ * the flow tables the datagram, raw IP, on the fragment completing it):
+ * keyed in the tunnel its fragments came in, with its ports. Two tenants'
+ * equal datagrams: two Connections; with 1 and 2 workers. */
+Test(flows, datagram_reassembled_inside_a_tunnel_keeps_its_tunnel)
+{
+	for (unsigned workers = 1; workers <= 2; workers++) {
+		struct rig *r = rig_new(CONN_ONLY, 1, workers);
+		for (int tenant = 0; tenant < 2; tenant++) {
+			/* The datagram: IPv4, UDP 5000 -> 53, 1000 bytes of payload. */
+			static uint8_t dgram[20 + 8 + 1000];
+			memset(dgram, 0, sizeof dgram);
+			dgram[0] = 0x45;
+			put16(dgram + 2, sizeof dgram);
+			dgram[8] = 64, dgram[9] = 17;
+			put32(dgram + 12, A), put32(dgram + 16, B);
+			put16(dgram + 20, 5000), put16(dgram + 22, 53), put16(dgram + 24, 8 + 1000);
+			/* Its last fragment (offset 512, no more), in VXLAN. */
+			struct pk k = udp(T0 + tenant * S, A, 5000, B, 53, 0);
+			k.vni = tenant ? 200 : 100;
+			k.vtep_src = 0xc0000201u, k.vtep_dst = 0xc0000202u, k.vxlan_sport = 49152;
+			build(&r->tp, &k);
+			uint8_t *inner_ip = r->tp.frame + 50 + 14;
+			inner_ip[6] = 0x00, inner_ip[7] = 512 / 8;
+			struct packet *p = &r->tp.p;
+			p->defrag_held = true;
+			p->reassembled = dgram;
+			p->reassembled_len = sizeof dgram;
+			p->reassembled_wire = 2 * p->cap_len;
+			unsigned w = 0;
+			uint64_t h = FLOW_HASH_NONE;
+			if (workers > 1) {
+				h = flow_hash_symmetric(p->data, p->cap_len, LINK_ETHERNET);
+				w = flow_hash_worker(h, workers);
+			}
+			flows_packet_hashed(r->w[w], p, LINK_ETHERNET, h);
+		}
+		finish(r);
+		cr_assert_eq(count_type(&r->out, T_CONN), 2, "%u workers: %zu Connections", workers,
+			     count_type(&r->out, T_CONN));
+		for (size_t i = 0; i < 2; i++) {
+			const struct rec *c = nth(&r->out, T_CONN, i);
+			cr_expect_str_eq(c->sport, "5000");
+			cr_expect_str_eq(c->dport, "53");
+			cr_expect_str_eq(c->src, "10.0.0.1");
+		}
+		rig_free(r);
+	}
 }
