@@ -33,6 +33,9 @@
 #                         and scripts/bench-worst.sh (the most expensive
 #                         packets per decoder against the corpus mean);
 #                         0 skips both
+#   BENCH_SCALING         1 (default) runs scripts/bench-scaling.sh after the
+#                         decoders' figures: Mpps by worker count, for the
+#                         dispatcher and the per-queue input; 0 skips it
 #   BENCH_FLOWS           1 (default) runs scripts/bench-flows.sh last (flow
 #                         families only beside nfpcapd, and the 10-million-flow
 #                         stress: several minutes; FLOWS_STRESS=0 skips the
@@ -327,6 +330,9 @@ fi
 
 # Decoders: Mpps and ns/packet in decoding, entropy on and off (BENCH_DECODE=0 skips it).
 [ "${BENCH_DECODE:-1}" = 0 ] || BENCH_MB=$MB BENCH_RUNS=$RUNS scripts/bench-decode.sh
+
+# Scaling with workers (BENCH_SCALING=0 skips it; docs/performance.md, "Scaling").
+[ "${BENCH_SCALING:-1}" = 0 ] || BENCH_MB=$MB BENCH_RUNS=$RUNS scripts/bench-scaling.sh
 
 # Hostile input: hash flooding and the worst packet per decoder
 # (BENCH_HOSTILE=0 skips both; docs/performance.md, "Hostile input").
