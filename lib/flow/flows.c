@@ -588,6 +588,16 @@ void flows_packet_hashed(struct flows *f, const struct packet *pkt, int link, ui
 		if (!flow_tuple_extract_in(frame, frame_len, link, tunnel_id, &t)) {
 			tuple_hash = FLOW_HASH_NONE; /* not the tuple the dispatcher hashed */
 			tuple_from_decoded(pkt, &t);
+		} else if (!t.src_port && !t.dst_port && pkt->has_ports && pkt->ip_proto == t.proto &&
+			   (pkt->src_port || pkt->dst_port)) {
+			/* A first fragment decoded on its own (cut short, refused by
+			 * the reassembler, or reassembly off): the shallow parse keys
+			 * fragments on their addresses, but this one carries its
+			 * ports, and tshark, nDPI and Zeek count it in its 5-tuple's
+			 * flow. The other fragments keep the addresses alone. */
+			t.src_port = pkt->src_port;
+			t.dst_port = pkt->dst_port;
+			tuple_hash = FLOW_HASH_NONE;
 		}
 		has_endpoints = t.version || t.has_mac;
 		if (has_endpoints)

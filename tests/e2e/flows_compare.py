@@ -52,7 +52,7 @@ CATEGORIES = {
                "netcap keys each tunnel apart, the oracle counts one",
     "teardown": "TCP packets after the close (FIN both ways or RST) plus --tcp-close-timeout start a new record",
     "stream": "tshark cut a TCP stream of one 5-tuple in two (its own sequence heuristics)",
-    "fragment": "IP fragments of datagrams that never completed, or that the defragmenter refused "
+    "fragment": "IP fragments of datagrams the defragmenter held that never completed, or refused "
                 "(more than 64 fragments): netcap, as Suricata, counts no flow for them; the oracles "
                 "key their first fragments",
     "skipped": "the oracle skipped packets netcap counts (IP length beyond the capture, frames over the MTU)",

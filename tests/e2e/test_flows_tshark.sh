@@ -19,7 +19,7 @@
 # why this threshold).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-THRESHOLD=97.4
+THRESHOLD=99.0
 NETCAP=$NETCAP_BUILD/netcap
 DUMP=$NETCAP_BUILD/netcap-dump
 PY=/usr/bin/python3

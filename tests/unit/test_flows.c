@@ -1670,3 +1670,40 @@ Test(flows, datagram_reassembled_inside_a_tunnel_keeps_its_tunnel)
 		rig_free(r);
 	}
 }
+
+/* A first fragment decoded on its own (reassembly off, cut short, or
+ * refused) carries its ports: it counts in its 5-tuple's Connection, as
+ * tshark, nDPI and Zeek count it; a later fragment of the same datagram
+ * has no ports and keys on the addresses alone. */
+Test(flows, first_fragment_decoded_alone_keys_on_its_five_tuple)
+{
+	struct rig *r = rig_new(CONN_ONLY, 1, 1);
+	struct pk k = udp(T0, A, 5000, B, 53, 100);
+	send_pk(r, &k);                             /* a whole datagram */
+	k.ts += S;
+	build(&r->tp, &k);
+	uint8_t *ip = r->tp.frame + 14;
+	ip[6] = 0x20;                               /* more fragments, offset 0 */
+	flows_packet_hashed(r->w[0], &r->tp.p, LINK_ETHERNET, FLOW_HASH_NONE);
+	k.ts += S;
+	build(&r->tp, &k);
+	ip[6] = 0x00, ip[7] = 16;                   /* the next fragment: offset 128 */
+	r->tp.p.has_ports = false, r->tp.p.fragment = true;
+	r->tp.p.src_port = r->tp.p.dst_port = 0;
+	flows_packet_hashed(r->w[0], &r->tp.p, LINK_ETHERNET, FLOW_HASH_NONE);
+	finish(r);
+	cr_assert_eq(count_type(&r->out, T_CONN), 2, "%zu Connections", count_type(&r->out, T_CONN));
+	bool five_tuple = false, pair = false;
+	for (size_t i = 0; i < 2; i++) {
+		const struct rec *c = nth(&r->out, T_CONN, i);
+		if (!strcmp(c->dport, "53")) {
+			five_tuple = true;
+			cr_expect_eq(c->packets, 2, "the datagram and the first fragment: %d", (int)c->packets);
+		} else {
+			pair = true;
+			cr_expect_eq(c->packets, 1);
+		}
+	}
+	cr_expect(five_tuple && pair);
+	rig_free(r);
+}
