@@ -173,6 +173,16 @@ static decode_fn app_decoder(uint16_t port, uint8_t transport)
 	return NULL;
 }
 
+/* VXLAN on a port the user named (--vxlan-port: deployments that predate
+ * 4789, e.g. Linux's 8472), tried before the table. */
+static decode_fn extra_vxlan(const struct decoder_ctx *ctx, const struct packet *pkt)
+{
+	for (unsigned i = 0; i < ctx->n_vxlan_ports; i++)
+		if (ctx->vxlan_ports[i] == pkt->dst_port || ctx->vxlan_ports[i] == pkt->src_port)
+			return decode_vxlan;
+	return NULL;
+}
+
 int decode_app(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
 {
 	/* An empty payload (a bare ACK) carries no application message. */
@@ -181,7 +191,9 @@ int decode_app(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
 	enum decode_protocol from = pkt->ip_proto == IPPROTO_TCP ? PROTO_TCP : PROTO_UDP;
 	uint8_t transport = pkt->ip_proto == IPPROTO_TCP ? APP_TCP
 			  : pkt->ip_proto == IPPROTO_UDP ? APP_UDP : 0;
-	decode_fn fn = app_decoder(pkt->dst_port, transport);
+	decode_fn fn = transport == APP_UDP ? extra_vxlan(ctx, pkt) : NULL;
+	if (!fn)
+		fn = app_decoder(pkt->dst_port, transport);
 	if (!fn)
 		fn = app_decoder(pkt->src_port, transport);
 	return fn ? descend(ctx, pkt, fn, cur, from) : DECODE_OK;

@@ -257,6 +257,8 @@ struct decode_stats {
 };
 
 /* Per-worker decoding state. */
+#define DECODE_MAX_VXLAN_PORTS 16
+
 struct decoder_ctx {
 	struct record_set enabled; /* record types to produce */
 	bool payload;             /* TCP and UDP records carry their payload bytes
@@ -266,6 +268,8 @@ struct decoder_ctx {
 	struct decode_stats stats;
 	struct defrag *defrag;    /* this worker's reassembler (lib/defrag), NULL:
 	                           * fragments are decoded one by one */
+	uint16_t vxlan_ports[DECODE_MAX_VXLAN_PORTS]; /* besides 4789 (--vxlan-port) */
+	unsigned n_vxlan_ports;
 };
 
 typedef int (*decode_fn)(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur);

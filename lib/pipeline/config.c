@@ -81,6 +81,8 @@ static const struct option_spec options[] = {
 	  "memory per worker for IPv4/IPv6 datagrams in reassembly, at least 256K; 0: no reassembly (default 32M)" },
 	{ "defrag-timeout", 0, "decoding", OPT_UINT, FIELD(defrag_timeout), 0, 1, 3600, "SECONDS",
 	  "an incomplete datagram is dropped this long after its first fragment, in packet time (default 60)" },
+	{ "vxlan-port", 0, "decoding", OPT_LIST, FIELD(vxlan_ports), FIELD(n_vxlan_ports), 0, 0, "PORT",
+	  "a UDP port that carries VXLAN besides 4789 (Linux's old 8472, ...); repeatable" },
 	{ "workers", 'w', "lcores", OPT_UINT, FIELD(workers), 0, 1, 128, "N",
 	  "decoding lcores (default: chosen from the lcores EAL gives)" },
 	{ "compressors", 0, "lcores", OPT_UINT, FIELD(compressors), 0, 0, 64, "N",
@@ -606,6 +608,21 @@ static int check_device_names(const struct netcap_config *cfg)
 	return 0;
 }
 
+/* --vxlan-port values: port numbers, decoded into the workers' contexts. */
+static int check_vxlan_ports(const struct netcap_config *cfg)
+{
+	for (unsigned i = 0; i < cfg->n_vxlan_ports; i++) {
+		char *end;
+		unsigned long port = strtoul(cfg->vxlan_ports[i], &end, 10);
+		if (end == cfg->vxlan_ports[i] || *end || port == 0 || port > 65535) {
+			fprintf(stderr, "netcap: --vxlan-port '%s' is not a port number (1 to 65535)\n",
+				cfg->vxlan_ports[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int check_sizes(const struct netcap_config *cfg)
 {
 	if (cfg->ring_size & (cfg->ring_size - 1)) {
@@ -633,7 +650,7 @@ int config_parse(struct netcap_config *cfg, int argc, char **argv)
 	if (rc != 0)
 		return rc;
 	if (take_eal_args(cfg, argc, argv) < 0 || check_files_as_queues(cfg) < 0 || check_one_input_kind(cfg) < 0 ||
-	    check_device_names(cfg) < 0 || check_sizes(cfg) < 0)
+	    check_device_names(cfg) < 0 || check_sizes(cfg) < 0 || check_vxlan_ports(cfg) < 0)
 		return -1;
 	return 0;
 }

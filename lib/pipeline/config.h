@@ -44,6 +44,8 @@ struct netcap_config {
 	/* defragmentation, per worker (lib/defrag) */
 	uint64_t defrag_memory;   /* bytes; 0: fragments decoded one by one */
 	unsigned defrag_timeout;  /* seconds from a datagram's first fragment */
+	const char *vxlan_ports[CONFIG_MAX_INPUTS]; /* UDP ports carrying VXLAN besides 4789 */
+	unsigned n_vxlan_ports;
 
 	/* lcores */
 	unsigned workers;         /* 0: chosen from the lcores given */

@@ -679,6 +679,9 @@ static int setup_workers(const struct netcap_config *cfg)
 		lc->ws->dctx.enabled = eng.enabled;
 		lc->ws->dctx.entropy = cfg->entropy;
 		lc->ws->dctx.payload = cfg->payload;
+		for (unsigned i = 0; i < cfg->n_vxlan_ports && i < DECODE_MAX_VXLAN_PORTS; i++)
+			lc->ws->dctx.vxlan_ports[lc->ws->dctx.n_vxlan_ports++] =
+				(uint16_t)strtoul(cfg->vxlan_ports[i], NULL, 10); /* checked by config.c */
 		/* A reassembler per worker: the dispatcher sends every fragment
 		 * of a datagram to one worker (flowhash.c). */
 		if (cfg->defrag_memory &&

@@ -396,6 +396,25 @@ Test(decode_tunnel, vxlan_every_field_and_the_inner_frame)
 	cr_assert(v->valididflag && !v->gbpextension && !v->gbpdontlearn && !v->gbpapplied);
 }
 
+/* --vxlan-port: VXLAN on another port (Linux's old 8472) only when named. */
+Test(decode_tunnel, vxlan_on_a_port_named_by_the_user)
+{
+	memset(&f, 0, sizeof f);
+	put_outer_udp(&f, 8472, 8 + INNER_ETH_TCP_LEN);
+	PUT(&f, 0x08, 0, 0, 0, 0x00, 0x01, 0x2c, 0x00);
+	put_inner_eth_tcp(&f);
+	decode(&f);
+	EXPECT_RECORDS(T_ETHERNET, T_IPV4, T_UDP);
+	ctx.vxlan_ports[0] = 8472;
+	ctx.n_vxlan_ports = 1;
+	decode(&f);
+	ctx.n_vxlan_ports = 0;
+	expect_clean();
+	EXPECT_RECORDS(T_ETHERNET, T_IPV4, T_UDP, T_VXLAN, T_ETHERNET, T_IPV4, T_TCP);
+	cr_assert_eq(((Types__VXLAN *)record(T_VXLAN, 0))->vni, 300);
+	expect_inner_tcp(1);
+}
+
 Test(decode_tunnel, vxlan_inner_frame_without_ports_leaves_no_ports)
 {
 	memset(&f, 0, sizeof f);
