@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "decode/cursor.h"
 #include "decode/recordset.h"
@@ -196,6 +197,10 @@ struct packet {
 	uint16_t vlan_id;         /* innermost VLAN, 0 if none */
 
 	uint8_t ip_version;       /* 0, 4 or 6: the innermost IP layer */
+	uint64_t tunnel;          /* the tunnels around the innermost IP layer:
+	                           * their IP addresses and VNIs/keys folded
+	                           * (packet_fold_tunnel); 0 for none. Keeps two
+	                           * tenants' fragments apart in lib/defrag. */
 	uint8_t ip_proto;         /* transport protocol number */
 	uint8_t src_ip[16], dst_ip[16];
 	const char *src_ip_str, *dst_ip_str;
@@ -401,6 +406,28 @@ void packet_set_ports(struct packet *pkt, uint16_t src_port, uint16_t dst_port);
  * inner layer without ports (ICMP, ARP) leaves none behind; the inner IP
  * layer then sets the addresses, as IP in IP does: records and flows see
  * the innermost IP layer and transport. */
+/* Folds one word of a tunnel's identity into pkt->tunnel (a mix, not a
+ * secret hash: lib/defrag hashes its keys under the run's key). */
+static inline void packet_fold_tunnel(struct packet *pkt, uint64_t word)
+{
+	uint64_t x = (pkt->tunnel ^ word) * 0x9e3779b97f4a7c15ull;
+	pkt->tunnel = (x ^ (x >> 31)) | 1; /* never 0 once inside a tunnel */
+}
+
+/* An IP layer inside another: the outer one's addresses become part of
+ * the inner packet's tunnel identity. IPv4 and IPv6 call it before they
+ * overwrite the packet's addresses. */
+static inline void packet_fold_outer_ip(struct packet *pkt)
+{
+	if (!pkt->ip_version)
+		return;
+	uint64_t w[4];
+	memcpy(w, pkt->src_ip, 16);
+	memcpy(w + 2, pkt->dst_ip, 16);
+	for (int i = 0; i < 4; i++)
+		packet_fold_tunnel(pkt, w[i] + (uint64_t)i);
+}
+
 static inline void packet_enter_tunnel(struct packet *pkt)
 {
 	pkt->has_ports = false;

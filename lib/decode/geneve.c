@@ -98,6 +98,7 @@ int decode_geneve(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cu
 	if (cur_left(cur) == 0)
 		return DECODE_OK;
 	packet_enter_tunnel(pkt);
+	packet_fold_tunnel(pkt, (uint64_t)PROTO_GENEVE << 32 | vni);
 	if (protocol == ETHERTYPE_TEB)
 		return decode_next(ctx, pkt, decode_ethernet, cur, PROTO_GENEVE);
 	return decode_ethertype_from(ctx, pkt, protocol, cur, PROTO_GENEVE);

@@ -173,6 +173,7 @@ int decode_gre(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
 	if (cur_left(cur) == 0)
 		return DECODE_OK;
 	packet_enter_tunnel(pkt);
+	packet_fold_tunnel(pkt, (uint64_t)PROTO_GRE << 32 | h.key); /* 0 without a key */
 	switch (h.protocol) {
 	case ETHERTYPE_TEB:
 		return decode_next(ctx, pkt, decode_ethernet, cur, PROTO_GRE);

@@ -114,6 +114,7 @@ static void set_packet_fields(struct decoder_ctx *ctx, struct packet *pkt,
 			      const struct ipv4_header *h, bool payload_whole)
 {
 	bool more_fragments = h->flags & IPV4_FLAG_MORE_FRAGMENTS;
+	packet_fold_outer_ip(pkt);
 	pkt->ip_version = 4;
 	pkt->ip_proto = h->protocol;
 	memset(pkt->src_ip, 0, sizeof pkt->src_ip);

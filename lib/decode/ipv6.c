@@ -231,6 +231,7 @@ static int parse_payload_start(struct decoder_ctx *ctx, struct packet *pkt, stru
 static void set_packet_fields(struct decoder_ctx *ctx, struct packet *pkt,
 			      const struct ipv6_header *h)
 {
+	packet_fold_outer_ip(pkt);
 	pkt->ip_version = 6;
 	pkt->ip_proto = h->next_header;   /* the transport's, once the chain is walked */
 	memcpy(pkt->src_ip, h->src, 16);

@@ -45,5 +45,6 @@ int decode_vxlan(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur
 	if (cur_left(cur) == 0)
 		return DECODE_OK;
 	packet_enter_tunnel(pkt);
+	packet_fold_tunnel(pkt, (uint64_t)PROTO_VXLAN << 32 | vni);
 	return decode_next(ctx, pkt, decode_ethernet, cur, PROTO_VXLAN);
 }

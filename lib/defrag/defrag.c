@@ -34,6 +34,7 @@ struct tracker {
 	uint32_t bucket;
 	int64_t expires;
 	uint32_t id;
+	uint64_t tunnel;
 	uint8_t version, key_proto;
 	uint8_t proto;            /* the transport: the offset-0 fragment's (IPv6) */
 	uint8_t header_len;
@@ -239,9 +240,11 @@ void defrag_expire(struct defrag *d, int64_t now, uint64_t events[REASON_COUNT])
 }
 
 struct key {
+	uint64_t tunnel;
 	uint8_t version, proto;
 	uint8_t src[16], dst[16];
 	uint8_t id[4];
+	uint8_t pad[2];             /* hashed as bytes: no indeterminate padding */
 };
 
 static struct tracker *lookup(struct defrag *d, const struct key *k, uint32_t bucket)
@@ -249,7 +252,7 @@ static struct tracker *lookup(struct defrag *d, const struct key *k, uint32_t bu
 	for (uint32_t i = d->buckets[bucket]; i != NIL; i = d->trackers[i].chain) {
 		struct tracker *t = &d->trackers[i];
 		uint32_t id = (uint32_t)k->id[0] << 24 | (uint32_t)k->id[1] << 16 | (uint32_t)k->id[2] << 8 | k->id[3];
-		if (t->id == id && t->version == k->version && t->key_proto == k->proto &&
+		if (t->id == id && t->tunnel == k->tunnel && t->version == k->version && t->key_proto == k->proto &&
 		    memcmp(t->src, k->src, 16) == 0 && memcmp(t->dst, k->dst, 16) == 0)
 			return t;
 	}
@@ -268,6 +271,7 @@ static struct tracker *create(struct defrag *d, const struct key *k, uint32_t bu
 		t->page[i] = NIL;
 	t->version = k->version;
 	t->key_proto = k->proto;
+	t->tunnel = k->tunnel;
 	memcpy(t->src, k->src, 16);
 	memcpy(t->dst, k->dst, 16);
 	t->id = (uint32_t)k->id[0] << 24 | (uint32_t)k->id[1] << 16 | (uint32_t)k->id[2] << 8 | k->id[3];
@@ -457,7 +461,7 @@ enum defrag_verdict defrag_add(struct defrag *d, const struct defrag_fragment *f
 	uint64_t end64 = (uint64_t)f->offset + f->len;
 	uint32_t end = end64 > UINT32_MAX ? UINT32_MAX : (uint32_t)end64;
 
-	struct key k = { .version = f->version, .proto = f->version == 4 ? f->proto : 0 };
+	struct key k = { .tunnel = f->tunnel, .version = f->version, .proto = f->version == 4 ? f->proto : 0 };
 	uint32_t addr = f->version == 4 ? 4 : 16;
 	memcpy(k.src, f->src, addr);
 	memcpy(k.dst, f->dst, addr);

@@ -60,6 +60,8 @@ struct defrag_fragment {
 	                             * header's Next Header, taken from offset 0 only */
 	const uint8_t *src, *dst;   /* 4 or 16 bytes */
 	uint32_t id;                /* IPv4: 16 bits; IPv6: 32 */
+	uint64_t tunnel;            /* the tunnels around it (packet.tunnel): two
+	                             * tenants' equal keys stay apart */
 	uint32_t offset;            /* in bytes (the field times 8) */
 	bool more;                  /* more fragments follow */
 	const uint8_t *data;        /* the fragment's payload, all of it captured */

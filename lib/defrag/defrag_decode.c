@@ -83,7 +83,7 @@ int defrag_ipv4(struct decoder_ctx *ctx, struct packet *pkt, const struct ipv4_f
 	struct defrag_fragment f = {
 		.version = 4, .proto = info->proto,
 		.src = pkt->src_ip, .dst = pkt->dst_ip,
-		.id = info->id, .offset = info->offset, .more = info->more,
+		.id = info->id, .tunnel = pkt->tunnel, .offset = info->offset, .more = info->more,
 		.header = info->header, .header_len = info->header_len,
 	};
 	return take(ctx, pkt, &f, payload);
@@ -117,7 +117,7 @@ int defrag_ipv6(struct decoder_ctx *ctx, struct packet *pkt, const struct ipv6_f
 	struct defrag_fragment f = {
 		.version = 6, .proto = info->next_header,
 		.src = header + 8, .dst = header + 24,
-		.id = info->id, .offset = info->offset, .more = info->more,
+		.id = info->id, .tunnel = pkt->tunnel, .offset = info->offset, .more = info->more,
 		.header = header, .header_len = 40,
 	};
 	return take(ctx, pkt, &f, payload);

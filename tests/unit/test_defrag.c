@@ -169,6 +169,29 @@ Test(defrag, same_id_different_protocols_kept_apart)
 	cr_assert_eq(ev[REASON_OVERLAP], 0);
 }
 
+/* Two tenants' fragments (the same addresses and id inside two VXLAN
+ * networks, say) stay apart: the packet's tunnel identity is in the key. */
+Test(defrag, same_key_in_two_tunnels_kept_apart)
+{
+	static uint8_t other[64];
+	memset(other, 0x55, sizeof other);
+	struct defrag_fragment f = {
+		.version = 4, .proto = 17, .src = src4, .dst = dst4, .id = 9, .tunnel = 0x1234,
+		.offset = 0, .more = true, .data = pattern, .len = 16,
+		.header = header4, .header_len = 20, .frame_bytes = 50, .ts = T0,
+	};
+	cr_assert_eq(defrag_add(d, &f, ev, &dg), DEFRAG_HELD);
+	f.tunnel = 0x5678, f.data = other;
+	cr_assert_eq(defrag_add(d, &f, ev, &dg), DEFRAG_HELD);
+	f.offset = 16, f.more = false, f.data = other + 16, f.len = 8;
+	cr_assert_eq(defrag_add(d, &f, ev, &dg), DEFRAG_COMPLETE);
+	expect_datagram(24, other);
+	f.tunnel = 0x1234, f.data = pattern + 16;
+	cr_assert_eq(defrag_add(d, &f, ev, &dg), DEFRAG_COMPLETE);
+	expect_datagram(24, pattern);
+	cr_assert_eq(ev[REASON_OVERLAP], 0, "no fragment met the other tenant's");
+}
+
 /* ---- duplicates and overlaps ------------------------------------------- */
 
 Test(defrag, duplicates_counted_and_ignored)
