@@ -18,18 +18,7 @@ Ethernet frames, one second apart:
 import struct
 import sys
 
-
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack(">%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
-
-def name(n):
-    return b"".join(bytes([len(p)]) + p.encode() for p in n.split(".")) + b"\0"
+from packets import csum, name
 
 
 def dns(ident, qname, answers):
