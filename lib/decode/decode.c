@@ -110,10 +110,7 @@ int decode_link(struct decoder_ctx *ctx, struct packet *pkt, int link, struct cu
 int decode_ethertype(struct decoder_ctx *ctx, struct packet *pkt, uint16_t ethertype,
 		     struct cursor *cur)
 {
-	for (size_t i = 0; i < sizeof ethertype_table / sizeof *ethertype_table; i++)
-		if (ethertype_table[i].ethertype == ethertype)
-			return descend(ctx, pkt, ethertype_table[i].fn, cur, PROTO_ETHERNET);
-	return unknown_layer(ctx, pkt, PROTO_ETHERNET);
+	return decode_ethertype_from(ctx, pkt, ethertype, cur, PROTO_ETHERNET);
 }
 
 int decode_ethertype_from(struct decoder_ctx *ctx, struct packet *pkt, uint16_t ethertype,

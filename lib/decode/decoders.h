@@ -30,6 +30,11 @@ DECLARE_DECODER(snap);
  * for an unknown one. */
 int decode_ieee8023(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur,
 		    uint16_t length, enum decode_protocol from);
+/* The 2 bytes after a tag that ends in Ethernet's type field (VN-Tag,
+ * E-tag, PBB): an ethertype from 0x0600 (the table; an unknown one is an
+ * unknown layer of `from`), else an 802.3 length (decode_ieee8023). */
+int decode_type_or_length(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur,
+			  uint16_t type_or_length, enum decode_protocol from);
 DECLARE_DECODER(ctp);         /* Ethernet configuration testing (loopback) */
 DECLARE_DECODER(lldp);
 DECLARE_DECODER(null);        /* BSD loopback link, host-order family */

@@ -10,7 +10,6 @@
  * Record: none (netcap's schema has no E-tag type); the tag is one layer
  * of depth. Faults: fewer than 8 bytes (TRUNCATED). */
 #include "decode/decoders.h"
-#include "decode/ethertype.h"
 
 int decode_etag(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
 {
@@ -18,9 +17,5 @@ int decode_etag(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
 	uint16_t type = cur_be16(cur);
 	if (!cur_ok(cur))
 		return decode_fail(ctx, pkt, PROTO_ETAG, REASON_TRUNCATED);
-	if (type < ETHERTYPE_MIN) {
-		cur_limit(cur, type);
-		return decode_ieee8023(ctx, pkt, cur, type, PROTO_ETAG);
-	}
-	return decode_ethertype_from(ctx, pkt, type, cur, PROTO_ETAG);
+	return decode_type_or_length(ctx, pkt, cur, type, PROTO_ETAG);
 }

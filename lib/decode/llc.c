@@ -27,6 +27,7 @@
  * SNAP (STP 0x42, IS-IS 0xFE, NetBIOS 0xF0, IPX 0xE0, ...) has no decoder:
  * an unknown layer when payload follows. */
 #include "decode/decoders.h"
+#include "decode/ethertype.h"
 
 #define SAP_SNAP 0xaa
 /* The OUIs under which a SNAP protocol id is an ethertype (tcpdump's
@@ -47,6 +48,15 @@ int decode_ieee8023(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *
 	if (length == 0 || cur_peek_be16(cur, 0) == RAW_IPX_CHECKSUM)
 		return decode_unknown(ctx, pkt, from);
 	return decode_llc(ctx, pkt, cur);
+}
+
+int decode_type_or_length(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur,
+			  uint16_t type_or_length, enum decode_protocol from)
+{
+	if (type_or_length >= ETHERTYPE_MIN)
+		return decode_ethertype_from(ctx, pkt, type_or_length, cur, from);
+	cur_limit(cur, type_or_length);
+	return decode_ieee8023(ctx, pkt, cur, type_or_length, from);
 }
 
 int decode_llc(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)

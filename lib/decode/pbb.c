@@ -14,7 +14,6 @@
  * is no Ethernet record: tshark shows it inside ieee8021ah too); the tag
  * is one layer of depth. Faults: fewer than 18 bytes (TRUNCATED). */
 #include "decode/decoders.h"
-#include "decode/ethertype.h"
 
 int decode_pbb(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
 {
@@ -27,9 +26,5 @@ int decode_pbb(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
 	memcpy(pkt->dst_mac, dst, 6);
 	memcpy(pkt->src_mac, src, 6);
 	pkt->has_mac = true;
-	if (type < ETHERTYPE_MIN) {
-		cur_limit(cur, type);
-		return decode_ieee8023(ctx, pkt, cur, type, PROTO_PBB);
-	}
-	return decode_ethertype_from(ctx, pkt, type, cur, PROTO_PBB);
+	return decode_type_or_length(ctx, pkt, cur, type, PROTO_PBB);
 }

@@ -11,7 +11,6 @@
  * Record: none (netcap's schema has no VN-Tag type); the tag is one layer
  * of depth. Faults: fewer than 6 bytes (TRUNCATED). */
 #include "decode/decoders.h"
-#include "decode/ethertype.h"
 
 int decode_vntag(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
 {
@@ -19,9 +18,5 @@ int decode_vntag(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur
 	uint16_t type = cur_be16(cur);
 	if (!cur_ok(cur))
 		return decode_fail(ctx, pkt, PROTO_VNTAG, REASON_TRUNCATED);
-	if (type < ETHERTYPE_MIN) {
-		cur_limit(cur, type);
-		return decode_ieee8023(ctx, pkt, cur, type, PROTO_VNTAG);
-	}
-	return decode_ethertype_from(ctx, pkt, type, cur, PROTO_VNTAG);
+	return decode_type_or_length(ctx, pkt, cur, type, PROTO_VNTAG);
 }

@@ -256,7 +256,8 @@ static void spread_types(unsigned C, unsigned W, bool may_shard)
 /* Default layout for L lcores (docs/architecture.md, "Layout"): half of
  * what is left after the reader compresses, because compressing a
  * packet's records (gzip level 1) costs about as much as decoding it
- * (make bench: 0.74 against 0.85 us per packet). The reader gets an lcore
+ * (about 0.74 against 0.85 us per packet, derived from make bench's inline
+ * and default rows: docs/architecture.md). The reader gets an lcore
  * of its own from 4 lcores on, when it dispatches to the workers (a
  * pcap replay without --files-as-queues): on worker 0's lcore it would take
  * a share of one worker's time that no number of workers can make up. */
