@@ -19,7 +19,7 @@ override CFLAGS += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
 # the engine's inline helpers compile the same everywhere.
 DPDK_CFLAGS := $(shell pkg-config --cflags libdpdk 2>/dev/null)
 DPDK_LIBS   := $(shell pkg-config --libs libdpdk 2>/dev/null)
-BASE_LIBS   := $(shell pkg-config --libs libprotobuf-c libdeflate 2>/dev/null) -lm
+BASE_LIBS   := $(shell pkg-config --libs libprotobuf-c libdeflate nettle 2>/dev/null) -lm
 PCAP_LIBS   := $(shell pkg-config --libs libpcap 2>/dev/null)
 SODIUM_LIBS := $(shell pkg-config --libs libsodium 2>/dev/null)
 TEST_LIBS   := $(shell pkg-config --libs criterion 2>/dev/null)
@@ -95,7 +95,7 @@ FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE -Wall -We
 	-Ilib -I$(GEN) -MMD -MP $(DPDK_CFLAGS)
 # Engine files a fuzz target may use: they call no EAL function.
 FUZZ_PIPELINE := $(wildcard lib/pipeline/mbufchain.c lib/pipeline/config.c)
-FUZZ_LIB_SRC  := $(wildcard lib/decode/*.c lib/defrag/*.c lib/ncap/*.c lib/export/*.c lib/flow/*.c) $(FUZZ_PIPELINE)
+FUZZ_LIB_SRC  := $(wildcard lib/decode/*.c lib/defrag/*.c lib/stream/*.c lib/ncap/*.c lib/export/*.c lib/flow/*.c) $(FUZZ_PIPELINE)
 FUZZ_LIB_OBJ  := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_LIB_SRC)) \
 	$(FUZZ_BUILD)/obj/gen/netcap.pb-c.o $(FUZZ_BUILD)/obj/gen/ncap_descriptors.o
 FUZZ_LIB    := $(FUZZ_BUILD)/libnetcap-fuzz.a

@@ -9,6 +9,7 @@ packages=(
   libdpdk-dev dpdk-dev            # capture engine (DPDK 22.11)
   libprotobuf-c-dev protobuf-c-compiler
   libdeflate-dev libsodium-dev libpcap-dev
+  nettle-dev                      # MD5 and SHA-256 for JA3, JA3S, JA4, JA4S
   libcriterion-dev                # unit tests
   clang-14 libclang-rt-14-dev     # libFuzzer targets (make fuzz, tests/e2e/test_fuzz.sh)
   python3 python3-protobuf protobuf-compiler   # wire-compatibility oracle

@@ -193,6 +193,10 @@ int decode_app(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
 		fn = app_decoder(pkt->dst_port, transport);
 	if (!fn)
 		fn = app_decoder(pkt->src_port, transport);
+	/* With a stream reassembler, DNS over TCP comes whole from the stream
+	 * (lib/stream/app.c), not segment by segment. */
+	if (fn == decode_dns_tcp && ctx->streams)
+		return DECODE_OK;
 	return fn ? descend(ctx, pkt, fn, cur, from) : DECODE_OK;
 }
 
@@ -202,6 +206,7 @@ int decoder_init(struct decoder_ctx *ctx, size_t arena_bytes)
 {
 	memset(ctx, 0, sizeof *ctx);
 	ctx->entropy = true;
+	ctx->cut_len = UINT32_MAX;
 	entropy_init();
 	ctx->arena.cap = arena_bytes;
 	ctx->arena.reserve = arena_bytes / 4 < ARENA_RESERVE ? arena_bytes / 4 : ARENA_RESERVE;
@@ -220,20 +225,30 @@ void decoder_enable(struct decoder_ctx *ctx, int type, bool on)
 	record_set_put(&ctx->enabled, type, on);
 }
 
+/* Resets pkt's header (rec[] is overwritten as used) and the arena, with
+ * a bulk bound of `bulk` bytes. */
+static void begin_packet(struct decoder_ctx *ctx, struct packet *pkt, int64_t ts, size_t bulk)
+{
+	memset(pkt, 0, offsetof(struct packet, rec));
+	pkt->ts = ts;
+	struct arena *a = &ctx->arena;
+	a->bulk_end = bulk < a->cap - a->reserve ? bulk : a->cap - a->reserve;
+	a->used = 0;
+	a->full = false;
+}
+
+void decode_records_begin(struct decoder_ctx *ctx, struct packet *pkt, int64_t ts)
+{
+	begin_packet(ctx, pkt, ts, SIZE_MAX);
+}
+
 void decode_packet(struct decoder_ctx *ctx, struct packet *pkt, int link,
 		   const uint8_t *data, uint32_t cap_len, uint32_t wire_len, int64_t ts)
 {
-	/* Reset only the header of the packet; rec[] is overwritten as used. */
-	memset(pkt, 0, offsetof(struct packet, rec));
-	pkt->ts = ts;
+	begin_packet(ctx, pkt, ts, ARENA_BULK_BASE + (size_t)ARENA_BULK_PER_BYTE * cap_len);
 	pkt->data = data;
 	pkt->cap_len = cap_len;
 	pkt->wire_len = wire_len;
-	struct arena *a = &ctx->arena;
-	size_t budget = ARENA_BULK_BASE + (size_t)ARENA_BULK_PER_BYTE * cap_len;
-	a->bulk_end = budget < a->cap - a->reserve ? budget : a->cap - a->reserve;
-	a->used = 0;
-	a->full = false;
 	ctx->stats.packets++;
 	struct cursor cur = cur_make(data, cap_len);
 	decode_link(ctx, pkt, link, &cur);

@@ -93,7 +93,10 @@ enum {
 	X(NTP, "NTP")           \
 	X(SIP, "SIP")           \
 	X(LLDP, "LLDP")         \
-	X(CTP, "EthernetCTP")
+	X(CTP, "EthernetCTP")   \
+	X(STREAM, "TCPStream")  \
+	X(HTTP, "HTTP")         \
+	X(TLS, "TLS")
 
 #define DECODE_REASONS(X)                                        \
 	X(TRUNCATED, "truncated")             /* header past the captured data */ \
@@ -118,7 +121,15 @@ enum {
 	X(OVERSIZE, "oversize")               /* beyond 65,535 bytes: datagram dropped */ \
 	X(TIMEOUT, "timeout")                 /* incomplete when its time ran out */ \
 	X(EVICTED, "evicted")                 /* incomplete, memory needed elsewhere */ \
-	X(ATOMIC_FRAGMENT, "atomic-fragment") /* IPv6 offset 0, M clear: decoded as is */
+	X(ATOMIC_FRAGMENT, "atomic-fragment") /* IPv6 offset 0, M clear: decoded as is */ \
+	/* TCP stream reassembly (lib/stream, protocol TCPStream), besides     \
+	 * OVERLAP and OVERLAP_DIFFERENT above. */                              \
+	X(MIDSTREAM, "midstream")             /* data before any SYN: picked up */ \
+	X(OUT_OF_ORDER, "out-of-order")       /* a segment ahead of the next byte */ \
+	X(RETRANSMISSION, "retransmission")   /* a segment adding no new byte */ \
+	X(GAP, "gap")                         /* bytes never seen, skipped */ \
+	X(MEMORY, "memory-exhausted")         /* stream memory ran out: data dropped */ \
+	X(DEPTH, "depth")                     /* a stream's buffered bytes at their cap */
 
 #define X_ENUM(id, name) PROTO_##id,
 enum decode_protocol { DECODE_PROTOCOLS(X_ENUM) PROTO_COUNT };
@@ -205,6 +216,9 @@ struct packet {
 	uint8_t src_ip[16], dst_ip[16];
 	const char *src_ip_str, *dst_ip_str;
 	uint32_t ip_len;          /* IP header + payload bytes (from the header) */
+	uint32_t ip_missing;      /* payload bytes the innermost IP header declares
+	                           * beyond those captured (a snaplen cut): the
+	                           * stream reassembler skips them as a gap */
 	bool fragment;            /* a non-first fragment: no transport header */
 	bool ip_partial;          /* the IP payload holds less than the whole
 	                           * transport segment (snaplen cut, a first
@@ -275,7 +289,20 @@ struct decoder_ctx {
 	                           * fragments are decoded one by one */
 	uint16_t vxlan_ports[DECODE_MAX_VXLAN_PORTS]; /* besides 4789 (--vxlan-port) */
 	unsigned n_vxlan_ports;
+	struct stream_table *streams; /* this worker's TCP reassembler (lib/stream),
+	                           * NULL: no application layer over streams; TCP
+	                           * port 53 is then decoded segment by segment */
+	const struct app_settings *app; /* its parsers' limits (lib/stream/app.h) */
+	/* A frame of at least this many captured bytes may have been cut by a
+	 * snaplen, whatever wire_len says (UINT32_MAX: only cap_len < wire_len
+	 * tells). A replay learns it from the pcap file's headers: the pcap
+	 * PMD passes on no length on the wire. An IP length beyond a frame
+	 * that was not cut is a lie, not missing bytes (pkt->ip_missing). */
+	uint32_t cut_len;
 };
+
+struct stream_table;
+struct app_settings;
 
 typedef int (*decode_fn)(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur);
 
@@ -295,6 +322,10 @@ static inline bool decoder_wants(const struct decoder_ctx *ctx, int type)
 {
 	return record_set_has(&ctx->enabled, type);
 }
+
+/* Empties the record space and pkt for records made outside a packet (TCP
+ * streams ending at expiry or shutdown: lib/stream/app.h), at time ts. */
+void decode_records_begin(struct decoder_ctx *ctx, struct packet *pkt, int64_t ts);
 
 /* Decodes a whole captured frame of link type `link`. Never reads outside
  * data[0..cap_len). */
