@@ -103,8 +103,13 @@ static bool limit_payload(struct decoder_ctx *ctx, struct packet *pkt, struct cu
 	uint32_t declared = h->total_length - h->ihl * 4u;
 	if (declared <= cur_left(cur)) {
 		cur_limit(cur, declared);
+		pkt->ip_missing = 0;
 		return true;
 	}
+	/* Bytes the snaplen cut are a gap in the stream; bytes a lying
+	 * length claims are not (skipping them would hide real data). */
+	bool cut = pkt->cap_len < pkt->wire_len || pkt->cap_len >= ctx->cut_len;
+	pkt->ip_missing = cut ? declared - cur_left(cur) : 0;
 	if (pkt->cap_len >= pkt->wire_len)
 		decode_note(ctx, PROTO_IPV4, REASON_BAD_LENGTH);
 	return false;

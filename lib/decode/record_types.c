@@ -41,6 +41,10 @@ const int decode_record_types[] = {
 	TYPES__TYPE__NC_NTP,
 	TYPES__TYPE__NC_SIP,
 	TYPES__TYPE__NC_MPLS,
+	/* from reassembled TCP streams (lib/stream/app.c) */
+	TYPES__TYPE__NC_HTTP,
+	TYPES__TYPE__NC_TLSClientHello,
+	TYPES__TYPE__NC_TLSServerHello,
 	/* built by lib/flow from every decoded packet */
 	TYPES__TYPE__NC_Connection,
 	TYPES__TYPE__NC_Flow,

@@ -18,6 +18,7 @@
  * in gopacket. */
 #include "decode/decoders.h"
 #include "decode/options.h"
+#include "stream/app.h"
 
 #define TCP_MIN_HEADER 20
 #define TCP_NS_BIT 0x01
@@ -118,5 +119,9 @@ int decode_tcp(struct decoder_ctx *ctx, struct packet *pkt, struct cursor *cur)
 	Types__TCP *r = RECORD_NEW(ctx, pkt, TCP, tcp);
 	if (r)
 		fill_record(ctx, pkt, r, &h, cur);
+	/* Reassembly (lib/stream) for the application layer: HTTP, TLS, DNS
+	 * over TCP. */
+	if (ctx->streams)
+		app_tcp_segment(ctx, pkt, h.seq, h.ack, h.flags, cur);
 	return decode_app(ctx, pkt, cur);
 }
