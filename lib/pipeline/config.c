@@ -81,6 +81,14 @@ static const struct option_spec options[] = {
 	  "memory per worker for IPv4/IPv6 datagrams in reassembly, at least 256K; 0: no reassembly (default 32M)" },
 	{ "defrag-timeout", 0, "decoding", OPT_UINT, FIELD(defrag_timeout), 0, 1, 3600, "SECONDS",
 	  "an incomplete datagram is dropped this long after its first fragment, in packet time (default 60)" },
+	{ "stream-memory", 0, "streams", OPT_SIZE, FIELD(stream_memory), 0, 0, UINT64_C(1) << 36, "BYTES",
+	  "memory per worker for TCP stream reassembly (out-of-order segments, HTTP heads, TLS hellos), at least 64K; 0: no reassembly, no HTTP or TLS records (default 64M)" },
+	{ "stream-depth", 0, "streams", OPT_SIZE, FIELD(stream_depth), 0, 4096, UINT64_C(1) << 30, "BYTES",
+	  "out-of-order bytes held per connection and direction before the hole is skipped as a gap (default 256K)" },
+	{ "stream-capacity", 0, "streams", OPT_UINT, FIELD(stream_capacity), 0, 64, CONFIG_MAX_FLOW_CAPACITY, "N",
+	  "TCP connections reassembled per worker; when full the one due soonest ends early (default 65536)" },
+	{ "http-body", 0, "streams", OPT_SIZE, FIELD(http_body), 0, 0, 16384, "BYTES",
+	  "keep the first BYTES of each HTTP request and response body in the HTTP records, at most 16K (default 0: none)" },
 	{ "vxlan-port", 0, "decoding", OPT_LIST, FIELD(vxlan_ports), FIELD(n_vxlan_ports), 0, 0, "PORT",
 	  "a UDP port that carries VXLAN besides 4789 (Linux's old 8472, ...); repeatable" },
 	{ "workers", 'w', "lcores", OPT_UINT, FIELD(workers), 0, 1, 128, "N",
@@ -409,6 +417,9 @@ static void set_defaults(struct netcap_config *cfg)
 		.aggregate_window = 3600,
 		.defrag_memory = 32u << 20,
 		.defrag_timeout = 60,
+		.stream_memory = 64u << 20,
+		.stream_depth = 256u << 10,
+		.stream_capacity = 1u << 16,
 	};
 }
 

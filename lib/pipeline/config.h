@@ -44,6 +44,11 @@ struct netcap_config {
 	/* defragmentation, per worker (lib/defrag) */
 	uint64_t defrag_memory;   /* bytes; 0: fragments decoded one by one */
 	unsigned defrag_timeout;  /* seconds from a datagram's first fragment */
+	/* TCP stream reassembly and its parsers, per worker (lib/stream) */
+	uint64_t stream_memory;   /* bytes; 0: no reassembly */
+	uint64_t stream_depth;    /* out-of-order bytes per direction */
+	unsigned stream_capacity; /* connections */
+	uint64_t http_body;       /* body bytes kept per HTTP message */
 	const char *vxlan_ports[CONFIG_MAX_INPUTS]; /* UDP ports carrying VXLAN besides 4789 */
 	unsigned n_vxlan_ports;
 

@@ -24,6 +24,7 @@
 #include <rte_version.h>
 
 #include "defrag/defrag.h"
+#include "stream/app.h"
 #include "flow/flowhash.h"
 #include "ncap/schema.h"
 #include "ncap/truncate.h"
@@ -665,9 +666,52 @@ static int setup_aggregator(void)
 	return 0;
 }
 
+/* Stream reassembly runs when a record needs it: HTTP, TLS hellos, DNS
+ * (over TCP), or the flows' ApplicationProto, which comes from it. */
+static bool streams_wanted(const struct netcap_config *cfg)
+{
+	static const int types[] = { TYPES__TYPE__NC_HTTP, TYPES__TYPE__NC_TLSClientHello,
+				     TYPES__TYPE__NC_TLSServerHello, TYPES__TYPE__NC_DNS,
+				     TYPES__TYPE__NC_Connection, TYPES__TYPE__NC_Flow };
+	if (!cfg->stream_memory)
+		return false;
+	for (size_t i = 0; i < RTE_DIM(types); i++)
+		if (record_set_has(&eng.enabled, types[i]))
+			return true;
+	return false;
+}
+
+static int setup_streams(const struct netcap_config *cfg, struct worker_state *ws)
+{
+	if (!app_settings_check()) {
+		fprintf(stderr, "netcap: internal error: a stream parser's state exceeds its block\n");
+		return -1;
+	}
+	eng.app_settings = (struct app_settings){
+		.http_head_max = APP_DEFAULT_HTTP_HEAD_MAX,
+		.http_body_max = (uint32_t)cfg->http_body,
+		.tls_handshake_max = APP_DEFAULT_TLS_HANDSHAKE_MAX,
+	};
+	struct stream_settings s = {
+		.memory = cfg->stream_memory,
+		.capacity = cfg->stream_capacity,
+		.depth = (uint32_t)cfg->stream_depth,
+		.idle_ns = (int64_t)cfg->tcp_idle * 1000000000,
+	};
+	if (!(ws->dctx.streams = stream_create(&s, &app_stream_callbacks))) {
+		fprintf(stderr, "netcap: cannot allocate TCP stream reassembly: %" PRIu64
+			" bytes (at least %u) and %u connections\n",
+			cfg->stream_memory, BLOCKS_MIN_MEMORY, cfg->stream_capacity);
+		return -1;
+	}
+	ws->dctx.app = &eng.app_settings;
+	return 0;
+}
+
 static int setup_workers(const struct netcap_config *cfg)
 {
 	choose_flow_settings(cfg);
+	bool streams = streams_wanted(cfg);
 	for (unsigned w = 0; w < eng.n_workers; w++) {
 		struct lcore_conf *lc = &eng.lc[eng.worker_lcore[w]];
 		lc->ws = rte_zmalloc("netcap_worker", sizeof *lc->ws, RTE_CACHE_LINE_SIZE);
@@ -680,6 +724,9 @@ static int setup_workers(const struct netcap_config *cfg)
 		lc->ws->dctx.enabled = eng.enabled;
 		lc->ws->dctx.entropy = cfg->entropy;
 		lc->ws->dctx.payload = cfg->payload;
+		for (unsigned i = 0; i < eng.n_files; i++)
+			if (eng.files[i].cut_len < lc->ws->dctx.cut_len)
+				lc->ws->dctx.cut_len = eng.files[i].cut_len;
 		for (unsigned i = 0; i < cfg->n_vxlan_ports && i < DECODE_MAX_VXLAN_PORTS; i++)
 			lc->ws->dctx.vxlan_ports[lc->ws->dctx.n_vxlan_ports++] =
 				(uint16_t)strtoul(cfg->vxlan_ports[i], NULL, 10); /* checked by config.c */
@@ -692,6 +739,8 @@ static int setup_workers(const struct netcap_config *cfg)
 				cfg->defrag_memory, DEFRAG_MIN_MEMORY);
 			return -1;
 		}
+		if (streams && setup_streams(cfg, lc->ws) < 0)
+			return -1;
 		if (eng.flows_wanted &&
 		    !(lc->ws->flows = flows_create(&eng.flow_settings, worker_flow_emit, worker_flow_partial, lc->ws))) {
 			fprintf(stderr, "netcap: cannot allocate flow tables of %u entries\n", cfg->flow_capacity);

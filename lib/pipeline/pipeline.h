@@ -23,6 +23,7 @@
 #include "ncap/writer.h"
 #include "pipeline/config.h"
 #include "pipeline/mbufchain.h"
+#include "stream/app.h"
 
 #define BURST 32
 #define MAX_WORKERS 128
@@ -42,6 +43,10 @@ struct input_file {
 	 * cannot carry: bigframe.c reads them again itself. */
 	uint64_t *oversize;
 	uint64_t n_oversize;
+	/* The shortest capture length of a frame the file says was cut by
+	 * the snaplen (caplen < len), UINT32_MAX if none: the pcap PMD does
+	 * not pass on the length on the wire (decoder_ctx.cut_len). */
+	uint32_t cut_len;
 };
 
 struct rx_queue {
@@ -114,6 +119,7 @@ struct worker_state {
 	struct lcore_conf *lc;
 	struct decoder_ctx dctx;
 	struct flows *flows;        /* NULL when no flow type is enabled */
+	int64_t stream_now;         /* latest packet time seen (stream expiry) */
 	uint64_t next_tick;         /* TSC: live flow expiry by the clock */
 	uint64_t next_flush;        /* TSC: live, send partly filled chunks */
 	struct packet pkt;
@@ -205,6 +211,7 @@ struct engine {
 	atomic_uint flow_workers_active; /* workers only */
 	bool flows_wanted;
 	struct flow_settings flow_settings;
+	struct app_settings app_settings; /* the stream parsers' limits, read by every worker */
 	struct flow_aggregator *aggregator;
 	unsigned aggregator_lcore;
 	struct rte_ring *partial_ring;   /* workers -> aggregator */

@@ -40,6 +40,7 @@ int prescan_open(struct input_file *f, char *err, size_t errlen)
 		return -1;
 	}
 	f->link = pcap_datalink(p);
+	f->cut_len = UINT32_MAX;
 	pcap_close(p);
 	return 0;
 }
@@ -80,6 +81,8 @@ void prescan_count(struct input_file *f)
 			break;
 		f->packets++;
 		f->bytes += hdr->caplen;
+		if (hdr->caplen < hdr->len && hdr->caplen < f->cut_len)
+			f->cut_len = hdr->caplen;
 	}
 	if (rc == PCAP_ERROR)
 		fprintf(stderr, "netcap: warning: %s: %s after %llu packets; the rest is skipped\n",

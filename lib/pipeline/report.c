@@ -13,6 +13,7 @@
 #include <rte_telemetry.h>
 
 #include "defrag/defrag.h"
+#include "stream/stream.h"
 #include "ncap/schema.h"
 #include "ncap/truncate.h"
 #include "pipeline/bigframe.h"
@@ -291,6 +292,28 @@ static void print_memory(FILE *out)
 		fprintf(out, ", defrag %.1f MiB (peak in use %.1f KiB, %u datagrams incomplete at the end)",
 			u.budget / 1048576.0, peak / 1024.0, pending);
 	}
+	if (ws && ws->dctx.streams) {
+		/* The budget each; the largest peaks; refusals and evictions
+		 * summed (the streams' events: TCPStream in "events"). */
+		struct stream_usage u, w;
+		size_t peak = 0;
+		uint32_t conns = 0;
+		uint64_t refused = 0, evicted = 0;
+		stream_get_usage(ws->dctx.streams, &u);
+		for (unsigned i = 0; i < eng.n_workers; i++) {
+			const struct worker_state *wi = eng.lc[eng.worker_lcore[i]].ws;
+			if (!wi || !wi->dctx.streams)
+				continue;
+			stream_get_usage(wi->dctx.streams, &w);
+			peak = w.peak > peak ? w.peak : peak;
+			conns = w.connections_max > conns ? w.connections_max : conns;
+			refused += w.refused;
+			evicted += w.evicted;
+		}
+		fprintf(out, ", streams %.1f MiB (peak in use %.1f KiB, room for %u connections, %" PRIu64
+			" allocations refused, %" PRIu64 " connections evicted)",
+			u.budget / 1048576.0, peak / 1024.0, conns, refused, evicted);
+	}
 	const struct flow_settings *fs = &eng.flow_settings;
 	unsigned tables = 0;
 	static const int flow_types[] = { TYPES__TYPE__NC_Connection, TYPES__TYPE__NC_Flow, TYPES__TYPE__NC_LinkFlow,
@@ -458,6 +481,50 @@ static void telemetry_lcores(struct rte_tel_data *d)
 	}
 }
 
+/* TCP stream reassembly: per worker (arrays in worker order) its memory
+ * and connections, and the TCPStream events summed (the summary's
+ * "events" has them too). Read while the workers write: each value is
+ * one aligned word, a moment's view. */
+static void telemetry_streams(struct rte_tel_data *d)
+{
+	enum { IN_USE, PEAK, CONNS, REFUSED, EVICTED, N_ARRAYS };
+	static const char *const names[N_ARRAYS] = {
+		"stream_bytes_in_use", "stream_bytes_peak", "stream_connections",
+		"stream_refused", "stream_evicted",
+	};
+	const struct worker_state *w0 = eng.n_workers ? eng.lc[eng.worker_lcore[0]].ws : NULL;
+	if (!w0 || !w0->dctx.streams)
+		return;
+	struct rte_tel_data *a[N_ARRAYS];
+	for (int i = 0; i < N_ARRAYS; i++)
+		if ((a[i] = rte_tel_data_alloc()))
+			rte_tel_data_start_array(a[i], RTE_TEL_U64_VAL);
+	uint64_t events[REASON_COUNT] = { 0 };
+	for (unsigned i = 0; i < eng.n_workers; i++) {
+		const struct worker_state *ws = eng.lc[eng.worker_lcore[i]].ws;
+		if (!ws || !ws->dctx.streams)
+			continue;
+		struct stream_usage u;
+		stream_get_usage(ws->dctx.streams, &u);
+		const uint64_t v[N_ARRAYS] = { u.in_use, u.peak, u.connections, u.refused, u.evicted };
+		for (int k = 0; k < N_ARRAYS; k++)
+			if (a[k])
+				rte_tel_data_add_array_u64(a[k], v[k]);
+		for (int r = 0; r < REASON_COUNT; r++)
+			events[r] += ws->dctx.stats.events[PROTO_STREAM][r];
+	}
+	for (int k = 0; k < N_ARRAYS; k++)
+		if (a[k])
+			add_container(d, names[k], a[k]);
+	for (int r = 0; r < REASON_COUNT; r++) {
+		if (!events[r])
+			continue;
+		char key[64];
+		snprintf(key, sizeof key, "stream_%s", decode_reason_names[r]);
+		rte_tel_data_add_dict_u64(d, key, events[r]);
+	}
+}
+
 static int telemetry_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	(void)cmd, (void)params;
@@ -496,6 +563,7 @@ static int telemetry_stats(const char *cmd, const char *params, struct rte_tel_d
 		rte_tel_data_add_dict_u64(d, "peak_rss_kib", (uint64_t)ru.ru_maxrss);
 	rte_tel_data_add_dict_u64(d, "tsc_hz", rte_get_tsc_hz());
 	telemetry_lcores(d);
+	telemetry_streams(d);
 	for (int t = 0; t < NCAP_TYPE_LIMIT; t++)
 		if (s.records[t])
 			rte_tel_data_add_dict_u64(d, ncap_type_by_id(t)->name, s.records[t]);

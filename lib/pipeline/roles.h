@@ -7,6 +7,8 @@
  *                 chunks, sent to the compressor that owns the type
  *   worker_flows.c  the worker's side of lib/flow: flow records back into
  *                 the chunks, aggregate shares to the aggregator role
+ *   worker_streams.c  the worker's side of lib/stream outside a packet:
+ *                 records of connections that end by expiry or shutdown
  *   compressor.c  gzips chunks into the files of the types it owns
  *
  * Each function runs on the lcore that owns lc and writes its state, besides
@@ -43,6 +45,12 @@ void emit_record(struct lcore_conf *lc, struct worker_state *ws, int type, const
 void flush_chunks(struct lcore_conf *lc);
 void live_tick(struct lcore_conf *lc, struct worker_state *ws);
 void maybe_finish_worker(struct lcore_conf *lc);
+
+/* worker_streams.c */
+/* Ends the connections idle at `now`, packing the records they leave. */
+void worker_streams_advance(struct worker_state *ws, int64_t now);
+/* Ends every connection (end of input). */
+void worker_streams_flush(struct worker_state *ws);
 
 /* worker_flows.c (and publish_worker_time below) */
 unsigned aggregator_step(struct lcore_conf *lc);

@@ -244,6 +244,8 @@ void process_burst(struct lcore_conf *lc, struct rte_mbuf **bufs, unsigned n, in
 		 * captured length: a replay does not know the length on the wire.) */
 		uint32_t wire_len = m->pkt_len > len ? m->pkt_len : len;
 		decode_packet(&ws->dctx, &ws->pkt, pkt_link, data, len, wire_len, ts);
+		if (ts > ws->stream_now)
+			ws->stream_now = ts;
 		lc->stats.decode_errors += ws->pkt.error;
 		lc->stats.unknown += ws->pkt.unknown;
 		if (eng.sidecar && (ws->pkt.error || ws->pkt.unknown))
@@ -275,6 +277,8 @@ void process_burst(struct lcore_conf *lc, struct rte_mbuf **bufs, unsigned n, in
 		flows_advance(ws->flows, flows_now(ws->flows));
 		publish_worker_time(lc, flows_now(ws->flows));
 	}
+	if (!eng.live)
+		worker_streams_advance(ws, ws->stream_now);
 	lc->stats.decode_cycles += lcore_stage_enter(lc, was) - t0;
 }
 
@@ -305,6 +309,7 @@ void live_tick(struct lcore_conf *lc, struct worker_state *ws)
 		publish_worker_time(lc, wall);
 		lcore_stage_enter(lc, was);
 	}
+	worker_streams_advance(ws, wallclock_ns());
 	if (now >= ws->next_flush) {
 		ws->next_flush = now + LIVE_FLUSH_SECONDS * rte_get_tsc_hz();
 		flush_chunks(lc);
@@ -322,6 +327,8 @@ void maybe_finish_worker(struct lcore_conf *lc)
 		return;
 	}
 	struct worker_state *ws = lc->ws;
+	/* Connections still open end: their pending records go out. */
+	worker_streams_flush(ws);
 	if (ws->flows) {
 		enum lcore_stage was = lc->stats.stage;
 		lcore_stage_enter(lc, STAGE_FLOWS);
