@@ -80,11 +80,28 @@ def udp(sport, dport, payload, jumbo=False):
     return struct.pack('>HHHH', sport, dport, length, 0) + payload
 
 
+# The first copy's TCP sequence number; pcap_bytes() finds it in a frame
+# and gives each copy the next one, so that the copies are one stream's
+# consecutive data, each decoded in full, not retransmissions that the
+# stream reassembler would count and skip.
+TCP_SEQ_MARK = 0x5e9c0001
+
+
 def tcp(sport, dport, payload, options=b''):
     assert len(options) % 4 == 0 and len(options) <= 40
     offset = 5 + len(options) // 4
-    return struct.pack('>HHIIBBHHH', sport, dport, 1, 2, offset << 4, 0x18, 65535, 0, 0) + \
+    return struct.pack('>HHIIBBHHH', sport, dport, TCP_SEQ_MARK, 2, offset << 4, 0x18, 65535, 0, 0) + \
         options + payload
+
+
+def tcp_seq_at(frame):
+    """(offset of the sequence number, payload length) of the frame's TCP
+    segment made by tcp(), or None."""
+    at = frame.find(struct.pack('>I', TCP_SEQ_MARK))
+    if at < 4:
+        return None
+    header = (frame[at + 8] >> 4) * 4
+    return at, len(frame) - (at - 4) - header
 
 
 def fill_to(total, overhead, unit):
@@ -505,8 +522,12 @@ def is_large(name):
 def pcap_bytes(frame, link, copies):
     snap = LARGE_MAX
     out = [struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, snap, link)]
+    seq = tcp_seq_at(frame)
     for i in range(copies):
         out.append(struct.pack('<IIII', 1700000000 + i // 1000000, i % 1000000, len(frame), len(frame)))
+        if seq:
+            at, n = seq
+            frame = frame[:at] + struct.pack('>I', (TCP_SEQ_MARK + i * n) & 0xffffffff) + frame[at + 4:]
         out.append(frame)
     return b''.join(out)
 

@@ -98,6 +98,11 @@ import json, sys
 d = json.loads(sys.argv[1])
 for k in ("packets", "bytes", "decoded", "malformed", "drops_imissed", "drops_ring_full", "Ethernet"):
     assert isinstance(d.get(k), int), f"{k} missing or not a number in {d}"
+# TCP reassembly, per worker (docs/application.md): the capture has TCP
+# connections with data, so some stream memory was in use at its peak.
+for k in ("stream_bytes_in_use", "stream_bytes_peak", "stream_connections", "stream_refused", "stream_evicted"):
+    assert isinstance(d.get(k), list) and d[k] and all(isinstance(v, int) for v in d[k]), f"{k} missing in {d}"
+assert sum(d["stream_bytes_peak"]) > 0, "no stream memory ever in use"
 ' "$stats" || fail "/netcap/stats lacks counters"
 
 # The same commands through DPDK's own client (dpdk-dev's

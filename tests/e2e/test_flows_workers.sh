@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # test_flows_workers.sh: the five flow record families (Connection, Flow,
-# LinkFlow, NetworkFlow, TransportFlow) do not depend on the number of
-# workers.
+# LinkFlow, NetworkFlow, TransportFlow), and the records of reassembled TCP
+# streams (HTTP, TLSClientHello, TLSServerHello: a stream's idle expiry must
+# not depend on what else its worker carries), do not depend on the number
+# of workers.
 #
 # Several ndpi captures merged chronologically (mergecap without -a: time
 # only runs forward; IPv4, IPv6, TCP closes and resets, UDP, ICMP, VLAN
@@ -19,7 +21,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 NETCAP=$NETCAP_BUILD/netcap
 DUMP=$NETCAP_BUILD/netcap-dump
-TYPES="Connection Flow LinkFlow NetworkFlow TransportFlow"
+TYPES="Connection Flow LinkFlow NetworkFlow TransportFlow HTTP TLSClientHello TLSServerHello"
 INPUTS="1kxun.pcap teams.pcap skype_no_unknown.pcap http_ipv6.pcap 4in4tunnel.pcap 6in6tunnel.pcap
   tls_invalid_reads.pcap ipv6_in_gtp.pcap webex.pcap whatsapp_login_call.pcap quic.pcap
   dns_long_domainname.pcap bittorrent.pcap synscan.pcap mongodb.pcap anydesk-2.pcap"
