@@ -162,6 +162,8 @@ run_once() {
       secs=$(measure "$d/stdout" "$d/stderr" "$d/rss1" "$NETCAP" -r "$input" -o "$d/out" --no-progress "${extra[@]}")
       read -r pk by loop < <(sed -n 's/^  packets *\([0-9]*\) (\([0-9]*\) bytes) in \([0-9.]*\) s.*/\1 \2 \3/p' "$d/stdout")
       ns=$(sed -n 's/^  decoding *\([0-9.]*\) ns\/packet.*/\1/p' "$d/stdout")
+      # TCP reassembly's memory: the largest per-worker peak in use.
+      sed -n 's/.*, streams [0-9.]* MiB (peak in use \([0-9.]*\) KiB.*/\1/p' "$d/stdout" >>"$d/streams"
       outb=$(du -sb "$d/out" | cut -f1)
       if grep -qE '^  incomplete|^  drops +[1-9]' "$d/stdout"; then
         echo "bench: warning: $row run $r lost packets:" >&2
@@ -208,6 +210,7 @@ summarise() {
     echo "ns=$(median <"$d/ns" | awk 'NF{printf "%.0f", $1}')"
     echo "outb=$(median <"$d/outb")"
     echo "rss=$(median <"$d/rss")"
+    echo "streams=$(median <"$d/streams" 2>/dev/null)"
     local secs_file=$d/loop
     [ -s "$secs_file" ] || secs_file=$d/wall
     echo "smin=$(sort -g "$secs_file" | head -n 1)"
@@ -224,7 +227,7 @@ order=(rx netcap noentropy inline tshark suricata)
 for row in "${order[@]}"; do
   want "$row" || continue
   mkdir -p "$WORK/$row"
-  for f in wall loop ns outb rss pk by; do : >"$WORK/$row/$f"; done
+  for f in wall loop ns outb rss pk by streams; do : >"$WORK/$row/$f"; done
 done
 for ((r = 1; r <= RUNS; r++)); do
   for row in "${order[@]}"; do
@@ -304,6 +307,9 @@ fi
 if [ -f "$WORK/results/suricata" ] && [ -f "$WORK/results/netcap" ]; then
   awk -v nw="$(get netcap wall)" -v sw="$(get suricata wall)" 'BEGIN{
     printf "Wall clock beside Suricata 7 (same file, start-up included): netcap %.3f s, Suricata %.3f s: netcap %.2fx as fast.\n", nw, sw, sw / nw }' >>"$verdict"
+fi
+if [ -n "$(get netcap streams)" ]; then
+  echo "TCP reassembly (netcap with defaults): peak $(get netcap streams) KiB of stream memory in use per worker (the largest), of a 64 MiB budget each." >>"$verdict"
 fi
 cat "$verdict"
 for row in netcap noentropy inline; do

@@ -18,6 +18,7 @@
  * detection and returned when the connection ends. */
 #include "stream/app.h"
 
+#include <netinet/tcp.h>
 #include <string.h>
 
 #include "decode/decoders.h"
@@ -326,6 +327,12 @@ bool app_settings_check(void)
 void app_tcp_segment(struct decoder_ctx *ctx, struct packet *pkt, uint32_t seq, uint32_t ack,
 		     uint8_t flags, const struct cursor *payload)
 {
+	/* A pure ACK (no byte, captured or cut, and no SYN, FIN or RST)
+	 * changes nothing the reassembler keeps: not looked up at all. It is
+	 * about a third of all TCP packets. (Its Flow record, one direction
+	 * of ACKs only, then names no application, as before streams.) */
+	if (!cur_left(payload) && !pkt->ip_missing && !(flags & (TH_FIN | TH_SYN | TH_RST)))
+		return;
 	/* A segment may complete messages much larger than itself: its
 	 * records get the room they need (the arena's cap still bounds it). */
 	struct arena *a = &ctx->arena;

@@ -53,6 +53,7 @@
  * most depth / BLOCK_SIZE blocks; none when the segment comes after all
  * held data, the usual case); the bytes delivered. Memory: the table and
  * the pool, both fixed at creation. */
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,10 +71,6 @@
  * bytes; jumbograms more): longer ones are cut, counted bad-length. */
 #define STREAM_SEGMENT_MAX (1u << 24)
 
-#define TCP_FIN 0x01
-#define TCP_SYN 0x02
-#define TCP_RST 0x04
-#define TCP_ACK 0x10
 
 /* One direction of a connection. */
 struct half {
@@ -506,7 +503,7 @@ static struct conn_entry *create(struct stream_table *st, const struct stream_se
 								      expiry(seg->ts, st->s.idle_ns));
 	if (!e)
 		return NULL;
-	bool syn = seg->flags & TCP_SYN, ack = seg->flags & TCP_ACK;
+	bool syn = seg->flags & TH_SYN, ack = seg->flags & TH_ACK;
 	bool sender_is_client;
 	if (syn) {
 		sender_is_client = !ack;
@@ -544,8 +541,8 @@ struct stream_conn *stream_segment(struct stream_table *st, const struct stream_
 		flow_table_advance(st->table, seg->ts);
 		st->started = true;
 	}
-	bool syn = seg->flags & TCP_SYN, fin = seg->flags & TCP_FIN, rst = seg->flags & TCP_RST;
-	bool ack = seg->flags & TCP_ACK;
+	bool syn = seg->flags & TH_SYN, fin = seg->flags & TH_FIN, rst = seg->flags & TH_RST;
+	bool ack = seg->flags & TH_ACK;
 	uint32_t len = seg->data ? seg->len : 0, full = seg->full_len > len ? seg->full_len : len;
 	if (full > STREAM_SEGMENT_MAX) {
 		count(st, REASON_BAD_LENGTH);
