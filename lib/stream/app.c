@@ -242,6 +242,36 @@ static bool detect(struct app_env *env, struct stream_conn *c, int dir, const ui
 	return true;
 }
 
+/* The parser's end: what it still holds is written or dropped, its
+ * buffers and its block go back to the pool. */
+static void finish(struct app_env *env, struct stream_conn *c, int64_t ts)
+{
+	void *state = state_of(c);
+	switch (kind_of(c)) {
+	case APP_HTTP:
+		http_end(env, c, state, ts);
+		break;
+	case APP_TLS:
+		tls_end(env, c, state, ts);
+		break;
+	case APP_DNS:
+		dns_end(env, state);
+		break;
+	}
+	block_put(env->blocks, c->app);
+	c->app = NULL;
+}
+
+/* A parser that wants neither direction any more (TLS after both hellos,
+ * HTTP after an upgrade) gives its block back at once rather than at the
+ * connection's end: a TLS session lasts minutes, its hellos take
+ * milliseconds. The connection keeps its ApplicationProto. */
+static void release_if_done(struct app_env *env, struct stream_conn *c, int64_t ts)
+{
+	if (c->app && c->ignore[0] && c->ignore[1])
+		finish(env, c, ts);
+}
+
 static void on_data(void *envp, struct stream_conn *c, int dir, const uint8_t *d, uint32_t n, int64_t ts)
 {
 	struct app_env *env = envp;
@@ -259,6 +289,7 @@ static void on_data(void *envp, struct stream_conn *c, int dir, const uint8_t *d
 		dns_data(env, c, state, dir, d, n);
 		break;
 	}
+	release_if_done(env, c, ts);
 }
 
 static void on_gap(void *envp, struct stream_conn *c, int dir, uint32_t n, int64_t ts)
@@ -278,6 +309,7 @@ static void on_gap(void *envp, struct stream_conn *c, int dir, uint32_t n, int64
 		dns_gap(env, c, state, dir);
 		break;
 	}
+	release_if_done(env, c, ts);
 }
 
 static void on_fin(void *envp, struct stream_conn *c, int dir, int64_t ts)
@@ -290,23 +322,8 @@ static void on_fin(void *envp, struct stream_conn *c, int dir, int64_t ts)
 static void on_end(void *envp, struct stream_conn *c, enum stream_end_reason why, int64_t ts)
 {
 	(void)why;
-	struct app_env *env = envp;
-	if (!c->app)
-		return;
-	void *state = state_of(c);
-	switch (kind_of(c)) {
-	case APP_HTTP:
-		http_end(env, c, state, ts);
-		break;
-	case APP_TLS:
-		tls_end(env, c, state, ts);
-		break;
-	case APP_DNS:
-		dns_end(env, state);
-		break;
-	}
-	block_put(env->blocks, c->app);
-	c->app = NULL;
+	if (c->app)
+		finish(envp, c, ts);
 }
 
 const struct stream_callbacks app_stream_callbacks = {

@@ -240,3 +240,42 @@ Test(stream_app, pool_exhausted_at_detection)
 		block_put(&pool, taken[i]);
 	end();
 }
+
+Test(stream_app, parser_released_when_both_directions_are_done)
+{
+	/* After a 101 neither direction is HTTP any more: the parser's block
+	 * goes back at once (a TLS session's does after both hellos), its
+	 * transaction written, the protocol still named. */
+	conn.ep.server_port = 80;
+	const char *req = "GET /chat HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n\r\n";
+	const char *res = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n";
+	deliver(0, (const uint8_t *)req, (uint32_t)strlen(req));
+	cr_assert_not_null(conn.app);
+	deliver(1, (const uint8_t *)res, (uint32_t)strlen(res));
+	cr_assert(conn.ignore[0] && conn.ignore[1]);
+	cr_assert_null(conn.app, "the parser's block is released before the connection ends");
+	cr_assert_eq(pool.in_use, 0);
+	cr_assert_str_eq(conn.app_proto, "HTTP");
+	Types__HTTP *r = record(T_HTTP, 0);
+	cr_assert(r);
+	cr_assert_eq(r->statuscode, 101);
+	end();
+	cr_assert_eq(pkt.n_rec, 1, "nothing more at the end");
+}
+
+Test(stream_app, idle_http_connection_holds_its_state_only)
+{
+	/* Between transactions a keep-alive connection keeps one block, its
+	 * parser's state: heads, kept bodies and sniffed bytes are returned. */
+	conn.ep.server_port = 80;
+	const char *req = "POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello";
+	const char *res = "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nworld!";
+	for (int i = 0; i < 3; i++) {
+		deliver(0, (const uint8_t *)req, (uint32_t)strlen(req));
+		deliver(1, (const uint8_t *)res, (uint32_t)strlen(res));
+	}
+	cr_assert_eq(pkt.n_rec, 3);
+	cr_assert_eq(pool.in_use, 1, "%u blocks held between transactions", pool.in_use);
+	end();
+	cr_assert_eq(pool.in_use, 0);
+}
