@@ -438,6 +438,48 @@ def tcp_payload(limit, jumbo):
     return ethernet(0x86dd if jumbo else 0x0800, ip), LINK_ETHERNET
 
 
+def tcp_segment(payload, jumbo, dport):
+    ip = ipv6_jumbo(6, tcp(40000, dport, payload)) if jumbo else ipv4(6, tcp(40000, dport, payload))
+    return ethernet(0x86dd if jumbo else 0x0800, ip), LINK_ETHERNET
+
+
+def http_headers(limit, jumbo):
+    """One HTTP request per copy (the copies are one connection's stream):
+    as many distinct short headers as fit, past the record's 64-entry map
+    cap; the jumbogram's head passes the 16 KiB head cap too. No response
+    comes: each request waits, eight at most, then is written alone."""
+    room = limit - 14 - (48 if jumbo else 20) - 20
+    start = b'GET /?' + b'&'.join(b'p%d=v' % i for i in range(100)) + b' HTTP/1.1\r\nHost: h\r\n'
+    head, i = start, 0
+    while len(head) + 16 + 2 <= room:
+        head += b'H%d: v\r\n' % i
+        i += 1
+    return tcp_segment(head + b'\r\n', jumbo, 80)
+
+
+def tls_hello(limit, jumbo):
+    """A ClientHello as large as fits (one per connection: each copy opens
+    its own, see NEW_CONNECTION_PER_COPY): as many cipher suites as fit,
+    GREASE among them (past the 512 cap in the jumbogram), then 100 empty
+    extensions; in the jumbogram the handshake message spans TLS records
+    of 16 KiB."""
+    room = limit - 14 - (48 if jumbo else 20) - 20
+    room = min(room, (64 << 10) - 1024)      # under the 64 KiB handshake cap
+    n_records = (room + 16383) // 16384
+    body_room = room - 5 * n_records - 4 - 2 - 32 - 1 - 1 - 2 - 2
+    exts = b''.join(struct.pack('>HH', 0x1000 + i, 0) for i in range(100))
+    n_ciphers = (body_room - len(exts)) // 2 - 1
+    ciphers = b''.join(struct.pack('>H', 0x0a0a if i % 50 == 0 else i + 1) for i in range(n_ciphers))
+    body = struct.pack('>H', 0x0303) + bytes(32) + b'\x00' + struct.pack('>H', len(ciphers)) + ciphers + \
+        b'\x01\x00' + struct.pack('>H', len(exts)) + exts
+    msg = struct.pack('>I', 0x01000000 | len(body)) + body
+    records = b''
+    for at in range(0, len(msg), 16384):
+        part = msg[at:at + 16384]
+        records += struct.pack('>BHH', 22, 0x0301, len(part)) + part
+    return tcp_segment(records, jumbo, 443)
+
+
 def radiotap_dot11(limit):
     """Radiotap with a long chain of presence words, then a QoS data frame
     with HT Control, four addresses, LLC/SNAP, IPv4 and TCP with options."""
@@ -510,6 +552,10 @@ FAMILIES = [
     ('arp-long', small(arp_long), 'ARP with 255-byte addresses'),
     ('radiotap-dot11', small(radiotap_dot11), 'radiotap of 328 presence words, QoS data with HT Control, IPv4, TCP'),
     ('radiotap-dot11-large', large(radiotap_dot11), 'radiotap of 16,000 presence words, then the same'),
+    ('http-headers', small(http_headers, False), 'HTTP request of 149 short headers and 100 query parameters, one per copy on one connection'),
+    ('http-headers-large', large(http_headers, True), 'HTTP request head of 261,700 bytes (jumbogram): past the head cap'),
+    ('tls-hello', small(tls_hello, False), 'TLS ClientHello of 504 cipher suites (GREASE among them) and 100 extensions, a connection per copy'),
+    ('tls-hello-large', large(tls_hello, True), 'TLS ClientHello of 31,000 cipher suites over 4 TLS records (jumbogram)'),
     ('tcp-payload', small(tcp_payload, False), 'plain TCP segment of 1,460 bytes (entropy)'),
     ('tcp-payload-large', large(tcp_payload, True), 'plain TCP segment of 261,918 bytes (jumbogram)'),
 ]
@@ -519,13 +565,21 @@ def is_large(name):
     return name.endswith('-large') or name.startswith('regress-')
 
 
-def pcap_bytes(frame, link, copies):
+# Families whose copies each open a connection of their own (a TLS hello
+# is read once per connection); the others' TCP copies are one stream.
+NEW_CONNECTION_PER_COPY = {'tls-hello', 'tls-hello-large'}
+
+
+def pcap_bytes(frame, link, copies, new_connections=False):
     snap = LARGE_MAX
     out = [struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, snap, link)]
     seq = tcp_seq_at(frame)
     for i in range(copies):
         out.append(struct.pack('<IIII', 1700000000 + i // 1000000, i % 1000000, len(frame), len(frame)))
-        if seq:
+        if seq and new_connections:
+            at = seq[0] - 4      # the source port: one connection per copy
+            frame = frame[:at] + struct.pack('>H', 1024 + i % 64000) + frame[at + 2:]
+        elif seq:
             at, n = seq
             frame = frame[:at] + struct.pack('>I', (TCP_SEQ_MARK + i * n) & 0xffffffff) + frame[at + 4:]
         out.append(frame)
@@ -576,7 +630,7 @@ def main():
             copies = a.copies
         path = os.path.join(a.outdir, name + '.pcap')
         with open(path + '.tmp', 'wb') as f:
-            f.write(pcap_bytes(frame, link, copies))
+            f.write(pcap_bytes(frame, link, copies, name in NEW_CONNECTION_PER_COPY))
         os.replace(path + '.tmp', path)
         print('%s\t%d\t%d\t%d\t%s' % (name, len(frame), copies, link, desc))
     if not found:

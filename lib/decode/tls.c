@@ -156,6 +156,7 @@ static _Thread_local uint8_t joined[TLS_HANDSHAKE_LIMIT];
 /* JA4 sorts its lists here: at most 32,767 cipher suites (a 16-bit byte
  * length) or 16,383 extensions. */
 static _Thread_local uint16_t sort_space[32768];
+static _Thread_local uint16_t sort_tmp[32768];
 
 static bool is_grease(uint16_t v)
 {
@@ -511,14 +512,30 @@ static void put_two_digits(char *o, uint32_t v)
 	o[1] = (char)('0' + v % 10);
 }
 
-static int cmp_u16(const void *a, const void *b)
+/* Sorts n (at most 32,768) values of sort_space-sized v: two byte-wise
+ * counting passes through sort_tmp, linear in n. Not qsort: glibc's
+ * allocates its merge buffer with malloc beyond 1 KiB, per hello. */
+static void sort_u16(uint16_t *v, uint32_t n)
 {
-	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+	uint16_t *from = v, *to = sort_tmp;
+	for (int shift = 0; shift < 16; shift += 8) {
+		uint32_t count[257] = { 0 };
+		for (uint32_t i = 0; i < n; i++)
+			count[((from[i] >> shift) & 0xff) + 1]++;
+		for (int b = 0; b < 256; b++)
+			count[b + 1] += count[b];
+		for (uint32_t i = 0; i < n; i++)
+			to[count[(from[i] >> shift) & 0xff]++] = from[i];
+		uint16_t *swap = from;
+		from = to;
+		to = swap;
+	}
+	/* Two passes: the sorted values are back in v. */
 }
 
 static void sink_sorted_hex(struct sink *s, uint16_t *v, uint32_t n)
 {
-	qsort(v, n, sizeof *v, cmp_u16);
+	sort_u16(v, n);
 	for (uint32_t i = 0; i < n; i++) {
 		if (i)
 			sink_char(s, ',');

@@ -224,7 +224,10 @@ static bool detect(struct app_env *env, struct stream_conn *c, int dir, const ui
 		c->ignore[0] = c->ignore[1] = true;
 		return false;
 	}
-	memset(b->data, 0, BLOCK_DATA);
+	/* Zeroed as far as the parser's state goes, not the whole block. */
+	uint32_t size = kind == APP_HTTP ? http_state_size : kind == APP_TLS ? tls_state_size
+								: (uint32_t)sizeof(struct dns_stream);
+	memset(b->data, 0, APP_HEAD + size);
 	((struct app_block_head *)b->data)->kind = kind;
 	c->app = b;
 	void *state = state_of(c);

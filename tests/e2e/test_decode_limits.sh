@@ -77,6 +77,10 @@ ctp-reply-large|EthernetCTP capped|EthernetCTPReply=1|
 arp-long|-|ARP=1|
 radiotap-dot11|-|Dot11=1 TCP=1|
 radiotap-dot11-large|-|Dot11=1 TCP=1|
+http-headers|HTTP capped|HTTP=1|HTTP: len(r["RequestHeader"]) == 64 and len(r["Parameters"]) == 64 and r["Host"] == "h" and r["Truncated"]
+http-headers-large|HTTP capped|HTTP=1|HTTP: len(r["RequestHeader"]) == 64 and r["Host"] == "h" and r["Truncated"]
+tls-hello|-|TLSClientHello=1|TLSClientHello: len(r["CipherSuites"]) == 504 and len(r["Extensions"]) == 100 and len(r["Ja3"]) == 32 and r["Ja4"].startswith("t12i9999")
+tls-hello-large|TLS capped|TLSClientHello=1|TLSClientHello: len(r["CipherSuites"]) == 512 and len(r["Ja3"]) == 32 and r["Truncated"]
 tcp-payload|-|TCP=1|
 tcp-payload-large|-|TCP=1|
 EOF

@@ -426,6 +426,28 @@ Test(http, cut_request_head_alone_marks_the_record)
 	end(T0);
 }
 
+Test(http, named_headers_found_past_the_map_cap)
+{
+	/* 70 distinct names fill the map's 64 entries first: Host and
+	 * User-Agent after them still reach their fields (no hiding a
+	 * request's host behind junk headers), the map is capped. */
+	char req[4096];
+	int n = snprintf(req, sizeof req, "GET /x HTTP/1.1\r\n");
+	for (int i = 0; i < 70; i++)
+		n += snprintf(req + n, sizeof req - (size_t)n, "X-Junk-%d: j\r\n", i);
+	snprintf(req + n, sizeof req - (size_t)n, "Host: late.example\r\nUser-Agent: ua\r\nX-Junk-3: again\r\n\r\n");
+	feed(0, req, T0);
+	feed(1, "HTTP/1.1 204 No Content\r\n\r\n", T0 + MS);
+	cr_assert_eq(n_records(), 1);
+	Types__HTTP *r = rec(0);
+	cr_assert_str_eq(r->host, "late.example");
+	cr_assert_str_eq(r->useragent, "ua");
+	cr_assert_eq(r->n_requestheader, 64);
+	cr_assert_str_eq(r->requestheader[3]->value, "j, again", "a repeated name's values joined");
+	cr_assert(r->truncated);
+	end(T0);
+}
+
 Test(http, spaces_in_the_request_target)
 {
 	/* Nikto's RCE probes send raw spaces; servers and tshark take the
