@@ -47,30 +47,18 @@ and, for every exception row of CAPTURE that matched nothing,
 Exits 0; the caller judges the figures (test_app_ndpi.sh).
 """
 import ipaddress
-import json
 import os
 import re
-import subprocess
 import sys
 from collections import defaultdict
+import netcap_records
 
-BUILD = os.environ.get("NETCAP_BUILD", "build")
-DUMP = os.path.join(BUILD, "netcap-dump")
 NDPI_URL_MAX = 255      # ndpiReader's url[256]
 
 
 def records(netcap_dir, typ):
     """Our records of one type: a list of dicts."""
-    js = os.path.join(netcap_dir, typ + ".json")
-    if os.path.exists(js):
-        with open(js, encoding="utf-8") as f:
-            return [json.loads(line) for line in f if line.strip()]
-    path = os.path.join(netcap_dir, typ + ".ncap.gz")
-    if not os.path.exists(path):
-        return []
-    out = subprocess.run([DUMP, "--json", path], check=True, capture_output=True, text=True,
-                         errors="surrogateescape").stdout
-    return [json.loads(line) for line in out.splitlines() if line]
+    return netcap_records.records(netcap_dir, typ)
 
 
 def endpoint(text):

@@ -37,27 +37,16 @@ import hashlib
 import ipaddress
 import json
 import os
-import subprocess
 import sys
 from collections import defaultdict
+import netcap_records
 
-BUILD = os.environ.get("NETCAP_BUILD", "build")
-DUMP = os.path.join(BUILD, "netcap-dump")
 FIELDS = (("ja4", "TLSClientHello", "Ja4"), ("ja3", "TLSClientHello", "Ja3"),
           ("ja3s", "TLSServerHello", "Ja3s"), ("sni", "TLSClientHello", "SNI"))
 
 
 def records(netcap_dir, typ):
-    js = os.path.join(netcap_dir, typ + ".json")
-    if os.path.exists(js):
-        with open(js, encoding="utf-8") as f:
-            return [json.loads(line) for line in f if line.strip()]
-    path = os.path.join(netcap_dir, typ + ".ncap.gz")
-    if not os.path.exists(path):
-        return []
-    out = subprocess.run([DUMP, "--json", path], check=True, capture_output=True, text=True,
-                         errors="surrogateescape").stdout
-    return [json.loads(line) for line in out.splitlines() if line]
+    return netcap_records.records(netcap_dir, typ)
 
 
 def key(a_ip, a_port, b_ip, b_port):

@@ -46,25 +46,15 @@ import os
 import subprocess
 import sys
 from collections import Counter
+import netcap_records
 
 NETCAP_DIR, PCAP = sys.argv[1], sys.argv[2]
 TSHARK_ARGS = sys.argv[3:]
-BUILD = os.environ.get("NETCAP_BUILD", "build")
-DUMP = os.path.join(BUILD, "netcap-dump")
 SEP = "\x01"
 
 
 def records(typ):
-    js = os.path.join(NETCAP_DIR, typ + ".json")
-    if os.path.exists(js):
-        with open(js, encoding="utf-8") as f:
-            return [json.loads(line) for line in f if line.strip()]
-    path = os.path.join(NETCAP_DIR, typ + ".ncap.gz")
-    if not os.path.exists(path):
-        return []
-    out = subprocess.run([DUMP, "--json", path], check=True, capture_output=True, text=True,
-                         errors="surrogateescape").stdout
-    return [json.loads(line) for line in out.splitlines() if line]
+    return netcap_records.records(NETCAP_DIR, typ)
 
 
 def tshark(filt, fields, extra=()):
