@@ -2,12 +2,16 @@
  *
  * Reads each FILE with the lib/ncap reader and prints its records through
  * the generic emitter of lib/export; this file only parses the command line
- * and sequences files. Every record goes through ncap_record_unpack(), which
- * bounds what decoding it may cost (lib/ncap/recordcheck.h): a record that
- * would cost too much, or does not decode, is reported and skipped, and the
- * records after it print. Exit status: 0 all went well, 1 a file could not
- * be read completely (the records before the fault are printed) or a record
- * was skipped, 2 bad usage. */
+ * and sequences files. With -o OUTDIR it converts them into files instead,
+ * OUTDIR/<Type>.csv or .json, concurrently (lib/export/batch.h), through the
+ * same printing function as standard output. Every record goes through
+ * ncap_record_unpack(), which bounds what decoding it may cost
+ * (lib/ncap/recordcheck.h): a record that would cost too much, or does not
+ * decode, is reported and skipped, and the records after it print. Exit
+ * status: 0 all went well, 1 a file could not be read completely (the
+ * records before the fault are printed) or a record was skipped, 2 bad
+ * usage (or, with -o, a conversion refused before it began), 130
+ * interrupted (-o). */
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -16,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "export/batch.h"
 #include "export/emit.h"
 #include "ncap/reader.h"
 #include "ncap/recordcheck.h"
@@ -26,8 +32,12 @@
 
 static const char usage[] =
 	"usage: netcap-dump [options] FILE...\n"
+	"       netcap-dump -o OUTDIR [options] DIR|FILE...\n"
 	"Prints NETCAP record files (<Type>.ncap.gz, or - for standard input)\n"
-	"as CSV with a header line (default) or as JSON lines.\n"
+	"as CSV with a header line (default) or as JSON lines. With -o, converts\n"
+	"every record file (the *.ncap.gz and *.ncap directly in each DIR) into\n"
+	"OUTDIR/<Type>.csv (or .json), the type read from each file's header,\n"
+	"each file what netcap-dump [options] FILE prints; several at once.\n"
 	"\n"
 	"  --select F1,F2  print only these fields, in this order\n"
 	"  --fields        print the CSV header line only\n"
@@ -45,6 +55,14 @@ static const char usage[] =
 	"  --max-elements N\n"
 	"                  skip records with a repeated field of more than N\n"
 	"                  elements in one message (default 1048576)\n"
+	"  -o, --out OUTDIR\n"
+	"                  convert into OUTDIR (created if missing); two inputs\n"
+	"                  of one type are refused\n"
+	"  --force         with -o: replace existing OUTDIR/<Type>.csv files\n"
+	"                  (without it the run is refused, naming them)\n"
+	"  --jobs N        with -o: files converted at once (default: one per CPU)\n"
+	"  --progress      with -o: progress lines on stderr even when it is not a\n"
+	"                  terminal (on a terminal there is always one)\n"
 	"  --help, --version\n"
 	"Every option may also be written with a single dash (-select), and\n"
 	"options with a value as --select=F1,F2. Field formats: docs/csv-json.md.\n";
@@ -57,6 +75,10 @@ struct options {
 	char sep;
 	bool json, utc, safe_csv;
 	struct ncap_limits limits;
+	/* -o: batch conversion */
+	const char *out_dir;
+	unsigned jobs;
+	bool force, progress;
 };
 
 static _Noreturn __attribute__((format(printf, 1, 2))) void usage_error(const char *fmt, ...)
@@ -129,7 +151,7 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 		const char *value = eq ? eq + 1 : NULL;
 #define IS(s) (name_len == strlen(s) && !strncmp(name, s, name_len))
 		bool takes_value = IS("select") || IS("sep") || IS("max-record-memory") ||
-				   IS("max-elements");
+				   IS("max-elements") || IS("o") || IS("out") || IS("jobs");
 		if (value && !takes_value)
 			usage_error("option %.*s takes no value", (int)(eq - arg), arg);
 		if (takes_value && !value) {
@@ -155,6 +177,19 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 			o->limits.max_memory = parse_count(arg, value, true);
 		} else if (IS("max-elements")) {
 			o->limits.max_elements = parse_count(arg, value, false);
+		} else if (IS("o") || IS("out")) {
+			if (!*value)
+				usage_error("%s takes a directory", arg);
+			o->out_dir = value;
+		} else if (IS("jobs")) {
+			uint64_t n = parse_count(arg, value, false);
+			if (n > 1024)
+				usage_error("--jobs takes at most 1024, got %s", value);
+			o->jobs = (unsigned)n;
+		} else if (IS("force")) {
+			o->force = true;
+		} else if (IS("progress")) {
+			o->progress = true;
 		} else if (IS("safe-csv")) {
 			o->safe_csv = true;
 		} else if (IS("tsv")) {
@@ -181,7 +216,12 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 #undef IS
 	}
 	if (nfiles == 0)
-		usage_error("no FILE given");
+		usage_error(o->out_dir ? "no DIR or FILE given" : "no FILE given");
+	if (o->out_dir && o->mode != MODE_RECORDS)
+		usage_error("-o converts records; --fields, --header and --count print to "
+			    "standard output without it");
+	if (!o->out_dir && (o->jobs || o->force || o->progress))
+		usage_error("--jobs, --force and --progress go with -o OUTDIR");
 	return nfiles;
 }
 
@@ -197,36 +237,36 @@ static bool count_file(struct ncap_reader *r, uint64_t *count)
 	return rc == 0;
 }
 
-/* Prints the records of one file; returns false if any could not be read
- * or unpacked. */
+/* Prints the records of one file (the function -o uses for each output
+ * file); returns false if any could not be read or unpacked. */
 static bool dump_records(struct emitter *em, struct ncap_reader *r,
 			 const ProtobufCMessageDescriptor *desc, const struct ncap_limits *limits)
 {
-	const uint8_t *rec;
-	size_t len;
-	int rc;
-	bool ok = true;
-	while ((rc = ncap_reader_next(r, &rec, &len)) == 1) {
-		struct ncap_check check;
-		ProtobufCMessage *msg = ncap_record_unpack(desc, rec, len, limits, &check);
-		if (!msg) {
-			/* Framing is intact, so the records after it still print. */
-			if (fflush(stdout))
-				output_failed();
-			char where[1200];
-			ncap_reader_record_where(r, where, sizeof where);
-			fprintf(stderr, "netcap-dump: %s: %s%s; record skipped\n", where,
-				check.status == NCAP_CHECK_MALFORMED ? "cannot be decoded: " : "",
-				check.reason);
-			ok = false;
-			continue;
-		}
-		int err = emit_record(em, msg);
-		protobuf_c_message_free_unpacked(msg, NULL);
-		if (err)
-			output_failed();
-	}
-	return ok && rc == 0;
+	struct export_stats stats = {0};
+	enum export_result res = export_file_records(em, r, desc, limits, "netcap-dump", stderr,
+						     &stats);
+	if (res == EXPORT_WRITE_FAILED)
+		output_failed();
+	return res == EXPORT_OK;
+}
+
+/* -o OUTDIR: every input converted into a file of its own. */
+static int convert_to_dir(const struct options *o, const char *const *inputs, int ninputs)
+{
+	struct batch_options bo = {
+		.format = o->json ? EMIT_JSON : EMIT_CSV,
+		.sep = o->sep,
+		.utc = o->utc,
+		.safe_csv = o->safe_csv,
+		.select = o->select,
+		.limits = o->limits,
+		.jobs = o->jobs,
+		.force = o->force,
+		.progress = isatty(STDERR_FILENO) ? BATCH_PROGRESS_TERMINAL
+			    : o->progress         ? BATCH_PROGRESS_LINES
+						  : BATCH_PROGRESS_NONE,
+	};
+	return batch_convert(inputs, (size_t)ninputs, o->out_dir, &bo, NULL);
 }
 
 int main(int argc, char **argv)
@@ -242,6 +282,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	int nfiles = parse_args(argc, argv, &o, files);
+	if (o.out_dir) {
+		/* A file size limit (ulimit -f) is then a write error naming the
+		 * file, like a full disk, not a signal that kills every file. */
+		signal(SIGXFSZ, SIG_IGN);
+		int status = convert_to_dir(&o, files, nfiles);
+		free(files);
+		return status;
+	}
 
 	struct emitter em;
 	emit_init(&em, stdout);
