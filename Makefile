@@ -23,6 +23,8 @@ BASE_LIBS   := $(shell pkg-config --libs libprotobuf-c libdeflate nettle 2>/dev/
 PCAP_LIBS   := $(shell pkg-config --libs libpcap 2>/dev/null)
 SODIUM_LIBS := $(shell pkg-config --libs libsodium 2>/dev/null)
 TEST_LIBS   := $(shell pkg-config --libs criterion 2>/dev/null)
+# eve.json alerts (lib/label/alerts.c)
+JANSSON_LIBS := $(shell pkg-config --libs jansson 2>/dev/null)
 
 APPS     := $(notdir $(wildcard app/*))
 BINS     := $(APPS:%=$(BUILD)/%)
@@ -42,7 +44,8 @@ TOOL_BINS := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/%)
 # Libraries per binary (a static libnetcap.a pulls in only what each uses).
 LIBS_netcap-dump    := $(BASE_LIBS)
 LIBS_netcap         := $(DPDK_LIBS) $(PCAP_LIBS) $(SODIUM_LIBS) $(BASE_LIBS) -lpthread
-ALL_LIBS := $(DPDK_LIBS) $(PCAP_LIBS) $(SODIUM_LIBS) $(BASE_LIBS) -lpthread
+LIBS_netcap-label   := $(BASE_LIBS) $(JANSSON_LIBS) -lpthread
+ALL_LIBS := $(DPDK_LIBS) $(PCAP_LIBS) $(SODIUM_LIBS) $(BASE_LIBS) $(JANSSON_LIBS) -lpthread
 
 .PHONY: all deps test test-sanitize check run bench bench-tools clean
 all: $(BINS)
@@ -95,7 +98,7 @@ FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE -Wall -We
 	-Ilib -I$(GEN) -MMD -MP $(DPDK_CFLAGS)
 # Engine files a fuzz target may use: they call no EAL function.
 FUZZ_PIPELINE := $(wildcard lib/pipeline/mbufchain.c lib/pipeline/config.c)
-FUZZ_LIB_SRC  := $(wildcard lib/decode/*.c lib/defrag/*.c lib/stream/*.c lib/ncap/*.c lib/export/*.c lib/flow/*.c) $(FUZZ_PIPELINE)
+FUZZ_LIB_SRC  := $(wildcard lib/decode/*.c lib/defrag/*.c lib/stream/*.c lib/ncap/*.c lib/export/*.c lib/flow/*.c lib/label/*.c) $(FUZZ_PIPELINE)
 FUZZ_LIB_OBJ  := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_LIB_SRC)) \
 	$(FUZZ_BUILD)/obj/gen/netcap.pb-c.o $(FUZZ_BUILD)/obj/gen/ncap_descriptors.o
 FUZZ_LIB    := $(FUZZ_BUILD)/libnetcap-fuzz.a
@@ -111,7 +114,7 @@ $(FUZZ_LIB): $(FUZZ_LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 $(FUZZ_BINS): $(FUZZ_BUILD)/%: $(FUZZ_BUILD)/obj/tests/fuzz/%.o $(FUZZ_LIB)
-	$(FUZZ_CC) -g -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< $(FUZZ_LIB) $(BASE_LIBS) $(SODIUM_LIBS) $(DPDK_LIBS)
+	$(FUZZ_CC) -g -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< $(FUZZ_LIB) $(BASE_LIBS) $(SODIUM_LIBS) $(DPDK_LIBS) $(JANSSON_LIBS)
 -include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_BINS:$(FUZZ_BUILD)/%=$(FUZZ_BUILD)/obj/tests/fuzz/%.d)
 
 check: all $(UNIT_BIN) $(TOOL_BINS)

@@ -11,6 +11,7 @@ packages=(
   libdeflate-dev libsodium-dev libpcap-dev
   nettle-dev                      # MD5 and SHA-256 for JA3, JA3S, JA4, JA4S
   libcriterion-dev                # unit tests
+  libjansson-dev                  # eve.json alerts for netcap-label (lib/label/alerts.c)
   clang-14 libclang-rt-14-dev     # libFuzzer targets (make fuzz, tests/e2e/test_fuzz.sh)
   python3 python3-protobuf protobuf-compiler   # wire-compatibility oracle
   tshark tcpdump tcpreplay iproute2 time       # oracles, live-capture tests, bench peak RSS
