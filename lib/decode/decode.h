@@ -144,10 +144,13 @@ extern const char *const decode_reason_names[REASON_COUNT];
 #define PACKET_MAX_RECORDS 64 /* records per packet (a cap: CAPPED beyond) */
 #define PACKET_MAX_DEPTH 16   /* encapsulated layers before TOO_DEEP */
 #define PACKET_MAX_ENTROPY 16
-/* Every record a decoder makes serializes to at most this many bytes,
- * whatever the input: the caps of docs/decoding.md ("Limits") keep the
- * largest (TCP and UDP with --payload) under 61 KiB, DNS under 49 KiB.
- * tests/fuzz/fuzz_decode.c checks it. */
+/* Every record a decoder makes from one packet serializes to at most this
+ * many bytes, whatever the input: the caps of docs/decoding.md ("Limits")
+ * keep the largest (TCP and UDP with --payload) under 61 KiB, DNS under
+ * 49 KiB. tests/fuzz/fuzz_decode.c checks it. An HTTP record made from a
+ * stream holds two heads of up to 16 KiB, what is parsed from them (maps,
+ * cookies, parameters) and up to 2 x 16 KiB of body: it may pass this
+ * bound, and the engine's 128 KiB cut (lib/ncap/truncate.c) then applies. */
 #define DECODE_RECORD_BOUND (64u << 10)
 
 /* Bump allocator for one packet's records, reset per packet.
