@@ -27,7 +27,7 @@
 /* Malformed lines reported one by one before only the count goes on. */
 #define ALERT_REPORT_MAX 100
 /* Alerts kept by default (alert_set_init): about 1 GiB (96 bytes each,
- * 9 more in the index); more are counted as dropped. */
+ * 13 more in the index); more are counted as dropped. */
 #define ALERT_MAX_DEFAULT 10000000u
 /* Sentinel for icmp_type/icmp_code: not ICMP, or not given. */
 #define ALERT_NO_ICMP (-1)

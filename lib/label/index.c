@@ -82,6 +82,17 @@ static int cmp_alerts(const void *pa, const void *pb, void *arg)
 	return c ? c : (ia < ib ? -1 : ia > ib);
 }
 
+/* By time alone; equal times keep file order, as in cmp_alerts. */
+static int cmp_alert_times(const void *pa, const void *pb, void *arg)
+{
+	const struct alert *alerts = arg;
+	uint32_t ia = *(const uint32_t *)pa, ib = *(const uint32_t *)pb;
+	int64_t ta = alerts[ia].ts, tb = alerts[ib].ts;
+	if (ta != tb)
+		return ta < tb ? -1 : 1;
+	return ia < ib ? -1 : ia > ib;
+}
+
 int label_index_build(struct label_index *idx, const struct alert *alerts, size_t n,
 		      int64_t tolerance_ns)
 {
@@ -94,16 +105,18 @@ int label_index_build(struct label_index *idx, const struct alert *alerts, size_
 	size_t m = n ? n : 1;
 	idx->by_tuple = malloc(m * sizeof *idx->by_tuple);
 	idx->by_addr = malloc(m * sizeof *idx->by_addr);
+	idx->by_time = malloc(m * sizeof *idx->by_time);
 	idx->matched = calloc(m, sizeof *idx->matched);
-	if (!idx->by_tuple || !idx->by_addr || !idx->matched) {
+	if (!idx->by_tuple || !idx->by_addr || !idx->by_time || !idx->matched) {
 		label_index_free(idx);
 		return -1;
 	}
 	for (uint32_t i = 0; i < idx->n; i++)
-		idx->by_tuple[i] = idx->by_addr[i] = i;
+		idx->by_tuple[i] = idx->by_addr[i] = idx->by_time[i] = i;
 	struct sort_ctx tuple = { alerts, true }, addr = { alerts, false };
 	qsort_r(idx->by_tuple, n, sizeof *idx->by_tuple, cmp_alerts, &tuple);
 	qsort_r(idx->by_addr, n, sizeof *idx->by_addr, cmp_alerts, &addr);
+	qsort_r(idx->by_time, n, sizeof *idx->by_time, cmp_alert_times, (void *)alerts);
 	return 0;
 }
 
@@ -111,6 +124,7 @@ void label_index_free(struct label_index *idx)
 {
 	free(idx->by_tuple);
 	free(idx->by_addr);
+	free(idx->by_time);
 	free((void *)idx->matched);
 	memset(idx, 0, sizeof *idx);
 }
@@ -184,6 +198,39 @@ size_t label_index_find_addrs(const struct label_index *idx, const struct label_
 			      label_match_fn fn, void *arg, uint64_t *probes)
 {
 	return find(idx, idx->by_addr, false, q, fn, arg, probes);
+}
+
+size_t label_index_find_time(const struct label_index *idx, int64_t t_from, int64_t t_to,
+			     label_match_fn fn, void *arg, uint64_t *probes)
+{
+	uint64_t cost = 0;
+	size_t found = 0;
+	if (!idx->n || t_to < t_from)
+		goto out;
+	int64_t from = sat_sub(t_from, idx->tolerance_ns);
+	int64_t to = sat_add(t_to, idx->tolerance_ns);
+	uint32_t lo = 0, hi = idx->n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		cost++;
+		if (idx->alerts[idx->by_time[mid]].ts < from)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (uint32_t i = lo; i < idx->n; i++) {
+		const struct alert *a = &idx->alerts[idx->by_time[i]];
+		cost++;
+		if (a->ts > to)
+			break;
+		found++;
+		if (fn && !fn(arg, idx->by_time[i], a))
+			break;
+	}
+out:
+	if (probes)
+		*probes = cost;
+	return found;
 }
 
 size_t label_index_count_matched(const struct label_index *idx)

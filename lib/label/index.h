@@ -8,7 +8,9 @@
  *                directions share one run, in time order;
  *   by address: (IP version, the lower address, the higher, time), for
  *                alerts without ports (ICMP) and records without ports
- *                (IPv4/IPv6 records): any protocol or one, any ports.
+ *                (IPv4/IPv6 records): any protocol or one, any ports;
+ *   by time:    (time), for records without addresses (Ethernet, ARP,
+ *                ...), which only their packet's time ties to an alert.
  * A query is a binary search to the first alert of its key at or after the
  * window's start, then a walk while the key holds and the time is inside.
  * Sorted arrays rather than a hash table: no hash to flood, no resizing,
@@ -41,7 +43,7 @@
 struct label_index {
 	const struct alert *alerts;
 	uint32_t n;
-	uint32_t *by_tuple, *by_addr;
+	uint32_t *by_tuple, *by_addr, *by_time;
 	_Atomic uint8_t *matched;
 	int64_t tolerance_ns;
 };
@@ -78,6 +80,12 @@ size_t label_index_find(const struct label_index *idx, const struct label_query 
  * O(log n + the alerts between these addresses in the window). */
 size_t label_index_find_addrs(const struct label_index *idx, const struct label_query *q,
 			      label_match_fn fn, void *arg, uint64_t *probes);
+
+/* Every alert in [t_from - tol, t_to + tol], whatever its addresses, in
+ * time order: for records that carry no address (link layer), matched by
+ * their packet's time alone. Costs O(log n + the alerts in the window). */
+size_t label_index_find_time(const struct label_index *idx, int64_t t_from, int64_t t_to,
+			     label_match_fn fn, void *arg, uint64_t *probes);
 
 /* The "matched" flags, safe from any thread. */
 static inline void label_index_mark(struct label_index *idx, uint32_t alert_no)

@@ -312,3 +312,44 @@ Test(label_index, matched_flags_from_threads)
 	label_index_free(&idx);
 	free(v);
 }
+
+/* Records without addresses (Ethernet, ARP) find alerts by time alone:
+ * every alert of the window, whatever its tuple, in time order, and none
+ * outside it; a logarithmic number of comparisons among many alerts. */
+Test(label_index, by_time_only)
+{
+	enum { LI_TN = 100000 };
+	struct alert *alerts = calloc(LI_TN, sizeof *alerts);
+	cr_assert_not_null(alerts);
+	/* Times shuffled (i * 7919 mod LI_TN, a permutation), one alert per
+	 * millisecond, so the array is not in time order. */
+	for (uint32_t i = 0; i < LI_TN; i++)
+		alerts[i] = li_alert(i % 2 ? "10.0.0.1" : "2001:db8::1", 80,
+				     i % 2 ? "10.0.0.2" : "2001:db8::2", 1000, 6,
+				     (int64_t)((uint64_t)i * 7919 % LI_TN) * 1000000);
+	struct label_index idx;
+	cr_assert_eq(label_index_build(&idx, alerts, LI_TN, 0), 0);
+	struct li_hits h = { .n = 0 };
+	uint64_t probes = 0;
+	/* [5 ms, 7 ms] holds the alerts at 5, 6, 7 ms. */
+	cr_assert_eq(label_index_find_time(&idx, 5000000, 7000000, li_collect, &h, &probes), 3);
+	cr_assert_eq(h.n, 3);
+	for (size_t k = 0; k < 3; k++)
+		cr_assert_eq(alerts[h.no[k]].ts, (int64_t)(5 + k) * 1000000);
+	cr_assert_leq(probes, 17 + 3 + 1, "%llu comparisons", (unsigned long long)probes);
+	/* Between two alerts: nothing; one nanosecond off an edge, without
+	 * tolerance: nothing. */
+	cr_assert_eq(label_index_find_time(&idx, 5000001, 5999999, NULL, NULL, NULL), 0);
+	cr_assert_eq(label_index_find_time(&idx, 7000001, 7000001, NULL, NULL, NULL), 0);
+	/* An inverted window and an empty index find nothing. */
+	cr_assert_eq(label_index_find_time(&idx, 7000000, 5000000, NULL, NULL, NULL), 0);
+	label_index_free(&idx);
+	cr_assert_eq(label_index_build(&idx, alerts, LI_TN, 1000), 0);
+	cr_assert_eq(label_index_find_time(&idx, 7001000, 7001000, NULL, NULL, NULL), 1);
+	cr_assert_eq(label_index_find_time(&idx, 7001001, 7001001, NULL, NULL, NULL), 0);
+	label_index_free(&idx);
+	cr_assert_eq(label_index_build(&idx, alerts, 0, 0), 0);
+	cr_assert_eq(label_index_find_time(&idx, 0, INT64_MAX, NULL, NULL, NULL), 0);
+	label_index_free(&idx);
+	free(alerts);
+}
