@@ -406,27 +406,22 @@ static void sink_ext_types_dec(struct sink *s, struct cursor exts)
 	}
 }
 
-bool tls_ja3(const uint8_t *body, uint32_t len, char out[33], char *raw, size_t raw_size)
+/* The fingerprint of a hello split already (hello_split). */
+static bool ja3_of(const struct hello *h, char out[33], char *raw, size_t raw_size)
 {
-	struct hello h;
-	out[0] = 0;
-	if (raw && raw_size)
-		raw[0] = 0;
-	if (!hello_split(body, len, true, &h))
-		return false;
 	struct sink s;
 	sink_start(&s, true, raw, raw_size);
-	sink_dec(&s, h.version);
+	sink_dec(&s, h->version);
 	sink_char(&s, ',');
-	sink_list16_dec(&s, h.ciphers);
+	sink_list16_dec(&s, h->ciphers);
 	sink_char(&s, ',');
-	sink_ext_types_dec(&s, h.exts);
+	sink_ext_types_dec(&s, h->exts);
 	sink_char(&s, ',');
 	struct cursor ext;
-	if (find_ext(h.exts, EXT_SUPPORTED_GROUPS, &ext))
+	if (find_ext(h->exts, EXT_SUPPORTED_GROUPS, &ext))
 		sink_list16_dec(&s, cur_sub(&ext, cur_be16(&ext)));
 	sink_char(&s, ',');
-	if (find_ext(h.exts, EXT_EC_POINT_FORMATS, &ext)) {
+	if (find_ext(h->exts, EXT_EC_POINT_FORMATS, &ext)) {
 		struct cursor points = cur_sub(&ext, cur_u8(&ext));
 		for (bool first = true; cur_left(&points); first = false) {
 			if (!first)
@@ -438,23 +433,36 @@ bool tls_ja3(const uint8_t *body, uint32_t len, char out[33], char *raw, size_t 
 	return true;
 }
 
+bool tls_ja3(const uint8_t *body, uint32_t len, char out[33], char *raw, size_t raw_size)
+{
+	struct hello h;
+	out[0] = 0;
+	if (raw && raw_size)
+		raw[0] = 0;
+	return hello_split(body, len, true, &h) && ja3_of(&h, out, raw, raw_size);
+}
+
+/* The fingerprint of a hello split already (hello_split). */
+static bool ja3s_of(const struct hello *h, char out[33], char *raw, size_t raw_size)
+{
+	struct sink s;
+	sink_start(&s, true, raw, raw_size);
+	sink_dec(&s, h->version);
+	sink_char(&s, ',');
+	sink_dec(&s, h->cipher);
+	sink_char(&s, ',');
+	sink_ext_types_dec(&s, h->exts);
+	sink_finish(&s, out);
+	return true;
+}
+
 bool tls_ja3s(const uint8_t *body, uint32_t len, char out[33], char *raw, size_t raw_size)
 {
 	struct hello h;
 	out[0] = 0;
 	if (raw && raw_size)
 		raw[0] = 0;
-	if (!hello_split(body, len, false, &h))
-		return false;
-	struct sink s;
-	sink_start(&s, true, raw, raw_size);
-	sink_dec(&s, h.version);
-	sink_char(&s, ',');
-	sink_dec(&s, h.cipher);
-	sink_char(&s, ',');
-	sink_ext_types_dec(&s, h.exts);
-	sink_finish(&s, out);
-	return true;
+	return hello_split(body, len, false, &h) && ja3s_of(&h, out, raw, raw_size);
 }
 
 /* ---- JA4, JA4S ----------------------------------------------------------- */
@@ -543,20 +551,17 @@ static void sink_sorted_hex(struct sink *s, uint16_t *v, uint32_t n)
 	}
 }
 
-bool tls_ja4(const uint8_t *body, uint32_t len, char out[37])
+/* The fingerprint of a hello split already (hello_split). */
+static bool ja4_of(const struct hello *h, char out[37])
 {
-	struct hello h;
-	out[0] = 0;
-	if (!hello_split(body, len, true, &h))
-		return false;
 
 	/* The a part. */
-	uint16_t version = h.version;
+	uint16_t version = h->version;
 	bool sni = false;
 	uint32_t n_exts = 0;
 	char alpn[2] = { '0', '0' };
 	bool have_alpn = false;
-	struct cursor exts = h.exts, ext;
+	struct cursor exts = h->exts, ext;
 	uint16_t t;
 	while (next_ext(&exts, &t, &ext)) {
 		if (is_grease(t))
@@ -572,7 +577,7 @@ bool tls_ja4(const uint8_t *body, uint32_t len, char out[37])
 				ja4_alpn(p, n, alpn);
 		}
 	}
-	if (find_ext(h.exts, EXT_SUPPORTED_VERSIONS, &ext)) {
+	if (find_ext(h->exts, EXT_SUPPORTED_VERSIONS, &ext)) {
 		struct cursor list = cur_sub(&ext, cur_u8(&ext));
 		uint16_t best = 0;
 		while (cur_left(&list) >= 2) {
@@ -584,7 +589,7 @@ bool tls_ja4(const uint8_t *body, uint32_t len, char out[37])
 			version = best;
 	}
 	uint32_t n_ciphers = 0;
-	struct cursor ciphers = h.ciphers;
+	struct cursor ciphers = h->ciphers;
 	while (cur_left(&ciphers) >= 2) {
 		uint16_t v = cur_be16(&ciphers);
 		if (!is_grease(v))
@@ -613,13 +618,13 @@ bool tls_ja4(const uint8_t *body, uint32_t len, char out[37])
 
 	/* The c part: sorted extensions less SNI and ALPN, signature algorithms. */
 	uint32_t n = 0;
-	exts = h.exts;
+	exts = h->exts;
 	while (next_ext(&exts, &t, &ext))
 		if (!is_grease(t) && t != EXT_SERVER_NAME && t != EXT_ALPN)
 			sort_space[n++] = t;
 	sink_start(&s, false, NULL, 0);
 	sink_sorted_hex(&s, sort_space, n);
-	if (find_ext(h.exts, EXT_SIGNATURE_ALGORITHMS, &ext)) {
+	if (find_ext(h->exts, EXT_SIGNATURE_ALGORITHMS, &ext)) {
 		struct cursor algs = cur_sub(&ext, cur_be16(&ext));
 		for (bool first = true; cur_left(&algs) >= 2; first = false) {
 			sink_char(&s, first ? '_' : ',');
@@ -630,17 +635,21 @@ bool tls_ja4(const uint8_t *body, uint32_t len, char out[37])
 	return true;
 }
 
-bool tls_ja4s(const uint8_t *body, uint32_t len, char out[26])
+bool tls_ja4(const uint8_t *body, uint32_t len, char out[37])
 {
 	struct hello h;
 	out[0] = 0;
-	if (!hello_split(body, len, false, &h))
-		return false;
-	uint16_t version = h.version;
+	return hello_split(body, len, true, &h) && ja4_of(&h, out);
+}
+
+/* The fingerprint of a hello split already (hello_split). */
+static bool ja4s_of(const struct hello *h, char out[26])
+{
+	uint16_t version = h->version;
 	uint32_t n_exts = 0;
 	char alpn[2] = { '0', '0' };
 	bool have_alpn = false;
-	struct cursor exts = h.exts, ext;
+	struct cursor exts = h->exts, ext;
 	uint16_t t;
 	while (next_ext(&exts, &t, &ext)) {
 		n_exts++;
@@ -664,11 +673,11 @@ bool tls_ja4s(const uint8_t *body, uint32_t len, char out[26])
 	*o++ = alpn[1];
 	*o++ = '_';
 	for (int shift = 12; shift >= 0; shift -= 4)
-		*o++ = hexdigits[(h.cipher >> shift) & 15];
+		*o++ = hexdigits[(h->cipher >> shift) & 15];
 	*o++ = '_';
 	struct sink s;
 	sink_start(&s, false, NULL, 0);
-	exts = h.exts;
+	exts = h->exts;
 	for (bool first = true; next_ext(&exts, &t, &ext); first = false) {
 		if (!first)
 			sink_char(&s, ',');
@@ -676,6 +685,13 @@ bool tls_ja4s(const uint8_t *body, uint32_t len, char out[26])
 	}
 	sink_finish(&s, o);
 	return true;
+}
+
+bool tls_ja4s(const uint8_t *body, uint32_t len, char out[26])
+{
+	struct hello h;
+	out[0] = 0;
+	return hello_split(body, len, false, &h) && ja4s_of(&h, out);
 }
 
 /* ---- records -------------------------------------------------------------- */
@@ -914,10 +930,14 @@ static void client_hello_record(struct app_env *env, struct stream_conn *c, cons
 		record_set_truncated(&r->base);
 		return;
 	}
+	/* Split once for both fingerprints. */
+	struct hello h;
 	char ja3[33], ja4[37];
-	if (tls_ja3(body, len, ja3, NULL, 0))
+	if (!hello_split(body, len, true, &h))
+		return;
+	if (ja3_of(&h, ja3, NULL, 0))
 		r->ja3 = arena_strndup(&env->ctx->arena, ja3, 32);
-	if (tls_ja4(body, len, ja4))
+	if (ja4_of(&h, ja4))
 		r->ja4 = arena_strndup(&env->ctx->arena, ja4, strlen(ja4));
 }
 
@@ -1058,10 +1078,13 @@ static void server_hello_record(struct app_env *env, struct stream_conn *c, cons
 		record_set_truncated(&r->base);
 		return;
 	}
+	struct hello h;
 	char ja3s[33], ja4s[26];
-	if (tls_ja3s(body, len, ja3s, NULL, 0))
+	if (!hello_split(body, len, false, &h))
+		return;
+	if (ja3s_of(&h, ja3s, NULL, 0))
 		r->ja3s = arena_strndup(&env->ctx->arena, ja3s, 32);
-	if (tls_ja4s(body, len, ja4s))
+	if (ja4s_of(&h, ja4s))
 		r->ja4s = arena_strndup(&env->ctx->arena, ja4s, strlen(ja4s));
 }
 

@@ -88,13 +88,15 @@ struct dns_stream {
 	struct dns_direction dir[2];
 };
 
-/* One whole message: decoded as the UDP decoder does, its record's
- * endpoints set from the connection (the packet that completes a message
- * is not always of its direction: an RST flushes both). The message is
- * copied into the record space first, since the record may point into it
- * and the buffer it came from is reused. */
+/* One whole message, from `flat` (len bytes) or else gathered in
+ * `partial`: decoded as the UDP decoder does, its record's endpoints set
+ * from the connection (the packet that completes a message is not always
+ * of its direction: an RST flushes both). The message is copied into the
+ * record space once, after room is made there (outside a packet that may
+ * empty it), since the record may point into it and the bytes it came
+ * from (a held block, the partial buffer) are reused. */
 static void dns_message(struct app_env *env, struct stream_conn *c, int dir,
-			const uint8_t *msg, uint32_t len)
+			const uint8_t *flat, const struct bytebuf *partial, uint32_t len)
 {
 	struct decoder_ctx *ctx = env->ctx;
 	struct packet *pkt = env->pkt;
@@ -104,7 +106,10 @@ static void dns_message(struct app_env *env, struct stream_conn *c, int dir,
 		decode_note(ctx, PROTO_DNS, REASON_ARENA_FULL);
 		return;
 	}
-	memcpy(copy, msg, len);
+	if (flat)
+		memcpy(copy, flat, len);
+	else
+		bytebuf_copy(partial, 0, copy, len);
 	unsigned first = pkt->n_rec;
 	struct cursor cur = cur_make(copy, len);
 	decode_dns(ctx, pkt, &cur);
@@ -141,9 +146,9 @@ static void dns_data(struct app_env *env, struct stream_conn *c, struct dns_stre
 			}
 		}
 		if (st->partial.len == 0 && n >= st->need) {
-			/* Whole in this delivery: decoded in place. */
+			/* Whole in this delivery: not gathered first. */
 			uint32_t len = st->need;
-			dns_message(env, c, dir, d, len);
+			dns_message(env, c, dir, d, NULL, len);
 			d += len, n -= len;
 			st->in_message = false;
 			continue;
@@ -159,12 +164,7 @@ static void dns_data(struct app_env *env, struct stream_conn *c, struct dns_stre
 		st->need -= take;
 		if (st->need)
 			return;
-		uint32_t len = st->partial.len;
-		uint8_t *msg = arena_alloc(&env->ctx->arena, len);
-		if (msg && bytebuf_copy(&st->partial, 0, msg, len))
-			dns_message(env, c, dir, msg, len);
-		else
-			decode_note(env->ctx, PROTO_DNS, REASON_ARENA_FULL);
+		dns_message(env, c, dir, NULL, &st->partial, st->partial.len);
 		bytebuf_clear(env->blocks, &st->partial);
 		st->in_message = false;
 	}
@@ -193,6 +193,13 @@ static void dns_init(struct dns_stream *s)
 }
 
 /* ---- detection and routing ---------------------------------------------- */
+
+/* The bytes of a parser's state, after the block's head. */
+static uint32_t state_size(uint8_t kind)
+{
+	return kind == APP_HTTP ? http_state_size : kind == APP_TLS ? tls_state_size
+							  : (uint32_t)sizeof(struct dns_stream);
+}
 
 static bool wants_tls(const struct decoder_ctx *ctx)
 {
@@ -225,9 +232,7 @@ static bool detect(struct app_env *env, struct stream_conn *c, int dir, const ui
 		return false;
 	}
 	/* Zeroed as far as the parser's state goes, not the whole block. */
-	uint32_t size = kind == APP_HTTP ? http_state_size : kind == APP_TLS ? tls_state_size
-								: (uint32_t)sizeof(struct dns_stream);
-	memset(b->data, 0, APP_HEAD + size);
+	memset(b->data, 0, APP_HEAD + state_size(kind));
 	((struct app_block_head *)b->data)->kind = kind;
 	c->app = b;
 	void *state = state_of(c);
@@ -338,8 +343,8 @@ const struct stream_callbacks app_stream_callbacks = {
 
 bool app_settings_check(void)
 {
-	return http_state_size <= APP_STATE_MAX && tls_state_size <= APP_STATE_MAX &&
-	       sizeof(struct dns_stream) <= APP_STATE_MAX;
+	return state_size(APP_HTTP) <= APP_STATE_MAX && state_size(APP_TLS) <= APP_STATE_MAX &&
+	       state_size(APP_DNS) <= APP_STATE_MAX;
 }
 
 /* ---- the decoder's entry ------------------------------------------------- */
