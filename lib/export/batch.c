@@ -74,7 +74,25 @@ enum export_result export_file_records(struct emitter *em, struct ncap_reader *r
 			ok = false;
 			continue;
 		}
-		int err = emit_record(em, msg);
+		int err;
+		if (stats->extra) {
+			const char *text = NULL;
+			size_t text_len = 0;
+			char why[512] = "";
+			if (stats->extra->value(stats->extra->state, msg, &text, &text_len, why,
+						sizeof why)) {
+				protobuf_c_message_free_unpacked(msg, NULL);
+				char where[1200];
+				ncap_reader_record_where(r, where, sizeof where);
+				fprintf(log, "%s: %s: %s\n", prog, where, why);
+				stats->extra_refused = true;
+				ok = false;
+				break;
+			}
+			err = emit_record_extra(em, msg, text, text_len);
+		} else {
+			err = emit_record(em, msg);
+		}
 		protobuf_c_message_free_unpacked(msg, NULL);
 		if (err)
 			return EXPORT_WRITE_FAILED;
@@ -269,6 +287,50 @@ const char *batch_extension(enum emit_format format)
 	return format == EMIT_JSON ? "json" : "csv";
 }
 
+/* Whether name is one of the comma-separated names in list. */
+static bool type_listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = list; *p;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len == n && !strncmp(p, name, n))
+			return true;
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return false;
+}
+
+/* Every name of the include list must be a record type: a typo would
+ * otherwise convert nothing of what was meant, silently. */
+static bool include_valid(struct batch_run *b, const char *list)
+{
+	bool ok = true;
+	for (const char *p = list;;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		char name[128];
+		if (len == 0 || len >= sizeof name) {
+			say(b, "--include: an empty or overlong type name in \"%s\"", list);
+			ok = false;
+		} else {
+			memcpy(name, p, len);
+			name[len] = '\0';
+			if (!ncap_type_by_name(name)) {
+				say(b, "--include: %s is not a record type (netcap-dump --list-types "
+				       "names them)", name);
+				ok = false;
+			}
+		}
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return ok;
+}
+
 /* Phase one: every input opened for its Header; the whole run checked.
  * Returns BATCH_OK with b->jobs set, BATCH_FAILED when some inputs are
  * unusable (reported, counted; the others are planned), or BATCH_REFUSED. */
@@ -277,6 +339,9 @@ static int plan(struct batch_run *b, const char *const *inputs, size_t ninputs, 
 	const struct batch_options *o = b->o;
 	int status = BATCH_OK;
 	struct path_list paths = {0};
+	const char *suffix = o->hook && o->hook->name_suffix ? o->hook->name_suffix : "";
+	if (o->include && !include_valid(b, o->include))
+		return BATCH_REFUSED;
 
 	for (size_t i = 0; i < ninputs; i++) {
 		struct stat st;
@@ -354,6 +419,10 @@ static int plan(struct batch_run *b, const char *const *inputs, size_t ninputs, 
 			status = BATCH_FAILED;
 			continue;
 		}
+		if (o->include && !type_listed(o->include, type->name)) {
+			b->sum.files_excluded++;
+			continue;
+		}
 		struct batch_job *j = &b->jobs[b->njobs++];
 		j->path = path;
 		paths.p[ids[k].index] = NULL;
@@ -369,9 +438,9 @@ static int plan(struct batch_run *b, const char *const *inputs, size_t ninputs, 
 	for (size_t i = 1; i < b->njobs; i++) {
 		if (b->jobs[i].type == b->jobs[i - 1].type) {
 			say(b, "%s and %s both hold %s records, and would both be written to "
-			       "%s.%s; convert them into different directories",
+			       "%s%s.%s; convert them into different directories",
 			    b->jobs[i - 1].path, b->jobs[i].path, b->jobs[i].type->name,
-			    b->jobs[i].type->name, batch_extension(o->format));
+			    b->jobs[i].type->name, suffix, batch_extension(o->format));
 			status = BATCH_REFUSED;
 		}
 	}
@@ -403,14 +472,14 @@ static int plan(struct batch_run *b, const char *const *inputs, size_t ninputs, 
 	for (size_t i = 0; i < b->njobs; i++) {
 		struct batch_job *j = &b->jobs[i];
 		char *name, *tmp;
-		if (asprintf(&name, "%s.%s", j->type->name, batch_extension(o->format)) < 0 ||
+		if (asprintf(&name, "%s%s.%s", j->type->name, suffix, batch_extension(o->format)) < 0 ||
 		    !(j->final = join_path(outdir, name))) {
 			say(b, "out of memory");
 			status = BATCH_REFUSED;
 			goto out;
 		}
 		free(name);
-		if (asprintf(&tmp, ".%s.%s.%ld.tmp", j->type->name, batch_extension(o->format),
+		if (asprintf(&tmp, ".%s%s.%s.%ld.tmp", j->type->name, suffix, batch_extension(o->format),
 			     (long)getpid()) < 0 || !(j->tmp = join_path(outdir, tmp))) {
 			say(b, "out of memory");
 			status = BATCH_REFUSED;
@@ -500,8 +569,25 @@ static void convert_one(struct batch_run *b, struct batch_job *j)
 	 * write calls, and the bytes are the same. */
 	setvbuf(out, NULL, _IOFBF, 1 << 18);
 
+	const struct batch_hook *hook = o->hook;
+	struct export_extra extra = {0};
+	if (hook && hook->record_value) {
+		extra.value = hook->record_value;
+		extra.state = hook->file_begin ? hook->file_begin(hook->arg, j->type) : hook->arg;
+		if (!extra.state) {
+			say(b, "out of memory; %s not converted", j->path);
+			fclose(out);
+			unlink(j->tmp);
+			ncap_reader_close(r);
+			add_summary(b, &st, false, false, 0);
+			return;
+		}
+		st.extra = &extra;
+	}
+
 	struct emitter em;
 	emit_init(&em, out);
+	em.extra_column = hook ? hook->extra_column : NULL;
 	em.format = o->format;
 	em.sep = o->sep;
 	em.utc = o->utc;
@@ -531,13 +617,30 @@ static void convert_one(struct batch_run *b, struct batch_job *j)
 
 	bool stopped = st.stopped;
 	bool incomplete = *ncap_reader_error(r) != '\0';
+	bool keep = true;
+	if (st.extra && hook->file_end)
+		keep = hook->file_end(extra.state,
+				      !write_errno && !stopped && !st.extra_refused && res != EXPORT_FAULT);
 	if (write_errno) {
 		say(b, "%s: writing %s: %s; %s not converted", j->tmp, j->final,
 		    strerror(write_errno), j->path);
 	} else if (stopped) {
 		/* Interrupted: the partial output goes, quietly. */
+	} else if (st.extra_refused) {
+		say(b, "%s not converted", j->path);
 	} else if (res == EXPORT_FAULT && !incomplete && !st.skipped) {
 		/* The --select mismatch above. */
+	} else if (!keep) {
+		if (incomplete)
+			say(b, "%s", ncap_reader_error(r));
+		unlink(j->tmp);
+		ncap_reader_close(r);
+		pthread_mutex_lock(&b->lock);
+		b->sum.records += st.records;
+		b->sum.records_skipped += st.skipped;
+		b->sum.files_dropped++;
+		pthread_mutex_unlock(&b->lock);
+		return;
 	} else if (put_in_place(j->tmp, j->final, o->force)) {
 		write_errno = errno;
 		say(b, "%s: %s%s; %s not converted", j->final, strerror(write_errno),

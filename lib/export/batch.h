@@ -31,6 +31,16 @@
 
 /* ---- one file ------------------------------------------------------------ */
 
+/* A column added after every record's own (netcap-label's Label). value
+ * gives a record's text (*text, *len; it stays valid until the next
+ * call) and returns 0, or -1 to refuse the file: why then says which
+ * rule the record broke (--strict), and the file is not converted. */
+struct export_extra {
+	int (*value)(void *state, const ProtobufCMessage *msg, const char **text, size_t *len,
+		     char *why, size_t whylen);
+	void *state;
+};
+
 struct export_stats {
 	uint64_t records; /* printed */
 	uint64_t skipped; /* not decodable, or over the limits */
@@ -41,6 +51,10 @@ struct export_stats {
 	 * between records. */
 	const atomic_bool *stop;
 	bool stopped; /* set when stop cut the file short */
+	/* Optional: the extra column's values (the emitter's extra_column
+	 * names it). */
+	const struct export_extra *extra;
+	bool extra_refused; /* set when extra->value refused a record */
 };
 
 enum export_result {
@@ -70,12 +84,29 @@ enum batch_progress {
 	BATCH_PROGRESS_LINES,    /* a line per finished file, and one a second */
 };
 
+/* What netcap-label adds to a conversion; every member optional. */
+struct batch_hook {
+	const char *extra_column; /* a last column, filled by record_value */
+	const char *name_suffix;  /* outputs are <Type><suffix>.csv */
+	void *arg;
+	/* Before a file's records, on the thread converting it: the state
+	 * record_value gets; NULL when out of memory (the file fails). */
+	void *(*file_begin)(void *arg, const struct ncap_type *type);
+	int (*record_value)(void *state, const ProtobufCMessage *msg, const char **text,
+			    size_t *len, char *why, size_t whylen);
+	/* After the file, with whether its output is complete; returns
+	 * whether to keep the output (false: removed, as --skip-clean does
+	 * with a file that got no label), and frees state. */
+	bool (*file_end)(void *state, bool complete);
+};
+
 struct batch_options {
 	/* The emitter's settings, as for one file. */
 	enum emit_format format;
 	char sep;
 	bool utc, safe_csv;
 	const char *select; /* NULL: every field */
+	const char *include; /* comma-separated type names; NULL: every type */
 	struct ncap_limits limits;
 
 	unsigned jobs;  /* threads; 0: one per CPU this process may run on */
@@ -87,6 +118,7 @@ struct batch_options {
 	/* Optional: set by the caller (another thread, a test) to interrupt;
 	 * batch_convert() also sets its own flag on SIGINT, SIGTERM, SIGHUP. */
 	const atomic_bool *stop;
+	const struct batch_hook *hook; /* NULL: a plain conversion */
 };
 
 struct batch_summary {
@@ -95,6 +127,8 @@ struct batch_summary {
 				    * output holds the records before it) */
 	uint64_t files_failed;     /* inputs with no output: not a record file,
 				    * unreadable, a write error */
+	uint64_t files_dropped;    /* converted, but the hook did not keep it */
+	uint64_t files_excluded;   /* record files of a type not in include */
 	uint64_t records;          /* printed, in all files */
 	uint64_t records_skipped;
 	uint64_t bytes_written;    /* in the outputs under their final names */

@@ -603,11 +603,51 @@ int emit_header_line(struct emitter *e, const ProtobufCMessageDescriptor *desc)
 			buf_putc(&e->line, e->sep);
 		put_csv_cell(&e->line, name, strlen(name), e->sep, false);
 	}
+	if (e->extra_column) {
+		if (columns)
+			buf_putc(&e->line, e->sep);
+		put_csv_cell(&e->line, e->extra_column, strlen(e->extra_column), e->sep, false);
+	}
 	buf_putc(&e->line, '\n');
 	return write_line(e);
 }
 
 int emit_record(struct emitter *e, const ProtobufCMessage *msg)
+{
+	return emit_record_extra(e, msg, NULL, 0);
+}
+
+/* For cells that are text from outside a record: a string field's rules. */
+static const ProtobufCFieldDescriptor string_field = {.type = PROTOBUF_C_TYPE_STRING};
+
+/* The extra column's value: text from outside the record (an alert's
+ * signature is whatever a rule writer typed), so it is repaired, escaped
+ * and defused like any string field. */
+static void put_extra(struct emitter *e, size_t columns, const char *text, size_t n)
+{
+	if (!text)
+		n = 0;
+	if (e->format == EMIT_JSON) {
+		if (columns)
+			buf_putc(&e->line, ',');
+		buf_putc(&e->line, '"');
+		put_text(&e->line, e->extra_column, strlen(e->extra_column), CTX_JSON);
+		buf_puts(&e->line, "\":\"");
+		put_text(&e->line, text ? text : "", n, CTX_JSON);
+		buf_putc(&e->line, '"');
+		return;
+	}
+	if (columns)
+		buf_putc(&e->line, e->sep);
+	e->cell.len = 0;
+	put_text(&e->cell, text ? text : "", n, CTX_CELL);
+	if (!e->cell.oom)
+		put_csv_cell(&e->line, e->cell.data, e->cell.len, e->sep,
+			     e->safe_csv && is_formula(&string_field, e->cell.data, e->cell.len));
+}
+
+int emit_record_extra(struct emitter *e, const ProtobufCMessage *msg, const char *extra,
+		      size_t extra_len)
 {
 	const ProtobufCMessageDescriptor *d = msg->descriptor;
 	size_t columns;
@@ -636,8 +676,27 @@ int emit_record(struct emitter *e, const ProtobufCMessage *msg)
 					     e->safe_csv && is_formula(f, e->cell.data, e->cell.len));
 		}
 	}
+	if (e->extra_column)
+		put_extra(e, columns, extra, extra_len);
 	if (e->format == EMIT_JSON)
 		buf_putc(&e->line, '}');
+	buf_putc(&e->line, '\n');
+	return write_line(e);
+}
+
+int emit_text_line(struct emitter *e, const char *const *cells, size_t n)
+{
+	buf_reset(&e->line);
+	for (size_t k = 0; k < n; k++) {
+		const char *text = cells[k] ? cells[k] : "";
+		if (k)
+			buf_putc(&e->line, e->sep);
+		buf_reset(&e->cell);
+		put_text(&e->cell, text, strlen(text), CTX_CELL);
+		if (!e->cell.oom)
+			put_csv_cell(&e->line, e->cell.data, e->cell.len, e->sep,
+				     e->safe_csv && is_formula(&string_field, e->cell.data, e->cell.len));
+	}
 	buf_putc(&e->line, '\n');
 	return write_line(e);
 }

@@ -37,6 +37,10 @@ struct emitter {
 	bool safe_csv;           /* CSV: defuse cells a spreadsheet would run as
 				  * formulas (a leading ' and quotes) */
 	FILE *out;
+	/* An extra last column after the record's fields, NULL for none:
+	 * its name (netcap-label's "Label"), printed by emit_header_line; its
+	 * value per record is emit_record_extra's text (JSON: one more key). */
+	const char *extra_column;
 
 	/* Column selection, set by emit_select(): indices into
 	 * selected_desc->fields in output order. None: every field of the
@@ -67,5 +71,15 @@ int emit_header_line(struct emitter *e, const ProtobufCMessageDescriptor *desc);
 /* Writes msg as one line. Returns 0, or -1 with errno set: ENOMEM, EINVAL
  * (a selection made for another type), or the error of the failed write. */
 int emit_record(struct emitter *e, const ProtobufCMessage *msg);
+
+/* emit_record with the value of the extra column (text of extra_len
+ * bytes; NULL: empty), escaped, repaired and defused like a string field. */
+int emit_record_extra(struct emitter *e, const ProtobufCMessage *msg, const char *extra,
+		      size_t extra_len);
+
+/* CSV: writes one line of n text cells that are not a record's (NULL:
+ * empty), by the rules of a string field; netcap-label's list of unmatched
+ * alerts uses it. Returns as emit_record. */
+int emit_text_line(struct emitter *e, const char *const *cells, size_t n);
 
 #endif

@@ -1379,3 +1379,78 @@ struct alert_tz *alert_tz_load(const char *name, char *err, size_t errlen)
 	free(buf);
 	return tz;
 }
+
+/* ---- duplicates across files ---------------------------------------------- */
+
+/* The fields that make an alert the same event in two outputs of one
+ * Suricata run; source and line excluded. */
+static int cmp_event(const void *x, const void *y, void *arg)
+{
+	const struct alert *alerts = arg;
+	const struct alert *a = &alerts[*(const uint32_t *)x], *b = &alerts[*(const uint32_t *)y];
+	int c;
+	if (a->ts != b->ts)
+		return a->ts < b->ts ? -1 : 1;
+	if ((c = memcmp(a->src, b->src, 16)) || (c = memcmp(a->dst, b->dst, 16)))
+		return c;
+#define CMP(f) if (a->f != b->f) return a->f < b->f ? -1 : 1
+	CMP(src_port);
+	CMP(dst_port);
+	CMP(version);
+	CMP(proto);
+	CMP(gid);
+	CMP(sid);
+	CMP(rev);
+	CMP(source);
+	CMP(line);
+#undef CMP
+	return 0;
+}
+
+static bool same_event(const struct alert *a, const struct alert *b)
+{
+	return a->ts == b->ts && !memcmp(a->src, b->src, 16) && !memcmp(a->dst, b->dst, 16) &&
+	       a->src_port == b->src_port && a->dst_port == b->dst_port &&
+	       a->version == b->version && a->proto == b->proto && a->gid == b->gid &&
+	       a->sid == b->sid && a->rev == b->rev;
+}
+
+ssize_t alert_set_merge_duplicates(struct alert_set *set)
+{
+	if (set->n_sources < 2 || set->n < 2)
+		return 0;
+	if (set->n > UINT32_MAX)
+		return -1;
+	uint32_t *order = malloc(set->n * sizeof *order);
+	uint8_t *drop = calloc(set->n, 1);
+	if (!order || !drop) {
+		free(order);
+		free(drop);
+		return -1;
+	}
+	for (size_t i = 0; i < set->n; i++)
+		order[i] = (uint32_t)i;
+	qsort_r(order, set->n, sizeof *order, cmp_event, set->alerts);
+	/* Within a run of one event (sorted by source), the first source's
+	 * alerts stay and those of later sources go. */
+	for (size_t i = 0; i < set->n;) {
+		size_t end = i + 1;
+		while (end < set->n &&
+		       same_event(&set->alerts[order[i]], &set->alerts[order[end]]))
+			end++;
+		uint32_t first_source = set->alerts[order[i]].source;
+		for (size_t k = i + 1; k < end; k++)
+			if (set->alerts[order[k]].source != first_source)
+				drop[order[k]] = 1;
+		i = end;
+	}
+	size_t kept = 0;
+	for (size_t i = 0; i < set->n; i++)
+		if (!drop[i])
+			set->alerts[kept++] = set->alerts[i];
+	size_t merged = set->n - kept;
+	set->n = kept;
+	free(order);
+	free(drop);
+	return (ssize_t)merged;
+}

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* A longer line (without its newline) is malformed: no Suricata event
  * comes near it, and it bounds what one line may cost. */
@@ -106,6 +107,14 @@ int alert_parse_fast_line(struct alert_set *set, const struct alert_tz *tz,
  * not fail the read: see set->stats. */
 int alert_read_eve(struct alert_set *set, const char *path);
 int alert_read_fast(struct alert_set *set, const char *path, const struct alert_tz *tz);
+
+/* Removes the alerts that repeat one of an earlier file: eve.json and
+ * fast.log of one Suricata run hold the same events, and given both, each
+ * would count twice. An event is the same when its time, addresses,
+ * ports, protocol, gid, sid and rev are; copies within one file stay.
+ * The order of the alerts kept does not change. Returns how many were
+ * removed, or -1 when out of memory (nothing removed). */
+ssize_t alert_set_merge_duplicates(struct alert_set *set);
 
 /* An IANA zone read from its TZif file: name like "Europe/Berlin", "UTC",
  * or an absolute path to a TZif file. The directory is $TZDIR, else
