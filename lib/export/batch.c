@@ -617,10 +617,13 @@ static void convert_one(struct batch_run *b, struct batch_job *j)
 
 	bool stopped = st.stopped;
 	bool incomplete = *ncap_reader_error(r) != '\0';
+	/* Whether the output holds what was read: then it is put in place
+	 * unless the hook drops it. */
+	bool usable = !write_errno && !stopped && !st.extra_refused &&
+		      !(res == EXPORT_FAULT && !incomplete && !st.skipped);
 	bool keep = true;
 	if (st.extra && hook->file_end)
-		keep = hook->file_end(extra.state,
-				      !write_errno && !stopped && !st.extra_refused && res != EXPORT_FAULT);
+		keep = hook->file_end(extra.state, usable);
 	if (write_errno) {
 		say(b, "%s: writing %s: %s; %s not converted", j->tmp, j->final,
 		    strerror(write_errno), j->path);

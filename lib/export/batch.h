@@ -94,10 +94,11 @@ struct batch_hook {
 	void *(*file_begin)(void *arg, const struct ncap_type *type);
 	int (*record_value)(void *state, const ProtobufCMessage *msg, const char **text,
 			    size_t *len, char *why, size_t whylen);
-	/* After the file, with whether its output is complete; returns
-	 * whether to keep the output (false: removed, as --skip-clean does
-	 * with a file that got no label), and frees state. */
-	bool (*file_end)(void *state, bool complete);
+	/* After the file, with whether its output is usable (it holds the
+	 * records read: all, or those before a fault of the input); returns
+	 * whether to keep it (false: removed, as --skip-clean does with a file
+	 * that got no label), and frees state. */
+	bool (*file_end)(void *state, bool usable);
 };
 
 struct batch_options {

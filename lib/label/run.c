@@ -103,14 +103,15 @@ static int record_value(void *state, const ProtobufCMessage *msg, const char **t
 	return 0;
 }
 
-static bool file_end(void *state, bool complete)
+/* The figures are those of the files written: a file that failed part
+ * way (--strict, a write error, interrupted) adds nothing. */
+static bool file_end(void *state, bool usable)
 {
-	(void)complete;
 	struct label_file *f = state;
 	struct label_run *run = f->run;
 	bool keep = !(run->o->skip_clean && f->fig.labeled == 0);
 	pthread_mutex_lock(&run->lock);
-	if ((size_t)f->type->id < run->ntypes) {
+	if (usable && keep && (size_t)f->type->id < run->ntypes) {
 		struct label_type_figures *t = &run->per_type[f->type->id];
 		t->records += f->fig.records;
 		t->labeled += f->fig.labeled;
@@ -262,9 +263,9 @@ static void print_summary(struct label_run *run, const struct label_run_summary 
 			  const char *outdir, ssize_t unmatched)
 {
 	const struct alert_stats *a = &s->alerts;
-	char dup[64] = "";
+	char dup[96] = "";
 	if (s->alerts_duplicate)
-		snprintf(dup, sizeof dup, " (%llu in two files counted once)",
+		snprintf(dup, sizeof dup, " (and %llu copies of them in a later file, merged)",
 			 (unsigned long long)s->alerts_duplicate);
 	char listed[4200] = "";
 	if (unmatched >= 0)

@@ -557,3 +557,156 @@ Test(batch, interrupted_runs_leave_no_partial_file)
 	expect_listing(bpath("out"), "");
 	log_close(&log);
 }
+
+/* ---- the hook netcap-label uses ------------------------------------------ */
+
+/* A hook that labels a record by its port: "even"/"odd"; refuses a
+ * record whose port is 7 when asked; keeps a file only when it has an odd
+ * port, like --skip-clean. Counts calls. */
+struct parity_hook {
+	int begun, ended;
+	bool refuse_seven;
+	_Atomic int records;
+};
+
+struct parity_file {
+	struct parity_hook *h;
+	int odd;
+	char text[16];
+};
+
+static void *parity_begin(void *arg, const struct ncap_type *type)
+{
+	(void)type;
+	struct parity_hook *h = arg;
+	struct parity_file *f = calloc(1, sizeof *f);
+	f->h = h;
+	__atomic_add_fetch(&h->begun, 1, __ATOMIC_RELAXED);
+	return f;
+}
+
+static int parity_value(void *state, const ProtobufCMessage *msg, const char **text, size_t *len,
+			char *why, size_t whylen)
+{
+	struct parity_file *f = state;
+	int port = msg->descriptor == &types__udp__descriptor ? ((const Types__UDP *)msg)->srcport
+							       : ((const Types__TCP *)msg)->srcport;
+	f->h->records++;
+	if (f->h->refuse_seven && port == 7) {
+		snprintf(why, whylen, "port seven refused");
+		return -1;
+	}
+	f->odd += port % 2;
+	/* A label with a comma and a leading '=', to see it quoted and
+	 * defused like any text cell. */
+	snprintf(f->text, sizeof f->text, port % 2 ? "=odd,x" : "even");
+	*text = f->text;
+	*len = strlen(f->text);
+	return 0;
+}
+
+static bool parity_end(void *state, bool complete)
+{
+	(void)complete;
+	struct parity_file *f = state;
+	__atomic_add_fetch(&f->h->ended, 1, __ATOMIC_RELAXED);
+	bool keep = f->odd > 0;
+	free(f);
+	return keep;
+}
+
+Test(batch, hook_adds_a_column_names_and_drops_outputs)
+{
+	bmkdir("in");
+	write_tcp(bpath("in/TCP.ncap.gz"));        /* ports 443, 444, 445 */
+	write_udp(bpath("in/UDP.ncap"), 1, NULL, 0); /* port 0 only: dropped */
+	struct parity_hook h = {0};
+	struct batch_hook hook = {
+		.extra_column = "Label",
+		.name_suffix = "_labeled",
+		.arg = &h,
+		.file_begin = parity_begin,
+		.record_value = parity_value,
+		.file_end = parity_end,
+	};
+	struct batch_log log;
+	struct batch_options o = batch_defaults(&log);
+	o.hook = &hook;
+	o.safe_csv = true;
+	o.select = "SrcPort";
+	struct batch_summary s;
+	const char *in[] = {bpath("in")};
+	cr_assert_eq(batch_convert(in, 1, bpath("out"), &o, &s), BATCH_OK, "%s", log_text(&log));
+	expect_listing(bpath("out"), "TCP_labeled.csv");
+	size_t len;
+	char *got = slurp_text(bpath("out/TCP_labeled.csv"), &len);
+	cr_expect_str_eq(got, "SrcPort,Label\n443,\"'=odd,x\"\n444,even\n445,\"'=odd,x\"\n");
+	free(got);
+	cr_expect_eq(s.files_converted, 1);
+	cr_expect_eq(s.files_dropped, 1);
+	cr_expect_eq(s.records, 4);
+	cr_expect_eq(h.begun, 2);
+	cr_expect_eq(h.ended, 2);
+
+	/* JSON: one more key. */
+	o.format = EMIT_JSON;
+	o.safe_csv = false;
+	cr_assert_eq(batch_convert(in, 1, bpath("json"), &o, &s), BATCH_OK, "%s", log_text(&log));
+	got = slurp_text(bpath("json/TCP_labeled.json"), &len);
+	cr_expect_str_eq(got, "{\"SrcPort\":443,\"Label\":\"=odd,x\"}\n"
+			      "{\"SrcPort\":444,\"Label\":\"even\"}\n"
+			      "{\"SrcPort\":445,\"Label\":\"=odd,x\"}\n");
+	free(got);
+	log_close(&log);
+}
+
+Test(batch, hook_refusal_fails_that_file_only)
+{
+	bmkdir("in");
+	Types__UDP u[3];
+	ProtobufCMessage *m[3];
+	for (int i = 0; i < 3; i++) {
+		types__udp__init(&u[i]);
+		u[i].srcport = 5 + i; /* 5, 6, 7: the third is refused */
+		m[i] = &u[i].base;
+	}
+	write_records(bpath("in/UDP.ncap.gz"), TYPES__TYPE__NC_UDP, m, 3, NULL, 0);
+	write_tcp(bpath("in/TCP.ncap.gz"));
+	struct parity_hook h = {.refuse_seven = true};
+	struct batch_hook hook = {.extra_column = "Label", .arg = &h, .file_begin = parity_begin,
+				  .record_value = parity_value, .file_end = parity_end};
+	struct batch_log log;
+	struct batch_options o = batch_defaults(&log);
+	o.hook = &hook;
+	struct batch_summary s;
+	const char *in[] = {bpath("in")};
+	cr_assert_eq(batch_convert(in, 1, bpath("out"), &o, &s), BATCH_FAILED, "%s", log_text(&log));
+	expect_listing(bpath("out"), "TCP.csv");
+	expect_log_has(&log, "UDP.ncap.gz");
+	expect_log_has(&log, "record 3");
+	expect_log_has(&log, "port seven refused");
+	cr_expect_eq(s.files_failed, 1);
+	cr_expect_eq(h.ended, 2);
+	log_close(&log);
+}
+
+Test(batch, include_selects_types_and_rejects_unknown_names)
+{
+	bmkdir("in");
+	write_tcp(bpath("in/TCP.ncap.gz"));
+	write_udp(bpath("in/UDP.ncap"), 3, NULL, 0);
+	struct batch_log log;
+	struct batch_options o = batch_defaults(&log);
+	o.include = "UDP,DNS";
+	struct batch_summary s;
+	const char *in[] = {bpath("in")};
+	cr_assert_eq(batch_convert(in, 1, bpath("out"), &o, &s), BATCH_OK, "%s", log_text(&log));
+	expect_listing(bpath("out"), "UDP.csv");
+	cr_expect_eq(s.files_excluded, 1);
+
+	o.include = "UDP,Tcp";
+	cr_expect_eq(batch_convert(in, 1, bpath("out2"), &o, NULL), BATCH_REFUSED);
+	expect_log_has(&log, "--include: Tcp is not a record type");
+	cr_expect_eq(access(bpath("out2"), F_OK), -1, "a refused run made its directory");
+	log_close(&log);
+}

@@ -661,3 +661,38 @@ Test(emit, safe_csv_defuses_formulas)
 	fclose(out);
 	expect_line(text, "{\"SrcIP\":\"=1+1\"}");
 }
+
+/* The extra column (netcap-label's Label) and lines of plain text cells
+ * (its unmatched-alerts list): text from outside a record follows a
+ * string field's rules, control bytes and invalid UTF-8 included. */
+Test(emit, extra_column_and_text_lines_escaped_like_strings)
+{
+	Types__UDP u = TYPES__UDP__INIT;
+	u.srcport = 53;
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&text, &size);
+	struct emitter e;
+	emit_init(&e, out);
+	e.extra_column = "Label";
+	char err[256];
+	cr_assert_eq(emit_select(&e, &types__udp__descriptor, "SrcPort", err, sizeof err), 0);
+	cr_assert_eq(emit_header_line(&e, &types__udp__descriptor), 0);
+	const char label[] = "a,\"b\"\x1b[31m\xff";
+	cr_assert_eq(emit_record_extra(&e, &u.base, label, sizeof label - 1), 0);
+	cr_assert_eq(emit_record_extra(&e, &u.base, NULL, 0), 0);
+	e.format = EMIT_JSON;
+	cr_assert_eq(emit_record_extra(&e, &u.base, label, sizeof label - 1), 0);
+	e.format = EMIT_CSV;
+	e.safe_csv = true;
+	const char *cells[] = {"=1+1", NULL, "x\ny"};
+	cr_assert_eq(emit_text_line(&e, cells, 3), 0);
+	emit_free(&e);
+	cr_assert_eq(fclose(out), 0);
+	cr_expect_str_eq(text, "SrcPort,Label\n"
+			       "53,\"a,\"\"b\"\"\\x1b[31m\xef\xbf\xbd\"\n"
+			       "53,\n"
+			       "{\"SrcPort\":53,\"Label\":\"a,\\\"b\\\"\\u001b[31m\xef\xbf\xbd\"}\n"
+			       "\"'=1+1\",,x\\x0ay\n");
+	free(text);
+}

@@ -335,6 +335,38 @@ Test(label_alerts, fast_good_matches_eve)
 	cr_assert_eq(la_last()->ts, e.ts + 2 * 3600 * 1000000000LL);
 }
 
+Test(label_alerts, duplicates_across_files_merged_once)
+{
+	/* fast.log (source 1), then eve.json (source 0) with the same alert,
+	 * fast.log read as UTC (another time: another alert), and the
+	 * eve.json line again: copies within one file stay. */
+	cr_assert_eq(la_fast(FAST_GOOD, la_berlin), 1, "%s", la_last_msg);
+	cr_assert_eq(la_eve(EVE_GOOD), 1, "%s", la_last_msg);
+	cr_assert_eq(la_fast(FAST_GOOD, NULL), 1, "%s", la_last_msg); /* 2 h later: another */
+	cr_assert_eq(la_eve(EVE_GOOD), 1, "%s", la_last_msg);
+	int64_t kept_ts = la_set.alerts[0].ts, later_ts = la_set.alerts[2].ts;
+	/* The event of eve.json (source 0, twice) and fast.log (once): the
+	 * lower source's copies stay, fast.log's goes. */
+	cr_assert_eq(alert_set_merge_duplicates(&la_set), 1);
+	cr_assert_eq(la_set.n, 3);
+	/* In the order read. */
+	cr_expect_eq(la_set.alerts[0].ts, kept_ts);
+	cr_expect_eq(la_set.alerts[0].source, 0);
+	cr_expect_eq(la_set.alerts[1].ts, later_ts);
+	cr_expect_eq(la_set.alerts[1].source, 1);
+	cr_expect_eq(la_set.alerts[2].ts, kept_ts);
+	cr_expect_eq(la_set.alerts[2].source, 0);
+	/* One file: nothing merged, even with copies. */
+	struct alert_set one;
+	cr_assert_eq(alert_set_init(&one), 0);
+	cr_assert_eq(alert_set_add_source(&one, "eve.json"), 0);
+	cr_assert_eq(alert_parse_eve_line(&one, EVE_GOOD, strlen(EVE_GOOD), 0, 1), 1);
+	cr_assert_eq(alert_parse_eve_line(&one, EVE_GOOD, strlen(EVE_GOOD), 0, 2), 1);
+	cr_expect_eq(alert_set_merge_duplicates(&one), 0);
+	cr_expect_eq(one.n, 2);
+	alert_set_free(&one);
+}
+
 Test(label_alerts, fast_variants)
 {
 	/* UDP, (null) classification, rev 0 */
