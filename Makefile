@@ -73,6 +73,12 @@ run: deps
 bench: deps
 	@$(MAKE) --no-print-directory all bench-tools $(BUILD)/tests/split-by-flow
 	@scripts/bench.sh
+# netcap-label on ~1M records and 100,000 alerts, default jobs and --jobs 1
+# (docs/performance.md, "Labeling"); not part of `bench`.
+.PHONY: bench-label
+bench-label: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/bench-label.sh
 
 # Benchmark tools (not part of `all` or `check`): build/bench/NAME per
 # bench/NAME.c, e.g. build/bench/rx-only, the pure-RX ceiling. See
