@@ -682,7 +682,7 @@ static void *worker(void *arg)
 
 /* Threads this process may run on: its CPU affinity (taskset, cgroup
  * cpusets), not every CPU of the machine. */
-static unsigned cpus_available(void)
+unsigned batch_cpus_available(void)
 {
 	cpu_set_t set;
 	if (!sched_getaffinity(0, sizeof set, &set) && CPU_COUNT(&set) > 0)
@@ -718,7 +718,7 @@ static void progress_line(struct batch_run *b, const struct timespec *t0)
 static void run_jobs(struct batch_run *b, const struct timespec *t0)
 {
 	const struct batch_options *o = b->o;
-	unsigned jobs = o->jobs ? o->jobs : cpus_available();
+	unsigned jobs = o->jobs ? o->jobs : batch_cpus_available();
 	if (jobs > b->njobs)
 		jobs = (unsigned)b->njobs;
 	/* Largest first: the last file to start decides when the run ends. */

@@ -154,6 +154,10 @@ enum {
 int batch_convert(const char *const *inputs, size_t ninputs, const char *outdir,
 		  const struct batch_options *o, struct batch_summary *sum);
 
+/* Threads this process may run on (its CPU affinity, as taskset or a
+ * cgroup set it): the default of jobs. */
+unsigned batch_cpus_available(void);
+
 /* The output name for type name and format: "TCP.csv", "TCP.json". */
 const char *batch_extension(enum emit_format format);
 

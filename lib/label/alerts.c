@@ -10,7 +10,12 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "flow/siphash.h"
 
@@ -503,6 +508,17 @@ int alert_parse_eve_line(struct alert_set *set, const char *line, size_t len,
 	}
 	if (len > ALERT_LINE_MAX)
 		return MALFORMED(set, source, lineno, "line: longer than %u bytes", ALERT_LINE_MAX);
+	/* Most of a real eve.json is other events (flow, dns, http, tls,
+	 * stats), and building a JSON tree costs microseconds a line: an
+	 * object that cannot be an alert is skipped unparsed. An alert event
+	 * holds the text "alert" in quotes (its event_type and its alert
+	 * object), unless spelled with \u escapes, which Suricata never
+	 * writes but a crafted file may: such lines are parsed. */
+	if (line[0] == '{' && line[len - 1] == '}' && !memmem(line, len, "\"alert\"", 7) &&
+	    !memmem(line, len, "\\u", 2)) {
+		set->stats.skipped++;
+		return 0;
+	}
 	json_error_t jerr;
 	/* Duplicate keys would make "which src_ip" a guess. Jansson caps the
 	 * nesting depth (2048) and rejects \u0000 in strings by default. */
@@ -970,6 +986,165 @@ out:
 int alert_read_eve(struct alert_set *set, const char *path)
 {
 	return read_lines(set, path, NULL, eve_line);
+}
+
+/* ---- eve.json on several threads ----------------------------------------- */
+
+/* Files smaller than this are read by one thread: starting threads would
+ * cost more than it saves. */
+#define PARALLEL_MIN_BYTES (4u << 20)
+
+struct eve_range {
+	struct alert_set set;     /* this range's alerts, texts interned here */
+	const char *from, *to;    /* whole lines of the mapped file */
+	uint32_t first_line;      /* number of the range's first line */
+	int rc;
+	pthread_t thread;
+};
+
+/* Pages of the mapping behind this many bytes are given back as a range is
+ * read: nothing points into them (alerts copy what they keep), and a
+ * gigabyte of eve.json would otherwise count in the process's memory. */
+#define RELEASE_BYTES (8u << 20)
+
+static void release_pages(const char **released, const char *upto)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t from = ((uintptr_t)*released + page - 1) & ~(page - 1);
+	uintptr_t to = (uintptr_t)upto & ~(page - 1);
+	if (to > from)
+		madvise((void *)from, to - from, MADV_DONTNEED);
+	*released = upto;
+}
+
+static void *parse_range(void *arg)
+{
+	struct eve_range *r = arg;
+	uint32_t lineno = r->first_line;
+	const char *released = r->from;
+	for (const char *p = r->from; p < r->to;) {
+		if ((size_t)(p - released) >= RELEASE_BYTES)
+			release_pages(&released, p);
+		const char *nl = memchr(p, '\n', (size_t)(r->to - p));
+		const char *end = nl ? nl : r->to;
+		r->set.stats.lines++;
+		if (alert_parse_eve_line(&r->set, p, (size_t)(end - p), 0, lineno) == -2) {
+			report(&r->set, 0, lineno, "out of memory");
+			r->rc = -1;
+			break;
+		}
+		if (lineno < UINT32_MAX)
+			lineno++;
+		p = nl ? nl + 1 : r->to;
+	}
+	return NULL;
+}
+
+/* Appends a range's alerts to set, their texts interned again in set's
+ * table and their source set's; counts those past set->max_alerts. */
+static int merge_range(struct alert_set *set, struct eve_range *r, uint32_t source)
+{
+	struct alert_stats *to = &set->stats, *from = &r->set.stats;
+	to->lines += from->lines;
+	to->skipped += from->skipped;
+	to->malformed += from->malformed;
+	to->dropped += from->dropped;
+	set->reported += r->set.reported;
+	for (size_t i = 0; i < r->set.n; i++) {
+		struct alert a = r->set.alerts[i];
+		a.classification = intern(set->intern, a.classification, strlen(a.classification));
+		a.signature = intern(set->intern, a.signature, strlen(a.signature));
+		if (!a.classification || !a.signature || add_alert(set, &a, source, a.line) == -2)
+			return -1;
+	}
+	return 0;
+}
+
+int alert_read_eve_threads(struct alert_set *set, const char *path, unsigned threads)
+{
+	if (threads <= 1 || !strcmp(path, "-"))
+		return alert_read_eve(set, path);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size < PARALLEL_MIN_BYTES || (uint64_t)st.st_size > SIZE_MAX) {
+		/* Not a plain file, or a small one: line by line (which also
+		 * reports why it cannot be opened). */
+		if (fd >= 0)
+			close(fd);
+		return alert_read_eve(set, path);
+	}
+	size_t size = (size_t)st.st_size;
+	const char *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return alert_read_eve(set, path);
+	madvise((void *)map, size, MADV_SEQUENTIAL);
+
+	int source = alert_set_add_source(set, path);
+	struct eve_range *ranges = calloc(threads, sizeof *ranges);
+	if (source < 0 || !ranges) {
+		munmap((void *)map, size);
+		free(ranges);
+		return -1;
+	}
+	/* Ranges of whole lines, and the number of each one's first line
+	 * (counting newlines is a memchr pass, far cheaper than parsing). */
+	const char *start = map, *end = map + size;
+	uint32_t line = 1;
+	unsigned n = 0;
+	int rc = 0;
+	for (unsigned i = 0; i < threads && start < end; i++) {
+		const char *stop = i + 1 == threads ? end : map + size / threads * (i + 1);
+		if (stop < start)
+			stop = start;
+		const char *nl = stop < end ? memchr(stop, '\n', (size_t)(end - stop)) : NULL;
+		stop = nl ? nl + 1 : end;
+		struct eve_range *r = &ranges[n++];
+		if (alert_set_init(&r->set) || alert_set_add_source(&r->set, path) < 0) {
+			rc = -1;
+			break;
+		}
+		r->set.report = set->report;
+		r->set.report_arg = set->report_arg;
+		r->set.report_max = (set->report_max + threads - 1) / threads;
+		r->set.max_alerts = set->max_alerts;
+		r->from = start;
+		r->to = stop;
+		r->first_line = line;
+		const char *released = start;
+		for (const char *p = start; (p = memchr(p, '\n', (size_t)(stop - p))); p++) {
+			line = line < UINT32_MAX ? line + 1 : line;
+			if ((size_t)(p - released) >= RELEASE_BYTES)
+				release_pages(&released, p);
+		}
+		start = stop;
+	}
+	bool *joined = calloc(n ? n : 1, sizeof *joined);
+	for (unsigned i = 0; rc == 0 && joined && i < n; i++) {
+		if (pthread_create(&ranges[i].thread, NULL, parse_range, &ranges[i]))
+			parse_range(&ranges[i]); /* no thread: this one does it */
+		else
+			joined[i] = true;
+	}
+	for (unsigned i = 0; joined && i < n; i++)
+		if (joined[i])
+			pthread_join(ranges[i].thread, NULL);
+	if (!joined)
+		rc = -1;
+	free(joined);
+	for (unsigned i = 0; i < n; i++) {
+		if (rc == 0 && ranges[i].rc)
+			rc = -1;
+		if (rc == 0 && merge_range(set, &ranges[i], (uint32_t)source)) {
+			report(set, (uint32_t)source, 0, "out of memory");
+			rc = -1;
+		}
+		alert_set_free(&ranges[i].set);
+	}
+	free(ranges);
+	munmap((void *)map, size);
+	return rc;
 }
 
 int alert_read_fast(struct alert_set *set, const char *path, const struct alert_tz *tz)

@@ -108,6 +108,14 @@ int alert_parse_fast_line(struct alert_set *set, const struct alert_tz *tz,
 int alert_read_eve(struct alert_set *set, const char *path);
 int alert_read_fast(struct alert_set *set, const char *path, const struct alert_tz *tz);
 
+/* alert_read_eve on up to threads threads: a plain file of 4 MiB or more
+ * is mapped and cut into ranges of whole lines, each parsed into a set of
+ * its own, then appended in file order (texts interned again): the same
+ * alerts, stats and line numbers as alert_read_eve, reported problems
+ * possibly out of line order and at most report_max in all (each range
+ * its share). A smaller file, stdin or a pipe is read by one thread. */
+int alert_read_eve_threads(struct alert_set *set, const char *path, unsigned threads);
+
 /* Removes the alerts that repeat one of an earlier file: eve.json and
  * fast.log of one Suricata run hold the same events, and given both, each
  * would count twice. An event is the same when its time, addresses,

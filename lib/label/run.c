@@ -140,8 +140,10 @@ static bool read_alerts(struct label_run *run, struct alert_set *set)
 		}
 	}
 	bool ok = true;
+	/* The jobs that will label the files parse eve.json first. */
+	unsigned threads = o->batch.jobs ? o->batch.jobs : batch_cpus_available();
 	for (size_t i = 0; i < o->n_eve && ok; i++)
-		ok = !alert_read_eve(set, o->eve[i]);
+		ok = !alert_read_eve_threads(set, o->eve[i], threads);
 	for (size_t i = 0; i < o->n_fast && ok; i++)
 		ok = !alert_read_fast(set, o->fast[i], tz);
 	alert_tz_free(tz);

@@ -9,9 +9,9 @@
  * output: tests/data/label/NAME.{eve.json,fast.log}, one run each, must
  * give the same alerts from both files.
  *
- * The fixtures were made with tests/data/label/fixtures.rules:
+ * The fixtures were made with tests/rules/labeling.rules:
  *   TZ=ZONE suricata -r ../shared/corpus/ndpi/PCAP -k none \
- *     -S tests/data/label/fixtures.rules --runmode single -l OUT
+ *     -S tests/rules/labeling.rules --runmode single -l OUT
  * (1kxun.pcap in Europe/Berlin, http_ipv6.pcap in America/New_York,
  * android.pcap in Europe/Berlin), fast.log whole, eve.json's alert events
  * and its first six other events. tests/e2e/test_label_alerts.sh makes them
@@ -693,4 +693,69 @@ Test(label_alerts, suricata_fixture_http_ipv6_new_york)
 Test(label_alerts, suricata_fixture_android_icmpv6_berlin)
 {
 	la_fixture("android-berlin", "Europe/Berlin", 72);
+}
+
+/* Lines that cannot be alerts are skipped without parsing; an alert
+ * spelled with \u escapes is still parsed, and a non-object line is still
+ * reported. */
+Test(label_alerts, eve_non_alert_events_skipped_unparsed)
+{
+	cr_assert_eq(la_eve("{\"event_type\":\"flow\",\"src_ip\":\"1.2.3.4\",broken}"), 0);
+	cr_assert_eq(la_set.stats.skipped, 1);
+	cr_assert_eq(la_set.stats.malformed, 0);
+	cr_assert_eq(la_eve_sub("\"event_type\":\"alert\"", "\"event_type\":\"\\u0061lert\""), 1,
+		     "%s", la_last_msg);
+	cr_assert_eq(la_eve("not json"), -1);
+}
+
+/* The threaded reader gives what the line-by-line one gives: the same
+ * alerts in the same order with the same line numbers, texts and stats,
+ * on a file large enough to be cut into ranges (Suricata's own output
+ * repeated, malformed lines among it). */
+Test(label_alerts, eve_threads_equal_one_thread, .timeout = 60)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/1kxun-berlin.eve.json", la_data_dir());
+	size_t flen;
+	FILE *f = fopen(path, "rb");
+	cr_assert_not_null(f, "%s", path);
+	char *fixture = malloc(1 << 20);
+	flen = fread(fixture, 1, 1 << 20, f);
+	fclose(f);
+	size_t cap = (6u << 20) + flen, n = 0;
+	char *text = malloc(cap);
+	for (int copy = 0; n + flen + 64 < cap - flen; copy++) {
+		memcpy(text + n, fixture, flen);
+		n += flen;
+		if (copy % 50 == 7)
+			n += (size_t)sprintf(text + n, "[\"alert\"]\n{\"event_type\":\"alert\"\n");
+	}
+	/* A last line without its newline. */
+	n += (size_t)sprintf(text + n, "%s", EVE_GOOD);
+	const char *tmp = la_tmpfile(text, n);
+	free(text);
+	free(fixture);
+
+	struct alert_set one, many;
+	cr_assert_eq(alert_set_init(&one), 0);
+	cr_assert_eq(alert_set_init(&many), 0);
+	one.report = many.report = la_collect;
+	cr_assert_eq(alert_read_eve(&one, tmp), 0);
+	cr_assert_eq(alert_read_eve_threads(&many, tmp, 4), 0);
+	unlink(tmp);
+	cr_assert_gt(one.n, 5000);
+	cr_assert_eq(many.n, one.n);
+	cr_expect_eq(memcmp(&many.stats, &one.stats, sizeof one.stats), 0);
+	cr_expect_gt(one.stats.malformed, 0);
+	for (size_t i = 0; i < one.n; i++) {
+		struct alert a = one.alerts[i], b = many.alerts[i];
+		cr_assert_str_eq(a.signature, b.signature, "alert %zu", i);
+		cr_assert_str_eq(a.classification, b.classification, "alert %zu", i);
+		a.signature = b.signature;
+		a.classification = b.classification;
+		cr_assert_eq(memcmp(&a, &b, sizeof a), 0, "alert %zu (line %u vs %u)", i, a.line,
+			     b.line);
+	}
+	alert_set_free(&one);
+	alert_set_free(&many);
 }
