@@ -774,6 +774,28 @@ static void run_jobs(struct batch_run *b, const struct timespec *t0)
 	}
 }
 
+/* mkdir -p: outdir and any missing parent. Returns 0 or -1 (errno). */
+static int make_dirs(const char *path)
+{
+	char *p = strdup(path);
+	if (!p)
+		return -1;
+	int rc = 0;
+	for (char *s = p + 1; rc == 0; s++) {
+		bool last = *s == '\0';
+		if (*s != '/' && !last)
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0777) && errno != EEXIST)
+			rc = -1;
+		if (last)
+			break;
+		*s = '/';
+	}
+	free(p);
+	return rc;
+}
+
 int batch_convert(const char *const *inputs, size_t ninputs, const char *outdir,
 		  const struct batch_options *o, struct batch_summary *sum)
 {
@@ -790,7 +812,7 @@ int batch_convert(const char *const *inputs, size_t ninputs, const char *outdir,
 	if (status == BATCH_REFUSED) {
 		say(&b, "nothing converted");
 	} else if (b.njobs > 0) {
-		if (mkdir(outdir, 0777) && errno != EEXIST) {
+		if (make_dirs(outdir)) {
 			say(&b, "%s: %s; nothing converted", outdir, strerror(errno));
 			status = BATCH_REFUSED;
 		} else {

@@ -148,7 +148,7 @@ enum {
 
 /* Converts every record file among inputs (files, or directories whose
  * *.ncap.gz and *.ncap files directly inside are taken; names starting
- * with "." are not) into outdir, created if missing (not its parents).
+ * with "." are not) into outdir, created if missing (with its parents).
  * Returns one of the statuses above; sum (may be NULL) gets the figures
  * the summary line prints. */
 int batch_convert(const char *const *inputs, size_t ninputs, const char *outdir,

@@ -482,6 +482,29 @@ static const char *json_str_field(json_t *obj, const char *key, size_t *len, con
 	return json_string_value(v);
 }
 
+/* Whether an eve.json object line may be an alert event. Suricata writes
+ * `"event_type":"dns"` just so: a line whose first such pair names another
+ * type in plain letters is not an alert. Where the pair is absent or
+ * spelled otherwise (spaces, \u escapes), a line holding neither the text
+ * "alert" in quotes (an alert event holds it twice) nor a \u escape cannot
+ * be one either; anything else is parsed. Skipped lines are not checked
+ * as JSON: their events are not ours to judge (Suricata's own dns events
+ * hold \u0000, which jansson refuses). */
+static bool could_be_alert(const char *line, size_t len)
+{
+	static const char pair[] = "\"event_type\":\"";
+	const char *p = memmem(line, len, pair, sizeof pair - 1);
+	if (p) {
+		const char *v = p + sizeof pair - 1, *end = line + len;
+		const char *q = v;
+		while (q < end && ((*q >= 'a' && *q <= 'z') || *q == '_'))
+			q++;
+		if (q < end && *q == '"')
+			return q - v == 5 && !memcmp(v, "alert", 5);
+	}
+	return memmem(line, len, "\"alert\"", 7) || memmem(line, len, "\\u", 2);
+}
+
 /* Trailing \n and \r are not part of a line. */
 static size_t trim_eol(const char *line, size_t len)
 {
@@ -514,8 +537,7 @@ int alert_parse_eve_line(struct alert_set *set, const char *line, size_t len,
 	 * holds the text "alert" in quotes (its event_type and its alert
 	 * object), unless spelled with \u escapes, which Suricata never
 	 * writes but a crafted file may: such lines are parsed. */
-	if (line[0] == '{' && line[len - 1] == '}' && !memmem(line, len, "\"alert\"", 7) &&
-	    !memmem(line, len, "\\u", 2)) {
+	if (line[0] == '{' && line[len - 1] == '}' && !could_be_alert(line, len)) {
 		set->stats.skipped++;
 		return 0;
 	}
@@ -608,6 +630,21 @@ int alert_parse_eve_line(struct alert_set *set, const char *line, size_t len,
 				goto bad;
 			a.icmp_code = (int16_t)v;
 		}
+	}
+	/* The flow's start: ties an alert Suricata raised when it flushed
+	 * the flow (stamped after its last packet) to the flow's records. */
+	json_t *flow = json_object_get(root, "flow");
+	if (flow) {
+		field = "flow";
+		if (!json_is_object(flow)) {
+			why = "not an object";
+			goto bad;
+		}
+		field = "flow.start";
+		if (json_object_get(flow, "start") &&
+		    (!(s = json_str_field(flow, "start", &n, &why)) ||
+		     !parse_eve_time(s, n, &a.flow_start, &why)))
+			goto bad;
 	}
 	field = "alert";
 	json_t *al = json_object_get(root, field);

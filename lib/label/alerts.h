@@ -35,6 +35,9 @@
 
 struct alert {
 	int64_t ts;                 /* the packet's time, Unix ns, UTC */
+	int64_t flow_start;         /* eve.json flow.start: the first packet of
+	                             * the alert's flow, Unix ns; 0 unknown
+	                             * (fast.log, or no flow object) */
 	uint8_t src[16], dst[16];   /* IPv4 in the first 4 bytes, the rest 0 */
 	uint16_t src_port, dst_port; /* 0 when the protocol has none */
 	uint8_t version;            /* 4 or 6 */

@@ -32,9 +32,17 @@ static void make_key(struct key *k, uint8_t version, int proto, const uint8_t *a
 	}
 }
 
-static void alert_key(struct key *k, const struct alert *a, bool ports)
+/* The time of an alert an array is ordered by: the packet's, or (the flow
+ * array) its flow's start. */
+static int64_t alert_time(const struct alert *a, bool by_start)
 {
-	make_key(k, a->version, a->proto, a->src, a->src_port, a->dst, a->dst_port, a->ts, ports);
+	return by_start ? a->flow_start : a->ts;
+}
+
+static void alert_key(struct key *k, const struct alert *a, bool ports, bool by_start)
+{
+	make_key(k, a->version, a->proto, a->src, a->src_port, a->dst, a->dst_port,
+		 alert_time(a, by_start), ports);
 }
 
 /* Orders keys by tuple, then time; cmp_tuple_only leaves the time out. */
@@ -67,7 +75,7 @@ static int cmp_key(const struct key *x, const struct key *y)
 
 struct sort_ctx {
 	const struct alert *alerts;
-	bool ports;
+	bool ports, by_start;
 };
 
 static int cmp_alerts(const void *pa, const void *pb, void *arg)
@@ -75,8 +83,8 @@ static int cmp_alerts(const void *pa, const void *pb, void *arg)
 	const struct sort_ctx *ctx = arg;
 	uint32_t ia = *(const uint32_t *)pa, ib = *(const uint32_t *)pb;
 	struct key ka, kb;
-	alert_key(&ka, &ctx->alerts[ia], ctx->ports);
-	alert_key(&kb, &ctx->alerts[ib], ctx->ports);
+	alert_key(&ka, &ctx->alerts[ia], ctx->ports, ctx->by_start);
+	alert_key(&kb, &ctx->alerts[ib], ctx->ports, ctx->by_start);
 	int c = cmp_key(&ka, &kb);
 	/* Equal keys keep file order: the output does not depend on qsort. */
 	return c ? c : (ia < ib ? -1 : ia > ib);
@@ -107,15 +115,24 @@ int label_index_build(struct label_index *idx, const struct alert *alerts, size_
 	idx->by_addr = malloc(m * sizeof *idx->by_addr);
 	idx->by_time = malloc(m * sizeof *idx->by_time);
 	idx->matched = calloc(m, sizeof *idx->matched);
-	if (!idx->by_tuple || !idx->by_addr || !idx->by_time || !idx->matched) {
+	uint32_t n_flow = 0;
+	for (uint32_t i = 0; i < idx->n; i++)
+		n_flow += alerts[i].flow_start != 0;
+	idx->by_flow = malloc((n_flow ? n_flow : 1) * sizeof *idx->by_flow);
+	if (!idx->by_tuple || !idx->by_addr || !idx->by_time || !idx->matched || !idx->by_flow) {
 		label_index_free(idx);
 		return -1;
 	}
-	for (uint32_t i = 0; i < idx->n; i++)
+	for (uint32_t i = 0; i < idx->n; i++) {
 		idx->by_tuple[i] = idx->by_addr[i] = idx->by_time[i] = i;
-	struct sort_ctx tuple = { alerts, true }, addr = { alerts, false };
+		if (alerts[i].flow_start)
+			idx->by_flow[idx->n_flow++] = i;
+	}
+	struct sort_ctx tuple = { alerts, true, false }, addr = { alerts, false, false },
+			flow = { alerts, true, true };
 	qsort_r(idx->by_tuple, n, sizeof *idx->by_tuple, cmp_alerts, &tuple);
 	qsort_r(idx->by_addr, n, sizeof *idx->by_addr, cmp_alerts, &addr);
+	qsort_r(idx->by_flow, idx->n_flow, sizeof *idx->by_flow, cmp_alerts, &flow);
 	qsort_r(idx->by_time, n, sizeof *idx->by_time, cmp_alert_times, (void *)alerts);
 	return 0;
 }
@@ -125,6 +142,7 @@ void label_index_free(struct label_index *idx)
 	free(idx->by_tuple);
 	free(idx->by_addr);
 	free(idx->by_time);
+	free(idx->by_flow);
 	free((void *)idx->matched);
 	memset(idx, 0, sizeof *idx);
 }
@@ -142,34 +160,35 @@ static int64_t sat_add(int64_t a, int64_t b)
 /* The shared search: the first entry of order[] not below (key, from),
  * then every entry of the key up to `to`, filtered by proto (address
  * array only). */
-static size_t find(const struct label_index *idx, const uint32_t *order, bool ports,
-		   const struct label_query *q, label_match_fn fn, void *arg, uint64_t *probes)
+static size_t find(const struct label_index *idx, const uint32_t *order, uint32_t count,
+		   bool ports, bool by_start, const struct label_query *q, label_match_fn fn,
+		   void *arg, uint64_t *probes)
 {
 	uint64_t cost = 0;
 	size_t found = 0;
-	if (!idx->n || !q->a_addr || !q->b_addr || q->t_to < q->t_from)
+	if (!count || !q->a_addr || !q->b_addr || q->t_to < q->t_from)
 		goto out;
 	int64_t from = sat_sub(q->t_from, idx->tolerance_ns);
 	int64_t to = sat_add(q->t_to, idx->tolerance_ns);
 	struct key want;
 	make_key(&want, q->version, q->proto, q->a_addr, q->a_port, q->b_addr, q->b_port, from, ports);
-	uint32_t lo = 0, hi = idx->n;
+	uint32_t lo = 0, hi = count;
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
 		struct key k;
-		alert_key(&k, &idx->alerts[order[mid]], ports);
+		alert_key(&k, &idx->alerts[order[mid]], ports, by_start);
 		cost++;
 		if (cmp_key(&k, &want) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	for (uint32_t i = lo; i < idx->n; i++) {
+	for (uint32_t i = lo; i < count; i++) {
 		const struct alert *a = &idx->alerts[order[i]];
 		struct key k;
-		alert_key(&k, a, ports);
+		alert_key(&k, a, ports, by_start);
 		cost++;
-		if (cmp_tuple(&k, &want) != 0 || a->ts > to)
+		if (cmp_tuple(&k, &want) != 0 || alert_time(a, by_start) > to)
 			break;
 		if (!ports && q->proto != LABEL_ANY_PROTO && a->proto != q->proto)
 			continue;
@@ -191,13 +210,24 @@ size_t label_index_find(const struct label_index *idx, const struct label_query 
 			*probes = 0;
 		return 0;
 	}
-	return find(idx, idx->by_tuple, true, q, fn, arg, probes);
+	return find(idx, idx->by_tuple, idx->n, true, false, q, fn, arg, probes);
 }
 
 size_t label_index_find_addrs(const struct label_index *idx, const struct label_query *q,
 			      label_match_fn fn, void *arg, uint64_t *probes)
 {
-	return find(idx, idx->by_addr, false, q, fn, arg, probes);
+	return find(idx, idx->by_addr, idx->n, false, false, q, fn, arg, probes);
+}
+
+size_t label_index_find_flow_start(const struct label_index *idx, const struct label_query *q,
+				   label_match_fn fn, void *arg, uint64_t *probes)
+{
+	if (q->proto < 0 || q->proto > 255) {
+		if (probes)
+			*probes = 0;
+		return 0;
+	}
+	return find(idx, idx->by_flow, idx->n_flow, true, true, q, fn, arg, probes);
 }
 
 size_t label_index_find_time(const struct label_index *idx, int64_t t_from, int64_t t_to,

@@ -2,7 +2,7 @@
  * in O(log n + matches), never by a scan of all alerts (docs/labeling.md,
  * "The index").
  *
- * Two sorted arrays of alert numbers (4 bytes an alert each):
+ * Sorted arrays of alert numbers (4 bytes an alert each):
  *   by tuple:   (IP version, protocol, the lower (address, port) end, the
  *                higher end, time): a connection's alerts in both
  *                directions share one run, in time order;
@@ -10,7 +10,9 @@
  *                alerts without ports (ICMP) and records without ports
  *                (IPv4/IPv6 records): any protocol or one, any ports;
  *   by time:    (time), for records without addresses (Ethernet, ARP,
- *                ...), which only their packet's time ties to an alert.
+ *                ...), which only their packet's time ties to an alert;
+ *   by flow:    (the tuple, the flow's start), the alerts of eve.json
+ *                whose flow start is known, for flow records.
  * A query is a binary search to the first alert of its key at or after the
  * window's start, then a walk while the key holds and the time is inside.
  * Sorted arrays rather than a hash table: no hash to flood, no resizing,
@@ -44,6 +46,8 @@ struct label_index {
 	const struct alert *alerts;
 	uint32_t n;
 	uint32_t *by_tuple, *by_addr, *by_time;
+	uint32_t *by_flow; /* alerts with a flow start, by tuple and that start */
+	uint32_t n_flow;
 	_Atomic uint8_t *matched;
 	int64_t tolerance_ns;
 };
@@ -80,6 +84,14 @@ size_t label_index_find(const struct label_index *idx, const struct label_query 
  * O(log n + the alerts between these addresses in the window). */
 size_t label_index_find_addrs(const struct label_index *idx, const struct label_query *q,
 			      label_match_fn fn, void *arg, uint64_t *probes);
+
+/* The alerts of the query's tuple (exact, either direction, as
+ * label_index_find) whose flow started (alert.flow_start, eve.json only)
+ * in [t_from - tol, t_to + tol], in the order of those starts: for the
+ * alerts Suricata raises when it flushes a flow, stamped after its last
+ * packet. O(log n + the matches). */
+size_t label_index_find_flow_start(const struct label_index *idx, const struct label_query *q,
+				   label_match_fn fn, void *arg, uint64_t *probes);
 
 /* Every alert in [t_from - tol, t_to + tol], whatever its addresses, in
  * time order: for records that carry no address (link layer), matched by

@@ -206,6 +206,11 @@ static int64_t sat_add(int64_t a, int64_t b)
 	return b > 0 && a > INT64_MAX - b ? INT64_MAX : a + b;
 }
 
+static int64_t sat_sub(int64_t a, int64_t b)
+{
+	return b > 0 && a < INT64_MIN + b ? INT64_MIN : a - b;
+}
+
 struct collector {
 	struct label_index *idx;
 	uint32_t *out;
@@ -214,11 +219,17 @@ struct collector {
 	bool filter_ports;
 	const uint8_t *a, *b;
 	uint16_t ap, bp;
+	/* Only alerts stamped after this (those found by flow start that
+	 * the query by time did not find already). */
+	bool only_after;
+	int64_t after;
 };
 
 static bool collect(void *arg, uint32_t alert_no, const struct alert *al)
 {
 	struct collector *c = arg;
+	if (c->only_after && al->ts <= c->after)
+		return true;
 	if (c->filter_ports) {
 		bool fwd = !memcmp(al->src, c->a, 16) && !memcmp(al->dst, c->b, 16) &&
 			   al->src_port == c->ap && al->dst_port == c->bp;
@@ -301,6 +312,17 @@ size_t label_match(const struct label_matcher *m, const ProtobufCMessage *record
 			q.proto = LABEL_ANY_PROTO;
 		if (have_ports && q.proto != LABEL_ANY_PROTO) {
 			label_index_find(idx, &q, collect, &c, NULL);
+			/* Alerts Suricata raised when it flushed the flow (at its
+			 * timeout or the capture's end), stamped after its last
+			 * packet: eve.json gives their flow's start. Those of this
+			 * tuple whose flow started within the span (or the slack
+			 * before it: the reverse Flow starts a round trip after
+			 * the SYN) and that came after it are the record's too. */
+			struct label_query late = q;
+			late.t_from = sat_sub(q.t_from, m->app_slack_ns);
+			c.only_after = true;
+			c.after = sat_add(q.t_to, idx->tolerance_ns);
+			label_index_find_flow_start(idx, &late, collect, &c, NULL);
 		} else {
 			if (have_ports)
 				c.filter_ports = true, c.a = a, c.b = b, c.ap = q.a_port,

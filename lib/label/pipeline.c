@@ -166,7 +166,8 @@ int label_pipeline_run(struct label_pipeline *p)
 		goto out;
 
 	/* Suricata: checksums not verified (-k none): captures of offloading
-	 * NICs have wrong ones, and netcap reads those packets too. */
+	 * NICs have wrong ones, and netcap reads those packets too. Room for
+	 * every argument below. */
 	argv = calloc(16 + p->n_netcap_args, sizeof *argv);
 	if (!argv)
 		goto out;
@@ -175,6 +176,11 @@ int label_pipeline_run(struct label_pipeline *p)
 	argv[k++] = "-r", argv[k++] = (char *)p->pcap;
 	argv[k++] = "-S", argv[k++] = (char *)p->rules;
 	argv[k++] = "-k", argv[k++] = "none";
+	/* One packet thread: in the default (autofp) mode, the alerts Suricata
+	 * raises when it flushes flows at the end of a capture are stamped
+	 * with the capture's first packet's time, not its last, and then
+	 * land on records they have nothing to do with. */
+	argv[k++] = "--runmode", argv[k++] = "single";
 	argv[k++] = "-l", argv[k++] = suricata_dir;
 	if (p->suricata_config)
 		argv[k++] = "-c", argv[k++] = (char *)p->suricata_config;

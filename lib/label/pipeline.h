@@ -1,9 +1,10 @@
 /* pipeline.h: netcap-label --pcap F --rules R: the seed's whole pipeline
- * in one command. Suricata (`suricata -r F -S R -k none`) writes its
- * eve.json and netcap (`netcap -r F`) its record files into a work
- * directory, one after the other; label_run then labels those records
- * with those alerts. The work directory is temporary unless the user names
- * one (kept, for a look at what each tool made). */
+ * in one command. Suricata (`suricata -r F -S R -k none --runmode
+ * single`) writes its eve.json and netcap (`netcap -r F`) its record
+ * files into a work directory, one after the other; label_run then
+ * labels those records with those alerts. The work directory is
+ * temporary unless the user names one (kept, for a look at what each tool
+ * made). */
 #ifndef LABEL_PIPELINE_H
 #define LABEL_PIPELINE_H
 

@@ -5,7 +5,7 @@
 # eve.json and fast.log files, written by Suricata in the zones those tests
 # read them in (Europe/Berlin, summer, +0200; America/New_York, winter,
 # -0500, IPv6; Europe/Berlin, winter, ICMPv6), with
-# tests/data/label/fixtures.rules. The two files of each run must give the
+# tests/rules/labeling.rules. The two files of each run must give the
 # same alerts, none malformed. Guards against a Suricata update changing
 # either format. Suricata absent: skipped.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -20,7 +20,7 @@ mkdir -p "$data"
 run() { # NAME PCAP ZONE
   local out=$TMP/run-$1
   mkdir -p "$out"
-  TZ=$3 suricata -r "$NETCAP_CORPUS/ndpi/$2" -k none -S "$NETCAP_ROOT/tests/data/label/fixtures.rules" \
+  TZ=$3 suricata -r "$NETCAP_CORPUS/ndpi/$2" -k none -S "$NETCAP_ROOT/tests/rules/labeling.rules" \
     --runmode single -l "$out" >"$out/stdout" 2>&1 || { tail -n 20 "$out/stdout"; fail "suricata failed on $2"; }
   [ -s "$out/fast.log" ] || fail "suricata wrote no alert for $2"
   cp "$out/fast.log" "$data/$1.fast.log"

@@ -672,6 +672,11 @@ static void la_fixture(const char *name, const char *zone, size_t want_alerts)
 		cr_assert_eq(b.line, i + 1);
 		a.line = b.line = 0;
 		a.source = b.source = 0;
+		/* Only eve.json tells the flow's start. */
+		cr_assert_gt(a.flow_start, 0, "%s alert %zu", name, i);
+		cr_assert_leq(a.flow_start, a.ts, "%s alert %zu", name, i);
+		cr_assert_eq(b.flow_start, 0);
+		a.flow_start = 0;
 		a.signature = b.signature = a.classification = b.classification = NULL;
 		cr_assert_eq(memcmp(&a, &b, sizeof a), 0, "%s alert %zu differs", name, i);
 	}
@@ -758,4 +763,23 @@ Test(label_alerts, eve_threads_equal_one_thread, .timeout = 60)
 	}
 	alert_set_free(&one);
 	alert_set_free(&many);
+}
+
+/* eve.json's flow.start, read when present; a wrong one is malformed. */
+Test(label_alerts, eve_flow_start)
+{
+	cr_assert_eq(la_eve_sub("\"proto\":\"TCP\",",
+				"\"proto\":\"TCP\",\"flow\":{\"pkts_toserver\":3,"
+				"\"start\":\"2016-08-02T02:20:58.000001+0200\"},"),
+		     1, "%s", la_last_msg);
+	cr_assert_eq(la_last()->flow_start, la_utc(2016, 8, 2, 0, 20, 58, 1000));
+	cr_assert_eq(la_eve(EVE_GOOD), 1);
+	cr_assert_eq(la_last()->flow_start, 0);
+	cr_assert_eq(la_eve_sub("\"proto\":\"TCP\",", "\"proto\":\"TCP\",\"flow\":5,"), -1);
+	cr_assert_str_eq(la_last_msg, "eve.json:7: flow: not an object");
+	cr_assert_eq(la_eve_sub("\"proto\":\"TCP\",", "\"proto\":\"TCP\",\"flow\":{\"start\":7},"), -1);
+	cr_assert_str_eq(la_last_msg, "eve.json:7: flow.start: not a string");
+	/* Suricata's own dns events may hold \u0000: not alerts, not read. */
+	cr_assert_eq(la_eve("{\"timestamp\":\"x\",\"event_type\":\"dns\",\"dns\":{\"rrname\":\"a\\u0000b\"}}"), 0);
+	cr_assert_eq(la_set.stats.malformed, 2);
 }

@@ -402,3 +402,45 @@ Test(label_match, empty_classification_uses_signature)
 	cr_assert_str_eq(out, "GPL rule");
 	label_index_free(&idx);
 }
+
+/* Alerts raised when Suricata flushes a flow come after its last packet;
+ * eve.json's flow.start ties them to the flow's records, and only to
+ * the flow that started then. */
+Test(label_match, late_alerts_by_flow_start)
+{
+	struct alert al[4];
+	al[0] = lm_alert("10.0.0.1", 1234, "10.0.0.2", 443, 6, LM_T0 + 60 * LM_S, "flushed", "TLS SNI",
+			 2001, 2);
+	al[0].flow_start = LM_T0;
+	al[1] = lm_alert("10.0.0.1", 1234, "10.0.0.2", 443, 6, LM_T0 + 60 * LM_S, "next", "TLS SNI",
+			 2002, 2);
+	al[1].flow_start = LM_T0 + 30 * LM_S; /* the tuple's next connection */
+	al[2] = lm_alert("10.0.0.1", 1234, "10.0.0.2", 443, 6, LM_T0, "syn", "SYN", 2003, 3);
+	al[2].flow_start = LM_T0;
+	/* fast.log: no flow start, so nothing ties it. */
+	al[3] = lm_alert("10.0.0.1", 1234, "10.0.0.2", 443, 6, LM_T0 + 60 * LM_S, "fast", "TLS SNI",
+			 2004, 2);
+	label_index_free(&lm_idx);
+	cr_assert_eq(label_index_build(&lm_idx, al, 4, -1), 0);
+	cr_assert_eq(lm_idx.n_flow, 3);
+
+	Types__Connection c = lm_conn("TCP", "10.0.0.1", "1234", "10.0.0.2", "443", LM_T0,
+				      LM_T0 + 10 * LM_S);
+	cr_expect_eq(lm_match(&types__connection__descriptor, &c, -1), 1u << 0 | 1u << 2);
+	/* The reverse Flow starts a round trip after the SYN: within the
+	 * slack before it; the SYN itself stays the forward direction's. */
+	Types__Flow f = TYPES__FLOW__INIT;
+	f.transportproto = "TCP", f.srcip = "10.0.0.2", f.srcport = "443";
+	f.dstip = "10.0.0.1", f.dstport = "1234", f.timestampfirst = LM_T0 + 50000000;
+	f.timestamplast = LM_T0 + 10 * LM_S;
+	cr_expect_eq(lm_match(&types__flow__descriptor, &f, -1), 1u << 0);
+	cr_expect_eq(lm_match(&types__flow__descriptor, &f, 0), 0, "no slack: not before the start");
+	/* The next connection of the tuple takes its own late alert only. */
+	c = lm_conn("TCP", "10.0.0.1", "1234", "10.0.0.2", "443", LM_T0 + 30 * LM_S,
+		    LM_T0 + 40 * LM_S);
+	cr_expect_eq(lm_match(&types__connection__descriptor, &c, -1), 1u << 1);
+	/* A record spanning the alerts' time matches them by time, once. */
+	c = lm_conn("TCP", "10.0.0.1", "1234", "10.0.0.2", "443", LM_T0, LM_T0 + 70 * LM_S);
+	cr_expect_eq(lm_match(&types__connection__descriptor, &c, -1), 0xfu);
+	cr_expect_eq(label_index_count_matched(&lm_idx), 4);
+}
