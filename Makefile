@@ -25,6 +25,8 @@ SODIUM_LIBS := $(shell pkg-config --libs libsodium 2>/dev/null)
 TEST_LIBS   := $(shell pkg-config --libs criterion 2>/dev/null)
 # eve.json alerts (lib/label/alerts.c)
 JANSSON_LIBS := $(shell pkg-config --libs jansson 2>/dev/null)
+# NATS JetStream beyond one collector (lib/collect/nats.c)
+NATS_LIBS := $(shell pkg-config --libs libnats 2>/dev/null || echo -lnats)
 
 APPS     := $(notdir $(wildcard app/*))
 BINS     := $(APPS:%=$(BUILD)/%)
@@ -45,7 +47,8 @@ TOOL_BINS := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/%)
 LIBS_netcap-dump    := $(BASE_LIBS)
 LIBS_netcap         := $(DPDK_LIBS) $(PCAP_LIBS) $(SODIUM_LIBS) $(BASE_LIBS) -lpthread
 LIBS_netcap-label   := $(BASE_LIBS) $(JANSSON_LIBS) -lpthread
-ALL_LIBS := $(DPDK_LIBS) $(PCAP_LIBS) $(SODIUM_LIBS) $(BASE_LIBS) $(JANSSON_LIBS) -lpthread
+LIBS_netcap-collect := $(BASE_LIBS) $(SODIUM_LIBS) $(JANSSON_LIBS) $(NATS_LIBS) -lpthread
+ALL_LIBS := $(DPDK_LIBS) $(PCAP_LIBS) $(SODIUM_LIBS) $(BASE_LIBS) $(JANSSON_LIBS) $(NATS_LIBS) -lpthread
 
 .PHONY: all deps test test-sanitize check run bench bench-tools clean
 all: $(BINS)
@@ -79,6 +82,12 @@ bench: deps
 bench-label: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/bench-label.sh
+# The collector under 8 load generators at rising rates (docs/performance.md,
+# "Collector"); also the last step of `bench` (BENCH_COLLECT=0 skips it there).
+.PHONY: bench-collect
+bench-collect: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/collect-load
+	@scripts/bench-collect.sh
 
 # Benchmark tools (not part of `all` or `check`): build/bench/NAME per
 # bench/NAME.c, e.g. build/bench/rx-only, the pure-RX ceiling. See
@@ -86,9 +95,12 @@ bench-label: deps
 BENCH_SRC  := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 bench-tools: $(BENCH_BINS)
+# A bench tool that needs the library names it here (and its libraries).
+BENCH_LIBS_collect-load := $(LIBNETCAP) $(SODIUM_LIBS) $(BASE_LIBS) -lpthread
+$(BUILD)/bench/collect-load: $(LIBNETCAP) | $(GEN)/netcap.pb-c.h
 $(BENCH_BINS): $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(DPDK_CFLAGS) -o $@ $< $(LDFLAGS) $(DPDK_LIBS) $(PCAP_LIBS)
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(DPDK_CFLAGS) -o $@ $< $(LDFLAGS) $(BENCH_LIBS_$*) $(DPDK_LIBS) $(PCAP_LIBS)
 
 # libFuzzer targets (not part of `all`): $(BUILD)/fuzz/NAME per
 # tests/fuzz/NAME.c, built with clang under ASan+UBSan and linked against
@@ -104,7 +116,8 @@ FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE -Wall -We
 	-Ilib -I$(GEN) -MMD -MP $(DPDK_CFLAGS)
 # Engine files a fuzz target may use: they call no EAL function.
 FUZZ_PIPELINE := $(wildcard lib/pipeline/mbufchain.c lib/pipeline/config.c)
-FUZZ_LIB_SRC  := $(wildcard lib/decode/*.c lib/defrag/*.c lib/stream/*.c lib/ncap/*.c lib/export/*.c lib/flow/*.c lib/label/*.c) $(FUZZ_PIPELINE)
+FUZZ_LIB_SRC  := $(wildcard lib/decode/*.c lib/defrag/*.c lib/stream/*.c lib/ncap/*.c lib/export/*.c lib/flow/*.c lib/label/*.c) \
+	$(filter-out lib/collect/sender% lib/collect/nats%,$(wildcard lib/collect/*.c)) $(FUZZ_PIPELINE)
 FUZZ_LIB_OBJ  := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_LIB_SRC)) \
 	$(FUZZ_BUILD)/obj/gen/netcap.pb-c.o $(FUZZ_BUILD)/obj/gen/ncap_descriptors.o
 FUZZ_LIB    := $(FUZZ_BUILD)/libnetcap-fuzz.a
@@ -120,7 +133,7 @@ $(FUZZ_LIB): $(FUZZ_LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 $(FUZZ_BINS): $(FUZZ_BUILD)/%: $(FUZZ_BUILD)/obj/tests/fuzz/%.o $(FUZZ_LIB)
-	$(FUZZ_CC) -g -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< $(FUZZ_LIB) $(BASE_LIBS) $(SODIUM_LIBS) $(DPDK_LIBS) $(JANSSON_LIBS)
+	$(FUZZ_CC) -g -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< $(FUZZ_LIB) $(BASE_LIBS) $(SODIUM_LIBS) $(DPDK_LIBS) $(JANSSON_LIBS) $(NATS_LIBS)
 -include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_BINS:$(FUZZ_BUILD)/%=$(FUZZ_BUILD)/obj/tests/fuzz/%.d)
 
 check: all $(UNIT_BIN) $(TOOL_BINS)
@@ -166,7 +179,7 @@ $(UNIT_BIN): $(UNIT_OBJ) $(SUPPORT_OBJ) $(LIBNETCAP)
 
 $(TOOL_BINS): $(BUILD)/tests/%: $(OBJ)/tests/tools/%.o $(SUPPORT_OBJ) $(LIBNETCAP)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBNETCAP) $(PCAP_LIBS) $(SODIUM_LIBS) $(BASE_LIBS) -lpthread
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBNETCAP) $(PCAP_LIBS) $(SODIUM_LIBS) $(BASE_LIBS) $(NATS_LIBS) -lpthread
 
 clean:
 	rm -rf $(BUILD)

@@ -12,6 +12,7 @@ packages=(
   nettle-dev                      # MD5 and SHA-256 for JA3, JA3S, JA4, JA4S
   libcriterion-dev                # unit tests
   libjansson-dev                  # eve.json alerts for netcap-label (lib/label/alerts.c)
+  libnats-dev nats-server         # NATS JetStream for netcap-collect (lib/collect/nats.c; the server for its tests)
   clang-14 libclang-rt-14-dev     # libFuzzer targets (make fuzz, tests/e2e/test_fuzz.sh)
   python3 python3-protobuf protobuf-compiler   # wire-compatibility oracle
   tshark tcpdump tcpreplay iproute2 time       # oracles, live-capture tests, bench peak RSS

@@ -19,6 +19,7 @@
 #include "ncap/recordcheck.h"
 #include "ncap/schema.h"
 #include "ncap/varint.h"
+#include "netcap.pb-c.h"
 
 _Static_assert(COLLECT_SHARED_BYTES == crypto_box_BEFORENMBYTES, "shared key size");
 _Static_assert(COLLECT_TAG_BYTES == crypto_box_MACBYTES, "tag size");
@@ -255,6 +256,17 @@ static void seal_fragments(struct collect_sealer *s, int type, const uint8_t *re
 		flags |= COLLECT_FLAG_DEFLATE;
 	}
 	size_t pieces = (plen + s->room - 1) / s->room;
+	if (pieces == 1) {
+		/* libdeflate refuses an output buffer with no slack, so a
+		 * record that deflates to just under the room arrives here:
+		 * one whole datagram, not a fragment of one. */
+		uint64_t seqno = atomic_fetch_add_explicit(seq, 1, memory_order_relaxed) + 1;
+		seal_one(s, type, flags & ~COLLECT_FLAG_FRAGMENT, seqno, 0, 1, (uint32_t)len, payload,
+			 plen, 1, emit, arg);
+		st->datagrams++;
+		st->records++;
+		return;
+	}
 	if (pieces > COLLECT_MAX_FRAGMENTS) {
 		st->records_too_large++;
 		return;
@@ -337,6 +349,15 @@ void collect_seal_records(struct collect_sealer *s, int type, const uint8_t *rec
 
 /* ---- opening ------------------------------------------------------------------ */
 
+/* A record type a sensor may send: one with a message, and not the Header,
+ * which the collector writes itself at the top of each file (a file with
+ * Header records after it is one no reader accepts). */
+static bool record_type_ok(int type)
+{
+	const struct ncap_type *t = ncap_type_by_id(type);
+	return t && t->desc && type != TYPES__TYPE__NC_Header;
+}
+
 enum collect_verdict collect_peek(const uint8_t *d, size_t len, size_t dgram_max,
 				  const uint8_t **pk)
 {
@@ -411,8 +432,7 @@ enum collect_verdict collect_open(const uint8_t *d, size_t len,
 	if (!(o->flags & (COLLECT_FLAG_DEFLATE | COLLECT_FLAG_FRAGMENT)) &&
 	    o->payload_len != o->inflated_len)
 		return COLLECT_DROP_HEADER;
-	const struct ncap_type *t = ncap_type_by_id(o->type);
-	if (!t || !t->desc)
+	if (!record_type_ok(o->type))
 		return COLLECT_DROP_TYPE;
 	return COLLECT_ACCEPT;
 }
@@ -423,9 +443,9 @@ enum collect_verdict collect_unpack_batch(struct libdeflate_decompressor *dec, i
 					  uint32_t *records)
 {
 	*records = 0;
-	const struct ncap_type *t = ncap_type_by_id(type);
-	if (!t || !t->desc)
+	if (!record_type_ok(type))
 		return COLLECT_DROP_TYPE;
+	const struct ncap_type *t = ncap_type_by_id(type);
 	if (inflated_len == 0 || inflated_len > COLLECT_BATCH_MAX || cap < inflated_len)
 		return COLLECT_DROP_BATCH;
 	if (flags & COLLECT_FLAG_DEFLATE) {
