@@ -168,7 +168,7 @@ int collect_serve(const struct collect_serve_opts *o)
 	struct sockaddr_storage ss;
 	socklen_t sslen;
 	if (collect_parse_listen(o->listen, &ss, &sslen, err, sizeof err)) {
-		fprintf(stderr, "netcap-collect: %s\n", err);
+		fprintf(stderr, "netcap-collect: --listen %s\n", err);
 		collect_allow_free(&allow);
 		return 1;
 	}

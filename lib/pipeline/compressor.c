@@ -10,7 +10,12 @@
  * leaves no file. Write errors cost records, never the file: the writer
  * cuts a failed member back off, and they are counted here and told once
  * per streak. The role finishes when no worker is active and the ring is
- * empty. */
+ * empty.
+ *
+ * In sensor mode (sensor.c) a chunk's records are sealed into datagrams
+ * and sent by this lcore's own sender instead of (--also-local: besides)
+ * being written; its queue is flushed after every chunk and when the
+ * ring is empty. */
 #include <stdio.h>
 
 #include <rte_cycles.h>
@@ -69,13 +74,17 @@ void compress_chunk(struct lcore_conf *lc, struct ncap_chunk *c)
 	enum lcore_stage was = lc->stats.stage;
 	lcore_stage_enter(lc, STAGE_COMPRESS);
 	struct compressor_state *cs = lc->cs;
-	struct ncap_writer *w = writer_for(cs, c->type);
+	/* Sensor mode: the records go to the collector (sensor.c), and to
+	 * the file too with --also-local. */
+	if (eng.sensor)
+		sensor_send_chunk(cs, c);
+	struct ncap_writer *w = eng.write_local ? writer_for(cs, c->type) : NULL;
 	if (w) {
 		uint64_t lost = ncap_writer_lost_records(w);
 		ncap_writer_write(w, c->data, c->len);
 		cs->lost_records += ncap_writer_lost_records(w) - lost;
 		note_write_state(cs, c->type, ncap_writer_failing(w), ncap_writer_error(w));
-	} else {
+	} else if (eng.write_local) {
 		cs->unopened_records[c->type] += c->records;
 		cs->lost_records += c->records;
 	}
@@ -91,6 +100,8 @@ unsigned compressor_step(struct lcore_conf *lc)
 	unsigned n = rte_ring_sc_dequeue_burst(lc->chunk_ring, chunks, 8, NULL);
 	for (unsigned i = 0; i < n; i++)
 		compress_chunk(lc, chunks[i]);
+	if (!n && eng.sensor)
+		sensor_flush(lc->cs); /* idle: nothing may wait in the queue */
 	return n;
 }
 
@@ -120,5 +131,7 @@ void maybe_finish_compressor(struct lcore_conf *lc)
 	/* Workers enqueue before they decrement: drain what is left. */
 	while (compressor_step(lc))
 		;
+	if (eng.sensor)
+		sensor_flush(lc->cs);
 	lc->compressor_finished = true;
 }

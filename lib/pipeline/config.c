@@ -11,6 +11,7 @@
 
 #include <rte_cfgfile.h>
 
+#include "collect/wire.h"
 #include "flow/flows.h"
 #include "ncap/writer.h"
 #include "pipeline/config.h"
@@ -101,6 +102,25 @@ static const struct option_spec options[] = {
 	  "packets queued per worker between dispatcher and worker (power of two; default 2048)" },
 	{ "chunks", 0, "memory", OPT_UINT, FIELD(chunks), 0, 16, 1u << 20, "N",
 	  "record chunks in flight (default: sized to the run)" },
+	{ "collector", 0, "sensor", OPT_STRING, FIELD(collector), 0, 0, 0, "HOST:PORT",
+	  "sensor mode: send the records to this collector (netcap-collect) in encrypted UDP datagrams instead of "
+	  "writing files; IPv6 as [ADDR]:PORT (docs/sensor.md)" },
+	{ "collector-pubkey", 0, "sensor", OPT_STRING, FIELD(collector_pubkey), 0, 0, 0, "FILE",
+	  "sensor mode: the collector's public key (its .pub file from netcap-collect --gen-keypair)" },
+	{ "sensor-key", 0, "sensor", OPT_STRING, FIELD(sensor_key), 0, 0, 0, "FILE",
+	  "sensor mode: this sensor's secret key (a .key file of mode 0600 from netcap-collect --gen-keypair; "
+	  "its .pub goes into the collector's allow file)" },
+	{ "sensor-id", 0, "sensor", OPT_STRING, FIELD(sensor_id), 0, 0, 0, "NAME",
+	  "sensor mode: the name the collector files this sensor's records under, 1-64 of A-Z a-z 0-9 . _ - "
+	  "(default: the host name, other characters as _)" },
+	{ "device-type", 0, "sensor", OPT_STRING, FIELD(device_type), 0, 0, 0, "TYPE",
+	  "sensor mode: the device type sent with every batch, up to 64 printable characters (default netcap)" },
+	{ "also-local", 0, "sensor", OPT_BOOL, FIELD(also_local), 0, 0, 1, NULL,
+	  "sensor mode: write the <Type>.ncap.gz files too" },
+	{ "datagram-size", 0, "sensor", OPT_UINT, FIELD(datagram_size), 0, COLLECT_DGRAM_MIN, COLLECT_DGRAM_MAX, "BYTES",
+	  "sensor mode: largest UDP payload sent (default 1452: a 1500-byte MTU without IP fragments, IPv4 or IPv6)" },
+	{ "batch-time", 0, "sensor", OPT_UINT, FIELD(batch_time), 0, 1, 3600, "SECONDS",
+	  "sensor mode, live capture: records wait at most about this long for their batch (default 1)" },
 	{ "progress", 0, NULL, OPT_TRISTATE, FIELD(progress), 0, 0, 1, NULL,
 	  "progress line on stderr (default: when stderr is a terminal)" },
 	{ "quiet", 'q', NULL, OPT_FLAG, FIELD(quiet), 0, 0, 1, NULL,
@@ -158,6 +178,7 @@ void config_usage(FILE *out)
 	fprintf(out,
 		"usage: netcap -r FILE [-r FILE...] [-o DIR] [options] [-- EAL arguments]\n"
 		"       netcap -i IFACE [-o DIR] [options] [-- EAL arguments]\n"
+		"       netcap -i IFACE --collector HOST:PORT --collector-pubkey FILE --sensor-key FILE [options]\n"
 		"       netcap -c netcap.conf [options]\n\n"
 		"Decodes packets into netcap audit records, one <Type>.ncap.gz file per record type.\n"
 		"Long options also work with a single dash (-read, -out, -include), as netcap's.\n\n");
@@ -420,6 +441,9 @@ static void set_defaults(struct netcap_config *cfg)
 		.stream_memory = 64u << 20,
 		.stream_depth = 256u << 10,
 		.stream_capacity = 1u << 16,
+		.device_type = "netcap",
+		.datagram_size = COLLECT_DGRAM_DEFAULT,
+		.batch_time = 1,
 	};
 }
 
@@ -634,6 +658,31 @@ static int check_vxlan_ports(const struct netcap_config *cfg)
 	return 0;
 }
 
+/* Sensor mode needs its three settings together; the others only mean
+ * something with them. The files are read and the address resolved by the
+ * engine (sensor.c), before DPDK starts. */
+static int check_sensor(const struct netcap_config *cfg)
+{
+	bool any = cfg->collector || cfg->collector_pubkey || cfg->sensor_key;
+	if (!any) {
+		if (cfg->also_local || cfg->sensor_id) {
+			fprintf(stderr, "netcap: --%s needs sensor mode: --collector HOST:PORT --collector-pubkey FILE "
+				"--sensor-key FILE\n", cfg->also_local ? "also-local" : "sensor-id");
+			return -1;
+		}
+		return 0;
+	}
+	const char *missing = !cfg->collector ? "--collector HOST:PORT" :
+			      !cfg->collector_pubkey ? "--collector-pubkey FILE" :
+			      !cfg->sensor_key ? "--sensor-key FILE" : NULL;
+	if (missing) {
+		fprintf(stderr, "netcap: sensor mode needs %s (with --collector, --collector-pubkey and --sensor-key)\n",
+			missing);
+		return -1;
+	}
+	return 0;
+}
+
 static int check_sizes(const struct netcap_config *cfg)
 {
 	if (cfg->ring_size & (cfg->ring_size - 1)) {
@@ -661,7 +710,8 @@ int config_parse(struct netcap_config *cfg, int argc, char **argv)
 	if (rc != 0)
 		return rc;
 	if (take_eal_args(cfg, argc, argv) < 0 || check_files_as_queues(cfg) < 0 || check_one_input_kind(cfg) < 0 ||
-	    check_device_names(cfg) < 0 || check_sizes(cfg) < 0 || check_vxlan_ports(cfg) < 0)
+	    check_device_names(cfg) < 0 || check_sizes(cfg) < 0 || check_vxlan_ports(cfg) < 0 ||
+	    check_sensor(cfg) < 0)
 		return -1;
 	return 0;
 }

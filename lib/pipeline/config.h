@@ -61,6 +61,16 @@ struct netcap_config {
 	unsigned ring_size;       /* per-worker mbuf ring (power of two) */
 	unsigned chunks;          /* 0: sized to the run */
 
+	/* sensor mode (docs/sensor.md): records go to a collector */
+	const char *collector;      /* HOST:PORT, NULL: no sensor mode */
+	const char *collector_pubkey; /* the collector's .pub file */
+	const char *sensor_key;     /* this sensor's .key file */
+	const char *sensor_id;      /* NULL: the host name, made safe */
+	const char *device_type;
+	bool also_local;            /* write the files too */
+	unsigned datagram_size;     /* bytes per datagram at most */
+	unsigned batch_time;        /* seconds a record may wait for its batch, live */
+
 	/* user interface */
 	int progress;             /* -1 auto (stderr is a terminal), 0, 1 */
 	bool quiet;

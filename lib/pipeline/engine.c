@@ -4,7 +4,9 @@
  * EAL arguments (sensible defaults unless the user gave their own), start
  * EAL, decide which lcore plays which role, create the mempools and rings,
  * start the ports, launch the loop on every lcore, and when all have
- * finished close every file and print the summary. */
+ * finished close every file and print the summary. Sensor mode (sensor.c)
+ * is prepared with the files, before EAL, and given to the compressors
+ * once they exist. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -908,9 +910,12 @@ static int prepare_run(struct netcap_config *cfg)
 	eng.cfg = cfg;
 	eng.ts_offset = -1;
 	eng.live = cfg->n_pcaps == 0;
-	if (choose_record_types(cfg) < 0 || scan_inputs(cfg) < 0 || make_out_dir(cfg->out_dir) < 0)
-		return -1;
 	eng.sidecar = cfg->errors_pcap || cfg->unknown_pcap;
+	/* In sensor mode without --also-local, only the sidecar files need
+	 * the output directory. */
+	if (choose_record_types(cfg) < 0 || scan_inputs(cfg) < 0 || sensor_prepare(cfg) < 0 ||
+	    ((eng.write_local || eng.sidecar) && make_out_dir(cfg->out_dir) < 0))
+		return -1;
 	if (eng.sidecar && sidecar_open(cfg->out_dir, cfg->errors_pcap, cfg->unknown_pcap) < 0)
 		return -1;
 	return 0;
@@ -960,7 +965,8 @@ static int draw_flow_hash_key(void)
 /* Roles, memory, ports and per-lcore state, once EAL runs. */
 static int setup_engine(const struct netcap_config *cfg)
 {
-	if (plan_layout(cfg) < 0 || create_pools(cfg) < 0 || setup_inputs(cfg) < 0 || setup_workers(cfg) < 0)
+	if (plan_layout(cfg) < 0 || create_pools(cfg) < 0 || setup_inputs(cfg) < 0 || setup_workers(cfg) < 0 ||
+	    sensor_setup_compressors(cfg) < 0)
 		return -1;
 	return 0;
 }
@@ -1038,6 +1044,7 @@ static void stop_engine(void)
 		rte_eth_dev_stop(eng.ports[p]);
 		rte_eth_dev_close(eng.ports[p]);
 	}
+	sensor_close();
 	bigframe_teardown();
 	rte_eal_cleanup();
 }

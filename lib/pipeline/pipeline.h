@@ -17,6 +17,8 @@
 #include <rte_ring.h>
 #include <rte_spinlock.h>
 
+#include "collect/sender.h"
+#include "collect/wire.h"
 #include "decode/decode.h"
 #include "flow/flows.h"
 #include "ncap/chunk.h"
@@ -135,6 +137,10 @@ struct compressor_state {
 	bool failing[NCAP_TYPE_LIMIT];     /* the type's file is not being written */
 	uint64_t unopened_records[NCAP_TYPE_LIMIT]; /* lost: their file could not be opened */
 	uint64_t lost_records;      /* all types, as it happens: for telemetry */
+	/* sensor mode (sensor.c): this compressor's own sealer and sender */
+	struct collect_sealer *sealer;
+	struct collect_sender *sender;
+	struct collect_seal_stats seal;
 };
 
 struct lcore_conf {
@@ -220,6 +226,13 @@ struct engine {
 	atomic_bool write_failed;
 	uint64_t start_tsc, end_tsc;
 	int64_t start_ns;
+
+	/* Sensor mode (sensor.c, docs/sensor.md): records go to a collector
+	 * (and to the files too with --also-local). */
+	bool sensor;
+	bool write_local;           /* the files are written (not sensor, or --also-local) */
+	uint64_t live_flush_tsc;    /* live: partly filled chunks go out this often */
+	_Atomic uint64_t sensor_seq; /* the last sequence number of the sensor, all compressors */
 };
 
 extern struct engine eng;
@@ -238,6 +251,33 @@ void worker_flow_partial(void *ctx, const struct flow_partial *p);
 int prescan_open(struct input_file *f, char *err, size_t errlen);
 /* Reads the whole file: sets packets and bytes (what the PMD will deliver). */
 void prescan_count(struct input_file *f);
+
+/* sensor.c (docs/sensor.md) */
+struct sensor_totals {
+	uint64_t sealed_datagrams, sealed_records;  /* made by the sealers */
+	uint64_t too_large, malformed;              /* records not sent: over COLLECT_BATCH_MAX; broken framing */
+	uint64_t datagrams, records, bytes;         /* taken by the kernel */
+	uint64_t full_datagrams, full_records;      /* lost at the sensor: socket buffer full */
+	uint64_t error_datagrams, error_records;    /* lost at the sensor: other send errors */
+	uint64_t syscalls;
+	int last_errno;
+};
+/* Before EAL: sets eng.sensor and eng.write_local; in sensor mode resolves
+ * the collector, reads the keys, checks the id and the rest; -1 after an
+ * error naming the option and file. */
+int sensor_prepare(const struct netcap_config *cfg);
+/* After the compressors' states exist: the live flush interval, and in
+ * sensor mode a sealer and a sender per compressor. */
+int sensor_setup_compressors(const struct netcap_config *cfg);
+/* Seals a chunk's records and sends them (compressor.c). */
+void sensor_send_chunk(struct compressor_state *cs, const struct ncap_chunk *c);
+/* Sends what the compressor's sender holds (when idle, at the end). */
+void sensor_flush(struct compressor_state *cs);
+void sensor_totals(struct sensor_totals *t);
+/* The summary's "sensor" line (nothing outside sensor mode). */
+void sensor_summary(FILE *out);
+/* Frees the sealers and senders (after the summary), forgets the key. */
+void sensor_close(void);
 
 /* report.c */
 void report_progress(bool final);

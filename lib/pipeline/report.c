@@ -371,7 +371,10 @@ void report_summary(FILE *out)
 	if (s.packets)
 		fprintf(out, "  decoding    %.0f ns/packet per worker\n",
 			(double)s.decode_cycles * 1e9 / (double)rte_get_tsc_hz() / (double)s.packets);
-	fprintf(out, "  records     %" PRIu64 "; output %" PRIu64 " bytes in %s\n", records, out_bytes, eng.cfg->out_dir);
+	if (eng.write_local)
+		fprintf(out, "  records     %" PRIu64 "; output %" PRIu64 " bytes in %s\n", records, out_bytes, eng.cfg->out_dir);
+	else
+		fprintf(out, "  records     %" PRIu64 "; sent to the collector (sensor, below)\n", records);
 	for (int t = 0; t < NCAP_TYPE_LIMIT; t++) {
 		if (!s.records[t])
 			continue;
@@ -387,6 +390,7 @@ void report_summary(FILE *out)
 		fprintf(out, "  errors.pcap %llu packets (reasons in errors.log)\n", eng.sidecar_errors);
 	if (eng.cfg->unknown_pcap)
 		fprintf(out, "  unknown.pcap %llu packets\n", eng.sidecar_unknown);
+	sensor_summary(out);
 	print_lost(out);
 	print_events(out);
 	print_bad_chains(out, &s);
@@ -555,6 +559,20 @@ static int telemetry_stats(const char *cmd, const char *params, struct rte_tel_d
 			lost += cs->lost_records;
 	}
 	rte_tel_data_add_dict_u64(d, "records_lost", lost);
+	if (eng.sensor) {
+		/* Sensor mode (docs/sensor.md): what went to the collector and
+		 * what the sensor lost, by cause. */
+		struct sensor_totals st;
+		sensor_totals(&st);
+		rte_tel_data_add_dict_u64(d, "sensor_datagrams_sent", st.datagrams);
+		rte_tel_data_add_dict_u64(d, "sensor_records_sent", st.records);
+		rte_tel_data_add_dict_u64(d, "sensor_bytes_sent", st.bytes);
+		rte_tel_data_add_dict_u64(d, "sensor_datagrams_lost", st.full_datagrams + st.error_datagrams);
+		rte_tel_data_add_dict_u64(d, "sensor_records_lost", st.full_records + st.error_records);
+		rte_tel_data_add_dict_u64(d, "sensor_datagrams_lost_full", st.full_datagrams);
+		rte_tel_data_add_dict_u64(d, "sensor_datagrams_lost_error", st.error_datagrams);
+		rte_tel_data_add_dict_u64(d, "sensor_records_too_large", st.too_large);
+	}
 	rte_tel_data_add_dict_u64(d, "chunk_waits", s.chunk_waits);
 	rte_tel_data_add_dict_u64(d, "partial_waits", s.partial_waits);
 	rte_tel_data_add_dict_u64(d, "ring_full_waits", s.ring_full_waits);

@@ -294,7 +294,9 @@ unsigned worker_step(struct lcore_conf *lc)
 }
 
 /* Live capture, every 100 ms: the wall clock expires flows even when no
- * packet comes, and every LIVE_FLUSH_SECONDS partly filled chunks go out. */
+ * packet comes, and every LIVE_FLUSH_SECONDS (in sensor mode, every
+ * --batch-time if shorter: eng.live_flush_tsc) partly filled chunks go
+ * out. */
 void live_tick(struct lcore_conf *lc, struct worker_state *ws)
 {
 	uint64_t now = rte_get_tsc_cycles();
@@ -311,7 +313,7 @@ void live_tick(struct lcore_conf *lc, struct worker_state *ws)
 	}
 	worker_streams_advance(ws, wallclock_ns());
 	if (now >= ws->next_flush) {
-		ws->next_flush = now + LIVE_FLUSH_SECONDS * rte_get_tsc_hz();
+		ws->next_flush = now + eng.live_flush_tsc;
 		flush_chunks(lc);
 	}
 }

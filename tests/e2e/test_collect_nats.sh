@@ -39,8 +39,10 @@ EOF
 nats-server -js -c "$TMP/nats.conf" >"$TMP/nats.log" 2>&1 &
 NATS_PID=$!
 CONSUMER_PID=
+COLLECTOR_PID=
 cleanup() {
   if [ -n "$CONSUMER_PID" ]; then kill "$CONSUMER_PID" 2>/dev/null || true; fi
+  if [ -n "$COLLECTOR_PID" ]; then kill -9 "$COLLECTOR_PID" 2>/dev/null || true; fi
   kill "$NATS_PID" 2>/dev/null || true
   wait "$NATS_PID" 2>/dev/null || true
   rm -rf "$TMP"
@@ -190,6 +192,52 @@ grep -q "from NATS: $((stored + 10)) messages, $stored written.*bad: subject 2 t
   "$TMP/c7.err" || { cat "$TMP/c7.err" >&2; fail "netcap-collect's summary is not the expected one"; }
 "$COLLECT" --from-nats "$URL" --listen 127.0.0.1:1 -o "$TMP/out7" 2>/dev/null &&
   fail "--from-nats with --listen accepted"
+
+echo "== a sensor through netcap-collect --nats-only, read back with --from-nats"
+# The whole path: netcap in sensor mode, the collector publishing what it
+# accepts (no files), JetStream, a consumer writing record files: the
+# local run's records, every type (the stream holds the messages of the
+# tests above too, of sensor s1: only s9's are compared).
+"$COLLECT" --gen-keypair "$TMP/col" >/dev/null && "$COLLECT" --gen-keypair "$TMP/s9" >/dev/null ||
+  fail "netcap-collect --gen-keypair failed"
+cp "$TMP/s9.pub" "$TMP/allow"
+UPORT=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$COLLECT" --listen "127.0.0.1:$UPORT" --key "$TMP/col.key" --allow "$TMP/allow" --nats "$URL" \
+  --nats-only --stats-interval 0 2>"$TMP/col.err" &
+COLLECTOR_PID=$!
+for _ in $(seq 100); do
+  python3 -c 'import socket, sys; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", int(sys.argv[1])))' \
+    "$UPORT" 2>/dev/null || break
+  kill -0 "$COLLECTOR_PID" 2>/dev/null || { cat "$TMP/col.err" >&2; fail "netcap-collect --nats did not start"; }
+  sleep 0.1
+done
+"$NETCAP" -r "$PCAP" --collector "127.0.0.1:$UPORT" --collector-pubkey "$TMP/col.pub" \
+  --sensor-key "$TMP/s9.key" --sensor-id s9 >"$TMP/sensor.summary" 2>&1 ||
+  { cat "$TMP/sensor.summary" >&2; fail "netcap in sensor mode failed"; }
+kill -TERM "$COLLECTOR_PID"
+rc=0; wait "$COLLECTOR_PID" || rc=$?
+[ "$rc" = 0 ] || { cat "$TMP/col.err" >&2; fail "netcap-collect --nats exited $rc on SIGTERM"; }
+grep -q 'final: NATS: .* 0 pending; failed: input 0, too large 0, stalled 0, publish 0, ack 0' \
+  "$TMP/col.err" || { cat "$TMP/col.err" >&2; fail "the collector lost batches to NATS"; }
+grep -q ' 0 dropped' "$TMP/col.err" || { cat "$TMP/col.err" >&2; fail "the collector dropped datagrams"; }
+"$COLLECT" --from-nats "$URL" -o "$TMP/out9" --durable d9 2>"$TMP/c9.err" &
+CONSUMER_PID=$!
+want9=$(awk '$1 == "records" { sub(";", "", $2); print $2; exit }' "$TMP/local.summary")
+for _ in $(seq 100); do
+  got=0
+  for f in "$TMP/out9/s9"/*.ncap.gz; do
+    [ -f "$f" ] && got=$((got + $("$DUMP" --count "$f" 2>/dev/null | awk '{ print $NF }')))
+  done
+  [ "$got" = "$want9" ] && break
+  sleep 0.1
+done
+kill -TERM "$CONSUMER_PID"
+rc=0; wait "$CONSUMER_PID" || rc=$?
+CONSUMER_PID=
+[ "$rc" = 0 ] || { cat "$TMP/c9.err" >&2; fail "netcap-collect --from-nats exited $rc"; }
+[ -d "$TMP/out9/s9" ] || fail "nothing came through NATS for sensor s9"
+same_records "$TMP/local" "$TMP/out9/s9"
+echo "   $want9 records: sensor -> collector -> JetStream -> files, equal to the local run"
 
 echo "== errors name what is wrong"
 "$TOOL" consume "$URL" NOSTREAM "$TMP/out5" d1 --idle-exit 500 >/dev/null 2>"$TMP/e1" &&
