@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "export/args.h"
 #include "export/batch.h"
 #include "export/emit.h"
 #include "ncap/reader.h"
@@ -109,23 +110,14 @@ static void set_mode(struct options *o, enum mode m, const char *flag)
 	o->mode = m;
 }
 
-/* A positive count for option flag: digits, with sizes a K, M or G suffix
- * (powers of 1024). */
+/* A positive count for option flag; sizes may have a K, M or G suffix. */
 static uint64_t parse_count(const char *flag, const char *value, bool size)
 {
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(value, &end, 10);
-	unsigned shift = 0;
-	if (size && *end && !end[1])
-		shift = *end == 'K' || *end == 'k' ? 10 : *end == 'M' || *end == 'm' ? 20
-			: *end == 'G' || *end == 'g' ? 30 : 0;
-	if (shift)
-		end++;
-	if (errno || end == value || *end || value[0] == '-' || v == 0 || v > (UINT64_MAX >> shift))
+	uint64_t v;
+	if (export_parse_count(value, size, &v))
 		usage_error("%s takes a positive number%s, got \"%s\"", flag,
 			    size ? " of bytes (K, M, G allowed)" : "", value);
-	return (uint64_t)v << shift;
+	return v;
 }
 
 /* Parses argv into o and the FILE arguments into files; returns their
@@ -163,16 +155,9 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 		if (IS("select")) {
 			o->select = value;
 		} else if (IS("sep")) {
-			if (!strcmp(value, "\\t") || !strcmp(value, "\t"))
-				o->sep = '\t';
-			else if (strlen(value) != 1)
-				usage_error("--sep takes one character (or \\t), got \"%s\"", value);
-			else if (strchr("\"\r\n", value[0]))
-				usage_error("--sep cannot be a quote or a line break");
-			else if ((unsigned char)value[0] >= 0x80) /* half a UTF-8 character */
-				usage_error("--sep takes an ASCII character");
-			else
-				o->sep = value[0];
+			if (export_parse_sep(value, &o->sep))
+				usage_error("--sep takes one ASCII character other than a quote or a "
+					    "line break (or \\t), got \"%s\"", value);
 		} else if (IS("max-record-memory")) {
 			o->limits.max_memory = parse_count(arg, value, true);
 		} else if (IS("max-elements")) {

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "export/args.h"
 #include "label/pipeline.h"
 #include "label/run.h"
 #include "ncap/writer.h"
@@ -126,19 +127,14 @@ static void add_list(struct strings *s, char *list, const char *flag)
 		usage_error("%s takes a comma-separated list", flag);
 }
 
-/* A positive count; with size, a K, M or G suffix (powers of 1024). */
+/* A positive count for option flag; sizes may have a K, M or G suffix. */
 static uint64_t parse_count(const char *flag, const char *value, bool size)
 {
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(value, &end, 10);
-	unsigned shift = 0;
-	if (size && end[0] && !end[1] && strchr("KkMmGg", end[0]))
-		shift = strchr("Kk", end[0]) ? 10 : strchr("Mm", end[0]) ? 20 : 30, end++;
-	if (errno || end == value || *end || value[0] == '-' || v == 0 || v > (UINT64_MAX >> shift))
+	uint64_t v;
+	if (export_parse_count(value, size, &v))
 		usage_error("%s takes a positive number%s, got \"%s\"", flag,
 			    size ? " of bytes (K, M, G allowed)" : "", value);
-	return (uint64_t)v << shift;
+	return v;
 }
 
 /* A duration: a number with a unit ns, us, ms or s (0 needs none). */
@@ -236,14 +232,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 		} else if (IS("select")) {
 			o->select = value;
 		} else if (IS("sep")) {
-			if (!strcmp(value, "\\t") || !strcmp(value, "\t"))
-				o->sep = '\t';
-			else if (strlen(value) != 1 || strchr("\"\r\n", value[0]) ||
-				 (unsigned char)value[0] >= 0x80)
-				usage_error("--sep takes one ASCII character other than a quote or "
-					    "a line break (or \\t), got \"%s\"", value);
-			else
-				o->sep = value[0];
+			if (export_parse_sep(value, &o->sep))
+				usage_error("--sep takes one ASCII character other than a quote or a "
+					    "line break (or \\t), got \"%s\"", value);
 		} else if (IS("jobs")) {
 			uint64_t n = parse_count(arg, value, false);
 			if (n > 1024)

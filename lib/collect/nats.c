@@ -98,23 +98,10 @@ int collect_nats_check_body(int type, const uint8_t *body, size_t len, uint32_t 
 		return COLLECT_NATS_BAD_TYPE;
 	if (len == 0 || len > COLLECT_BATCH_MAX)
 		return COLLECT_NATS_BAD_SIZE;
-	/* As collect_unpack_batch: whole records, each well-formed for the
-	 * type, so what the files get is what any reader can read. */
-	size_t pos = 0;
-	uint32_t n = 0;
-	while (pos < len) {
-		uint64_t rec;
-		int v = ncap_varint_get(body + pos, len - pos, &rec);
-		if (v <= 0 || rec > len - pos - (size_t)v)
-			return COLLECT_NATS_BAD_RECORDS;
-		pos += (size_t)v;
-		struct ncap_check check;
-		if (ncap_record_check(t->desc, body + pos, (size_t)rec, NULL, &check) != NCAP_CHECK_OK)
-			return COLLECT_NATS_BAD_RECORDS;
-		pos += (size_t)rec;
-		n++;
-	}
-	*records = n;
+	/* As a sensor's batch: what the files get is what any reader can
+	 * read. */
+	if (collect_check_records(type, body, len, records))
+		return COLLECT_NATS_BAD_RECORDS;
 	return -1;
 }
 

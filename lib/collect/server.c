@@ -235,17 +235,12 @@ int collect_serve(const struct collect_serve_opts *o)
 		rx[i].slot = max_dgram + 1;
 		rx[i].bufs = malloc(rx[i].slot * COLLECT_RECV_BATCH);
 		rx[i].w = workers[i] = collect_worker_new(&c);
-		if (!rx[i].bufs || !rx[i].w) {
-			fprintf(stderr, "netcap-collect: out of memory\n");
-			close(rx[i].fd);
-			free(rx[i].bufs);
-			collect_worker_free(rx[i].w);
-			workers[i] = NULL;
-			rc = 1;
-			break;
-		}
-		if (pthread_create(&rx[i].thread, NULL, receive_loop, &rx[i])) {
-			fprintf(stderr, "netcap-collect: cannot start a receive thread\n");
+		const char *why = !rx[i].bufs || !rx[i].w ? "out of memory"
+				  : pthread_create(&rx[i].thread, NULL, receive_loop, &rx[i])
+				      ? "cannot start a receive thread"
+				      : NULL;
+		if (why) {
+			fprintf(stderr, "netcap-collect: %s\n", why);
 			close(rx[i].fd);
 			free(rx[i].bufs);
 			collect_worker_free(rx[i].w);

@@ -445,7 +445,6 @@ enum collect_verdict collect_unpack_batch(struct libdeflate_decompressor *dec, i
 	*records = 0;
 	if (!record_type_ok(type))
 		return COLLECT_DROP_TYPE;
-	const struct ncap_type *t = ncap_type_by_id(type);
 	if (inflated_len == 0 || inflated_len > COLLECT_BATCH_MAX || cap < inflated_len)
 		return COLLECT_DROP_BATCH;
 	if (flags & COLLECT_FLAG_DEFLATE) {
@@ -459,24 +458,34 @@ enum collect_verdict collect_unpack_batch(struct libdeflate_decompressor *dec, i
 			return COLLECT_DROP_BATCH;
 		memcpy(out, payload, len);
 	}
+	return collect_check_records(type, out, inflated_len, records) ? COLLECT_DROP_BATCH
+									: COLLECT_ACCEPT;
+}
+
+int collect_check_records(int type, const uint8_t *data, size_t len, uint32_t *records)
+{
+	*records = 0;
+	if (!record_type_ok(type))
+		return -1;
+	const ProtobufCMessageDescriptor *desc = ncap_type_by_id(type)->desc;
 	/* Whole records, each well-formed for the type: what the files get
 	 * is what any reader can read. */
 	size_t pos = 0;
 	uint32_t n = 0;
-	while (pos < inflated_len) {
+	while (pos < len) {
 		uint64_t body;
-		int v = ncap_varint_get(out + pos, inflated_len - pos, &body);
-		if (v <= 0 || body > inflated_len - pos - (size_t)v)
-			return COLLECT_DROP_BATCH;
+		int v = ncap_varint_get(data + pos, len - pos, &body);
+		if (v <= 0 || body > len - pos - (size_t)v)
+			return -1;
 		pos += (size_t)v;
 		struct ncap_check check;
-		if (ncap_record_check(t->desc, out + pos, (size_t)body, NULL, &check) != NCAP_CHECK_OK)
-			return COLLECT_DROP_BATCH;
+		if (ncap_record_check(desc, data + pos, (size_t)body, NULL, &check) != NCAP_CHECK_OK)
+			return -1;
 		pos += (size_t)body;
 		n++;
 	}
 	*records = n;
-	return COLLECT_ACCEPT;
+	return 0;
 }
 
 /* ---- replay window ------------------------------------------------------------- */

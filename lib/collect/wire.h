@@ -175,6 +175,12 @@ enum collect_verdict collect_unpack_batch(struct libdeflate_decompressor *dec, i
 					  uint32_t inflated_len, uint8_t *out, size_t cap,
 					  uint32_t *records);
 
+/* Checks framed records of type (not the Header) in data[0..len): whole
+ * records, each well-formed for the type within ncap_record_check's
+ * limits (as a batch from a sensor, or a message from NATS). Returns 0
+ * with *records their count, or -1. */
+int collect_check_records(int type, const uint8_t *data, size_t len, uint32_t *records);
+
 /* Whether id (len bytes) may name a directory: 1..64 of [A-Za-z0-9._-],
  * not starting with '.'. */
 bool collect_id_safe(const char *id, size_t len);
