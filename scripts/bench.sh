@@ -36,6 +36,9 @@
 #   BENCH_SCALING         1 (default) runs scripts/bench-scaling.sh after the
 #                         decoders' figures: Mpps by worker count, for the
 #                         dispatcher and the per-queue input; 0 skips it
+#   BENCH_COLLECT         1 (default) runs scripts/bench-collect.sh before the
+#                         flows (the collector under 8 load generators, one
+#                         run per rate step); 0 skips it
 #   BENCH_FLOWS           1 (default) runs scripts/bench-flows.sh last (flow
 #                         families only beside nfpcapd, and the 10-million-flow
 #                         stress: several minutes; FLOWS_STRESS=0 skips the
@@ -346,6 +349,12 @@ if [ "${BENCH_HOSTILE:-1}" != 0 ]; then
   BENCH_RUNS=$RUNS scripts/bench-flood.sh
   BENCH_RUNS=$RUNS scripts/bench-worst.sh
 fi
+
+# The collector under 8 load generators (BENCH_COLLECT=0 skips it;
+# docs/performance.md, "Collector"): one run per step here, 3 with
+# `make bench-collect`.
+[ "${BENCH_COLLECT:-1}" = 0 ] || COLLECT_BENCH_RUNS=${COLLECT_BENCH_RUNS:-1} \
+  COLLECT_BENCH_SECONDS=${COLLECT_BENCH_SECONDS:-3} scripts/bench-collect.sh
 
 # Flow records beside nfpcapd, and the stress (BENCH_FLOWS=0 skips it).
 [ "${BENCH_FLOWS:-1}" = 0 ] || BENCH_MB=$MB BENCH_RUNS=$RUNS scripts/bench-flows.sh

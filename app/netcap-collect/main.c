@@ -56,6 +56,9 @@ static const char usage[] =
 	"                  subject netcap.<sensor-id>.<Type>, so several collectors\n"
 	"                  share a stream (docs/collector-nats.md)\n"
 	"  --nats-only     with --nats: publish only, write no files (no -o)\n"
+	"  --share-port    join collectors bound to the same address already (with\n"
+	"                  --nats: they share the sensors); without it a port in use\n"
+	"                  is an error\n"
 	"  --stream NAME   the stream (default NETCAP)\n"
 	"  --durable NAME  the durable consumer (default netcap-collect): a restart\n"
 	"                  resumes after the last message it acknowledged\n"
@@ -176,6 +179,8 @@ int main(int argc, char **argv)
 			from_nats = value;
 		} else if (IS("nats")) {
 			o.nats_url = value;
+		} else if (IS("share-port")) {
+			o.share_port = true;
 		} else if (IS("nats-only")) {
 			o.nats_only = true;
 		} else if (IS("stream")) {

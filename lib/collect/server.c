@@ -83,6 +83,21 @@ static int open_socket(const struct sockaddr_storage *ss, socklen_t len, char *e
 	return fd;
 }
 
+/* Whether something is bound to the address already: a bind without
+ * SO_REUSEPORT fails then. */
+static bool port_in_use(const struct sockaddr_storage *ss, socklen_t len)
+{
+	int fd = socket(ss->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	int one = 1;
+	if (ss->ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+	bool used = bind(fd, (const struct sockaddr *)ss, len) && errno == EADDRINUSE;
+	close(fd);
+	return used;
+}
+
 static atomic_bool stopping;
 
 struct receiver {
@@ -225,7 +240,13 @@ int collect_serve(const struct collect_serve_opts *o)
 
 	unsigned started = 0;
 	rc = 0;
-	for (unsigned i = 0; i < nthreads; i++) {
+	if (!o->share_port && port_in_use(&ss, sslen)) {
+		fprintf(stderr, "netcap-collect: --listen %s: the port is in use (another collector? "
+				"--share-port joins it, and the kernel then spreads the sensors over both)\n",
+			o->listen);
+		rc = 1;
+	}
+	for (unsigned i = 0; i < nthreads && !rc; i++) {
 		rx[i].fd = open_socket(&ss, sslen, err, sizeof err);
 		if (rx[i].fd < 0) {
 			fprintf(stderr, "netcap-collect: --listen %s: %s\n", o->listen, err);

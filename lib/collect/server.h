@@ -39,6 +39,11 @@ struct collect_serve_opts {
 	const char *nats_url;   /* NULL: none */
 	const char *nats_stream; /* NULL: "NETCAP" */
 	bool nats_only;         /* publish, write no files (out_dir unused) */
+	/* Join collectors already bound to the address (SO_REUSEPORT: the
+	 * kernel then spreads sensors over every process). Off: a port in
+	 * use is an error, so a forgotten collector cannot silently take a
+	 * share of the sensors. */
+	bool share_port;
 };
 
 /* Runs until SIGINT or SIGTERM. Returns the exit status: 0, or 1 when it
