@@ -50,8 +50,8 @@ LIBS_netcap-label   := $(BASE_LIBS) $(JANSSON_LIBS) -lpthread
 LIBS_netcap-collect := $(BASE_LIBS) $(SODIUM_LIBS) $(JANSSON_LIBS) $(NATS_LIBS) -lpthread
 ALL_LIBS := $(DPDK_LIBS) $(PCAP_LIBS) $(SODIUM_LIBS) $(BASE_LIBS) $(JANSSON_LIBS) $(NATS_LIBS) -lpthread
 
-.PHONY: all deps test test-sanitize check run bench bench-tools clean
-all: $(BINS)
+.PHONY: all deps test test-sanitize check run bench bench-tools clean install uninstall man units
+all: $(BINS) man units
 
 deps:
 	@scripts/install-deps.sh
@@ -183,5 +183,72 @@ $(TOOL_BINS): $(BUILD)/tests/%: $(OBJ)/tests/tools/%.o $(SUPPORT_OBJ) $(LIBNETCA
 
 clean:
 	rm -rf $(BUILD)
+
+# `make install` (as root; DESTDIR for a staging root, e.g. a package):
+# the four programs in $(BINDIR), the configuration, the man pages and the
+# systemd units (docs/deployment.md, "Install and services"). All four go
+# to bin/, not sbin/, although netcap(8) and netcap-collect(8) are in
+# section 8 (as tcpdump(8) is in /usr/bin): netcap replays files for any
+# user, and netcap-label --pcap runs the netcap beside it or on PATH.
+# A changed $(SYSCONFDIR)/netcap/netcap.conf is never overwritten: the new
+# one is installed beside it as netcap.conf.new. The paths are substituted
+# into the man pages and units at build time: give the same PREFIX (and
+# others) to `make` and `make install`.
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+SYSCONFDIR ?= /etc
+MANDIR     ?= $(PREFIX)/share/man
+# systemd's unit directory: /usr/lib/systemd/system for PREFIX=/usr, else
+# under PREFIX (/usr/local/lib/systemd/system is on systemd's search path).
+UNITDIR    ?= $(if $(filter /usr /usr/,$(PREFIX)),/usr/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+INSTALL    ?= install
+INSTALL_SUBST := BINDIR=$(BINDIR) SYSCONFDIR=$(SYSCONFDIR) VERSION=$(shell sed -n 's/^\#define NCAP_VERSION "\(.*\)"/\1/p' lib/ncap/writer.h)
+
+# Man pages from the programs' --help (and netcap's --help-man): see
+# scripts/make-man.sh and man/*.in.
+MAN_PAGES := netcap.8 netcap-dump.1 netcap-label.1 netcap-collect.8
+MAN_OUT   := $(MAN_PAGES:%=$(BUILD)/man/%)
+UNITS     := netcap@.service netcap-collect.service
+UNIT_OUT  := $(UNITS:%=$(BUILD)/systemd/%)
+man: $(MAN_OUT)
+units: $(UNIT_OUT)
+# Rewritten only when the paths change, so pages and units follow them.
+$(BUILD)/install-paths: FORCE
+	@mkdir -p $(@D)
+	@echo '$(INSTALL_SUBST)' | cmp -s - $@ || echo '$(INSTALL_SUBST)' >$@
+.PHONY: FORCE
+FORCE:
+define man_rule
+$(BUILD)/man/$(1): man/$(1).in $(BUILD)/$(basename $(1)) scripts/make-man.sh $(BUILD)/install-paths
+	scripts/make-man.sh $$< $(BUILD)/$(basename $(1)) $$@ $(INSTALL_SUBST)
+endef
+$(foreach page,$(MAN_PAGES),$(eval $(call man_rule,$(page))))
+$(BUILD)/systemd/%: dist/systemd/%.in $(BUILD)/install-paths
+	@mkdir -p $(@D)
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $< >$@
+
+CONF_DEST := $(DESTDIR)$(SYSCONFDIR)/netcap/netcap.conf
+install: all
+	$(INSTALL) -D -m 0755 -t $(DESTDIR)$(BINDIR) $(BINS)
+	$(foreach p,$(MAN_PAGES),$(INSTALL) -D -m 0644 $(BUILD)/man/$(p) $(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(p)))/$(p);)
+	$(INSTALL) -D -m 0644 -t $(DESTDIR)$(UNITDIR) $(UNIT_OUT)
+	@if [ -e $(CONF_DEST) ] && ! cmp -s config/netcap.conf $(CONF_DEST); then \
+		$(INSTALL) -D -m 0644 config/netcap.conf $(CONF_DEST).new; \
+		echo "install: $(CONF_DEST) was changed: kept; the new one is $(CONF_DEST).new"; \
+	else \
+		echo "$(INSTALL) -D -m 0644 config/netcap.conf $(CONF_DEST)"; \
+		$(INSTALL) -D -m 0644 config/netcap.conf $(CONF_DEST); \
+	fi
+# Removes what install put, but not a netcap.conf that was changed.
+uninstall:
+	rm -f $(APPS:%=$(DESTDIR)$(BINDIR)/%)
+	rm -f $(foreach p,$(MAN_PAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(p)))/$(p))
+	rm -f $(UNITS:%=$(DESTDIR)$(UNITDIR)/%) $(CONF_DEST).new
+	@if cmp -s config/netcap.conf $(CONF_DEST); then \
+		echo "rm -f $(CONF_DEST)"; rm -f $(CONF_DEST); \
+	elif [ -e $(CONF_DEST) ]; then \
+		echo "uninstall: $(CONF_DEST) was changed: kept"; \
+	fi
+	@rmdir $(DESTDIR)$(SYSCONFDIR)/netcap 2>/dev/null || true
 
 -include $(LIB_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(SUPPORT_OBJ:.o=.d) $(TOOL_SRC:%.c=$(OBJ)/%.d) $(patsubst %.c,$(OBJ)/%.d,$(wildcard app/*/*.c))

@@ -17,6 +17,7 @@ packages=(
   python3 python3-protobuf protobuf-compiler   # wire-compatibility oracle
   tshark tcpdump tcpreplay iproute2 time       # oracles, live-capture tests, bench peak RSS
   nfdump                          # nfpcapd: the flow benchmark's reference (scripts/bench-flows.sh)
+  man-db groff-base systemd       # make install's man pages and units: man -l, systemd-analyze (tests/e2e/test_install.sh)
 )
 # From bookworm-backports: Debian 12 itself has no Suricata 7.
 backports=(

@@ -171,7 +171,7 @@ void config_free(struct netcap_config *cfg)
 	}
 }
 
-enum { OPT_HELP = 1000, OPT_VERSION, OPT_NEGATED = 2000, OPT_INDEX = 3000 };
+enum { OPT_HELP = 1000, OPT_VERSION, OPT_HELP_MAN, OPT_NEGATED = 2000, OPT_INDEX = 3000 };
 
 void config_usage(FILE *out)
 {
@@ -201,6 +201,61 @@ void config_usage(FILE *out)
 		"EAL arguments after -- (or [eal] args in the file) go to DPDK unchanged; without them\n"
 		"NETCAP picks --no-huge, --no-pci, --no-shconf, all CPUs as lcores, and memory sized to the run.\n",
 		"-h, --help", "this text", "--version", "print the version");
+}
+
+/* Text for roff: backslashes as \e, every '-' as \- (a minus that
+ * neither breaks a line nor becomes a hyphen), a leading '.' or '\''
+ * made literal. */
+static void roff_text(FILE *out, const char *s)
+{
+	if (*s == '.' || *s == '\'')
+		fputs("\\&", out);
+	for (; *s; s++) {
+		if (*s == '\\')
+			fputs("\\e", out);
+		else if (*s == '-')
+			fputs("\\-", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+/* The OPTIONS section of netcap(8), from the table config_usage() prints
+ * (the hidden --help-man; scripts/make-man.sh puts it into
+ * man/netcap.8.in), so the page lists what --help lists. */
+void config_usage_man(FILE *out)
+{
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		const struct option_spec *o = &options[i];
+		fputs(".TP\n", out);
+		if (o->short_flag)
+			fprintf(out, "\\fB\\-%c\\fR, ", o->short_flag);
+		fputs("\\fB\\-\\-", out);
+		roff_text(out, o->flag);
+		fputs("\\fR", out);
+		if (o->arg) {
+			fputs(" \\fI", out);
+			roff_text(out, o->arg);
+			fputs("\\fR", out);
+		}
+		fputc('\n', out);
+		roff_text(out, o->help);
+		fputc('\n', out);
+		if (o->kind == OPT_BOOL || o->kind == OPT_TRISTATE) {
+			fputs(".br\n(\\fB\\-\\-no\\-", out);
+			roff_text(out, o->flag);
+			fputs("\\fR turns it off)\n", out);
+		}
+		if (o->section) {
+			fputs(".br\nConfig file: \\fB[", out);
+			roff_text(out, o->section);
+			fputs("] ", out);
+			roff_text(out, o->flag);
+			fputs("\\fR\n", out);
+		}
+	}
+	fputs(".TP\n\\fB\\-h\\fR, \\fB\\-\\-help\\fR\nthis text\n"
+	      ".TP\n\\fB\\-\\-version\\fR\nprint the version\n", out);
 }
 
 static int parse_u64(const char *s, bool size_suffix, uint64_t *out)
@@ -449,7 +504,7 @@ static void set_defaults(struct netcap_config *cfg)
 
 /* getopt's tables, built from the option table. */
 struct getopt_tables {
-	struct option longopts[2 * N_OPTIONS + 4];
+	struct option longopts[2 * N_OPTIONS + 5];
 	char shortopts[3 * N_OPTIONS + 4];
 	char negated[N_OPTIONS][64]; /* "no-NAME" of the on/off options */
 };
@@ -476,6 +531,7 @@ static void build_getopt_tables(struct getopt_tables *t)
 	t->longopts[nl++] = (struct option){ "iface", required_argument, NULL, 'i' }; /* netcap's name */
 	t->longopts[nl++] = (struct option){ "help", no_argument, NULL, OPT_HELP };
 	t->longopts[nl++] = (struct option){ "version", no_argument, NULL, OPT_VERSION };
+	t->longopts[nl++] = (struct option){ "help-man", no_argument, NULL, OPT_HELP_MAN }; /* not in --help */
 	t->longopts[nl] = (struct option){ 0 };
 	t->shortopts[ns] = '\0';
 }
@@ -551,6 +607,10 @@ static int read_flags(struct netcap_config *cfg, int argc, char **argv, const st
 	while ((c = getopt_long(argc, argv, t->shortopts, t->longopts, &idx)) != -1) {
 		if (c == OPT_HELP || c == 'h') {
 			config_usage(stdout);
+			return 1;
+		}
+		if (c == OPT_HELP_MAN) {
+			config_usage_man(stdout);
 			return 1;
 		}
 		if (c == OPT_VERSION) {

@@ -97,5 +97,7 @@ void config_free(struct netcap_config *cfg);
 
 #include <stdio.h>
 void config_usage(FILE *out);
+/* The same options as roff for netcap(8): .TP entries (--help-man). */
+void config_usage_man(FILE *out);
 
 #endif
