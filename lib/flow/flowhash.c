@@ -12,11 +12,22 @@
 #include "decode/ipproto.h"
 #include "flow/flowhash.h"
 
-/* The transport ports of TCP, UDP and SCTP; c is left after them. */
+/* The transport ports of TCP, UDP and SCTP; c is left after them. For
+ * ICMP and ICMPv6, the type and code instead (not keyed; for the
+ * Community ID). */
 static void read_ports(struct cursor *c, struct flow_tuple *t)
 {
-	if (t->proto != IPPROTO_TCP && t->proto != IPPROTO_UDP && t->proto != IPPROTO_SCTP)
+	if (t->proto != IPPROTO_TCP && t->proto != IPPROTO_UDP && t->proto != IPPROTO_SCTP) {
+		if (t->proto == IPPROTO_ICMP || t->proto == IPPROTO_ICMPV6) {
+			uint8_t type = cur_u8(c), code = cur_u8(c);
+			if (cur_ok(c)) {
+				t->has_icmp = true;
+				t->icmp_type = type;
+				t->icmp_code = code;
+			}
+		}
 		return;
+	}
 	uint16_t sp = cur_be16(c), dp = cur_be16(c);
 	if (cur_ok(c)) {
 		t->src_port = sp;
@@ -304,6 +315,7 @@ static bool read_ipv4(struct cursor *c, struct flow_tuple *t, bool *payload)
 	t->version = 4;
 	t->proto = proto;
 	t->src_port = t->dst_port = 0;
+	t->has_icmp = false;
 	memset(t->src, 0, sizeof t->src);
 	memset(t->dst, 0, sizeof t->dst);
 	memcpy(t->src, src, 4);
@@ -330,6 +342,7 @@ static bool read_ipv6(struct cursor *c, struct flow_tuple *t, bool *payload)
 	t->version = 6;
 	t->proto = next;
 	t->src_port = t->dst_port = 0;
+	t->has_icmp = false;
 	memcpy(t->src, src, 16);
 	memcpy(t->dst, dst, 16);
 	*payload = false;

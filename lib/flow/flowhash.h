@@ -45,6 +45,11 @@ struct flow_tuple {
 	uint8_t version;          /* 4 or 6; 0: no IP */
 	uint8_t proto;
 	bool has_mac;
+	/* ICMP (1) and ICMPv6 (58), when the header was reached: the message's
+	 * type and code, for the records' Community ID (communityid.h). Not
+	 * part of the key or the hash: ICMP is keyed on the addresses. */
+	bool has_icmp;
+	uint8_t icmp_type, icmp_code;
 	uint16_t src_port, dst_port;
 	uint8_t src[16], dst[16]; /* IPv4 in the first 4 bytes, rest zero */
 	uint8_t src_mac[6], dst_mac[6];

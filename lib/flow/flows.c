@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "decode/ipproto.h"
+#include "flow/communityid.h"
 #include "flow/flowhash.h"
 #include "flow/flows.h"
 #include "flow/internal.h"
@@ -27,6 +28,7 @@ void flow_settings_default(struct flow_settings *s)
 		.active = 3600 * NS_PER_S,
 		.tcp_close = 5 * NS_PER_S,
 		.window = 3600 * NS_PER_S,
+		.community_id_seed = COMMUNITY_ID_DEFAULT_SEED,
 	};
 }
 
@@ -55,6 +57,10 @@ struct conn {
 	bool client_is_a;
 	uint8_t fin_dirs;              /* bit 0: a sent FIN, bit 1: b sent FIN */
 	bool rst;
+	/* ICMP, ICMPv6: the first message whose header was read, for the
+	 * Community ID (in the padding before app_proto: no bigger entry) */
+	bool has_icmp, icmp_from_a;
+	uint8_t icmp_type, icmp_code;
 	const char *app_proto;
 };
 
@@ -65,6 +71,8 @@ struct flow {                      /* one direction */
 	uint32_t packets;
 	uint8_t mac_src[6], mac_dst[6];
 	bool has_mac;
+	bool has_icmp;                 /* as struct conn's */
+	uint8_t icmp_type, icmp_code;
 	const char *app_proto;
 };
 
@@ -108,6 +116,33 @@ static void format_uid(char out[17], uint64_t uid)
 	out[16] = '\0';
 }
 
+/* A record's Community ID (communityid.h), computed once, as it is
+ * written, from its key; for ICMP from the type and code of its first
+ * message whose header was read, sent by endpoint a when icmp_from_a.
+ * Empty without IP, and for ICMP whose header no packet of the record
+ * reached (fragments only, or a link type the tuple parse does not
+ * read). */
+static void format_community_id(char out[COMMUNITY_ID_SIZE], const struct endpoint_key *k, bool has_icmp,
+				bool icmp_from_a, uint8_t icmp_type, uint8_t icmp_code, uint16_t seed)
+{
+	out[0] = '\0';
+	if (!k->version)
+		return;
+	struct community_tuple t = { .version = k->version, .proto = k->proto, .src = k->addr_a,
+				     .dst = k->addr_b, .src_port = k->port_a, .dst_port = k->port_b };
+	if (k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6) {
+		if (!has_icmp)
+			return;
+		if (!icmp_from_a) {
+			t.src = k->addr_b;
+			t.dst = k->addr_a;
+		}
+		t.src_port = icmp_type;
+		t.dst_port = icmp_code;
+	}
+	community_id_v1(&t, seed, out);
+}
+
 static void conn_write(struct flows *f, struct conn *c)
 {
 	const struct endpoint_key *k = ekey(&c->node);
@@ -124,6 +159,8 @@ static void conn_write(struct flows *f, struct conn *c)
 		format_mac_into(dst_mac, a_client ? c->mac_b : c->mac_a);
 	}
 	format_uid(uid, c->uid);
+	char cid[COMMUNITY_ID_SIZE];
+	format_community_id(cid, k, c->has_icmp, c->icmp_from_a, c->icmp_type, c->icmp_code, f->s.community_id_seed);
 
 	Types__Connection r = TYPES__CONNECTION__INIT;
 	r.timestampfirst = c->first;
@@ -156,6 +193,7 @@ static void conn_write(struct flows *f, struct conn *c)
 	r.numcwrflags = (int32_t)c->flags[7];
 	r.numnsflags = (int32_t)c->flags[8];
 	r.meanwindowsize = c->window_n ? (int32_t)(c->window_sum / c->window_n) : 0;
+	r.communityid = cid;
 	f->emit(f->ctx, TYPES__TYPE__NC_Connection, &r.base);
 }
 
@@ -174,6 +212,8 @@ static void flow_write(struct flows *f, struct flow *fl)
 		format_mac_into(dst_mac, fl->mac_dst);
 	}
 	format_uid(uid, fl->uid);
+	char cid[COMMUNITY_ID_SIZE];
+	format_community_id(cid, k, fl->has_icmp, true, fl->icmp_type, fl->icmp_code, f->s.community_id_seed);
 	Types__Flow r = TYPES__FLOW__INIT;
 	r.timestampfirst = fl->first;
 	r.timestamplast = fl->last;
@@ -192,6 +232,7 @@ static void flow_write(struct flows *f, struct flow *fl)
 	r.apppayloadsize = (int32_t)fl->app_bytes;
 	r.numpackets = (int32_t)fl->packets;
 	r.uid = uid;
+	r.communityid = cid;
 	f->emit(f->ctx, TYPES__TYPE__NC_Flow, &r.base);
 }
 
@@ -414,6 +455,12 @@ static void conn_packet(struct flows *f, const struct packet *pkt, const struct 
 	}
 	if (!c->app_proto && pkt->app_proto)
 		c->app_proto = pkt->app_proto;
+	if (t->has_icmp && !c->has_icmp) {
+		c->has_icmp = true;
+		c->icmp_from_a = src_is_a;
+		c->icmp_type = t->icmp_type;
+		c->icmp_code = t->icmp_code;
+	}
 	if (k->proto == IPPROTO_TCP && pkt->ip_proto == IPPROTO_TCP && pkt->has_ports)
 		count_tcp(c, pkt, src_is_a);
 	int64_t idle = (c->fin_dirs == 3 || c->rst) ? f->s.tcp_close : idle_timeout(&f->s, k->proto);
@@ -444,6 +491,11 @@ static void flow_packet(struct flows *f, const struct packet *pkt, const struct 
 	}
 	if (!fl->app_proto && pkt->app_proto)
 		fl->app_proto = pkt->app_proto;
+	if (t->has_icmp && !fl->has_icmp) {
+		fl->has_icmp = true;
+		fl->icmp_type = t->icmp_type;
+		fl->icmp_code = t->icmp_code;
+	}
 	flow_table_touch(table, &fl->node, record_expiry(f, fl->first, idle_timeout(&f->s, k->proto)));
 }
 
