@@ -16,6 +16,7 @@ packages=(
   clang-14 libclang-rt-14-dev     # libFuzzer targets (make fuzz, tests/e2e/test_fuzz.sh)
   python3 python3-protobuf protobuf-compiler   # wire-compatibility oracle
   tshark tcpdump tcpreplay iproute2 time       # oracles, live-capture tests, bench peak RSS
+  curl                            # scrapes the metrics endpoints (tests/e2e/test_metrics.sh)
   nfdump                          # nfpcapd: the flow benchmark's reference (scripts/bench-flows.sh)
   man-db groff-base systemd       # make install's man pages and units: man -l, systemd-analyze (tests/e2e/test_install.sh)
 )

@@ -49,6 +49,10 @@ static const char usage[] =
 	"  --stats-interval SECONDS\n"
 	"                  summary and stats file period (default 60, 0 off)\n"
 	"  --quiet         no periodic summaries on stderr (the final one stays)\n"
+	"  --metrics ADDR:PORT\n"
+	"                  serve the counters, per sensor too, for Prometheus at\n"
+	"                  http://ADDR:PORT/metrics (127.0.0.1:9101, [::1]:9101,\n"
+	"                  *:9101); off by default (docs/deployment.md)\n"
 	"  --from-nats URL read a NATS JetStream stream of batches (nats://HOST:4222)\n"
 	"                  into DIR/<sensor-id>/<Type>.ncap.gz through a durable\n"
 	"                  consumer, until SIGINT or SIGTERM (docs/collector-nats.md)\n"
@@ -145,7 +149,8 @@ int main(int argc, char **argv)
 		bool takes_value = IS("gen-keypair") || IS("listen") || IS("key") || IS("allow") ||
 				   IS("o") || IS("out") || IS("threads") || IS("max-datagram") ||
 				   IS("stats-file") || IS("stats-interval") || IS("from-nats") ||
-				   IS("stream") || IS("durable") || IS("nats");
+				   IS("stream") || IS("durable") || IS("nats") ||
+				   IS("metrics");
 		if (value && !takes_value)
 			usage_error("option %.*s takes no value", (int)(eq - arg), arg);
 		if (takes_value && !value) {
@@ -175,6 +180,8 @@ int main(int argc, char **argv)
 			o.stats_file = value;
 		} else if (IS("stats-interval")) {
 			o.stats_interval = (unsigned)parse_number(arg, value, 0, 86400);
+		} else if (IS("metrics")) {
+			o.metrics = value;
 		} else if (IS("from-nats")) {
 			from_nats = value;
 		} else if (IS("nats")) {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "collect/files.h"
+#include "collect/metrics.h"
 #include "collect/nats.h"
 #include "collect/server.h"
 #include "ncap/schema.h"
@@ -240,6 +241,16 @@ int collect_serve(const struct collect_serve_opts *o)
 
 	unsigned started = 0;
 	rc = 0;
+	/* Bound before the receive threads start: a bad address or a port in
+	 * use stops the start. Its thread starts once they run. */
+	struct collect_metrics metrics = {.c = &c, .w = workers};
+	if (o->metrics) {
+		metrics.server = metrics_server_open(o->metrics, collect_metrics_page, &metrics, err, sizeof err);
+		if (!metrics.server) {
+			fprintf(stderr, "netcap-collect: --metrics %s\n", err);
+			rc = 1;
+		}
+	}
 	if (!o->share_port && port_in_use(&ss, sslen)) {
 		fprintf(stderr, "netcap-collect: --listen %s: the port is in use (another collector? "
 				"--share-port joins it, and the kernel then spreads the sensors over both)\n",
@@ -270,6 +281,11 @@ int collect_serve(const struct collect_serve_opts *o)
 			break;
 		}
 		started++;
+	}
+	metrics.n = started;
+	if (!rc && metrics.server && metrics_server_start(metrics.server, NULL, err, sizeof err)) {
+		fprintf(stderr, "netcap-collect: --metrics: %s\n", err);
+		rc = 1;
 	}
 	if (!rc && !o->quiet)
 		fprintf(stderr, "netcap-collect: listening on %s, %u threads, %zu sensors allowed, "
@@ -328,6 +344,8 @@ int collect_serve(const struct collect_serve_opts *o)
 		if (o->stats_file)
 			write_stats(&c, workers, started, o->stats_file);
 	}
+	/* After the final summary: a last scrape sees the final counts. */
+	metrics_server_close(metrics.server);
 	for (unsigned i = 0; i < started; i++) {
 		close(rx[i].fd);
 		free(rx[i].bufs);

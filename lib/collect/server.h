@@ -44,6 +44,9 @@ struct collect_serve_opts {
 	 * use is an error, so a forgotten collector cannot silently take a
 	 * share of the sensors. */
 	bool share_port;
+	/* Prometheus endpoint, "ADDR:PORT" (docs/deployment.md,
+	 * "Monitoring"); NULL: none. */
+	const char *metrics;
 };
 
 /* Runs until SIGINT or SIGTERM. Returns the exit status: 0, or 1 when it

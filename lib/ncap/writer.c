@@ -154,7 +154,7 @@ static int append_member(struct ncap_writer *w, const uint8_t *p, size_t n, uint
 		}
 		done += (size_t)k;
 	}
-	f->size += n;
+	__atomic_store_n(&f->size, f->size + n, __ATOMIC_RELAXED); /* read unlocked: ncap_writer_file_size */
 	w->bytes_out += n;
 	w->failing = false;
 out:
@@ -393,6 +393,7 @@ int ncap_writer_close(struct ncap_writer *w, char *err, size_t errlen)
 const char *ncap_writer_error(const struct ncap_writer *w) { return w->error; }
 uint64_t ncap_writer_bytes_in(const struct ncap_writer *w) { return w->bytes_in; }
 uint64_t ncap_writer_bytes_out(const struct ncap_writer *w) { return w->bytes_out; }
+uint64_t ncap_writer_file_size(const struct ncap_writer *w) { return __atomic_load_n(&w->file->size, __ATOMIC_RELAXED); }
 uint64_t ncap_writer_records(const struct ncap_writer *w) { return w->records; }
 uint64_t ncap_writer_lost_records(const struct ncap_writer *w) { return w->lost_records; }
 uint64_t ncap_writer_failed_writes(const struct ncap_writer *w) { return w->failed_writes; }

@@ -66,6 +66,9 @@ int ncap_writer_close(struct ncap_writer *w, char *err, size_t errlen);
 const char *ncap_writer_error(const struct ncap_writer *w);
 uint64_t ncap_writer_bytes_in(const struct ncap_writer *w);  /* uncompressed */
 uint64_t ncap_writer_bytes_out(const struct ncap_writer *w); /* on disk, by this writer */
+/* The file's size on disk (whole members), by all of its writers: any
+ * thread may read it, without the file's lock (--rotate-size). */
+uint64_t ncap_writer_file_size(const struct ncap_writer *w);
 uint64_t ncap_writer_records(const struct ncap_writer *w);   /* handed to the writer */
 uint64_t ncap_writer_lost_records(const struct ncap_writer *w); /* of those, not on disk */
 uint64_t ncap_writer_failed_writes(const struct ncap_writer *w);

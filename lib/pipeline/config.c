@@ -42,6 +42,9 @@ static const struct option_spec options[] = {
 	  "capture live from a kernel interface through net_af_packet (one queue pair per worker)" },
 	{ "pci", 0, "ports", OPT_LIST, FIELD(pci), FIELD(n_pci), 0, 0, "ADDR",
 	  "capture from a NIC bound to DPDK (vfio-pci), by PCI address; repeatable; symmetric RSS spreads it over the workers" },
+	{ "bpf", 0, "input", OPT_STRING, FIELD(bpf), 0, 0, 0, "EXPR",
+	  "capture filter in tcpdump syntax (pcap-filter(7)), e.g. 'tcp port 443 or udp port 53': only matching packets are "
+	  "decoded, the others counted as filtered; compiled by libpcap for the input's link type, run by DPDK's BPF JIT" },
 	{ "out", 'o', "output", OPT_STRING, FIELD(out_dir), 0, 0, 0, "DIR",
 	  "directory for the <Type>.ncap.gz files (created if missing; default: current directory)" },
 	{ "level", 0, "output", OPT_INT, FIELD(level), 0, 0, 12, "N",
@@ -64,6 +67,15 @@ static const struct option_spec options[] = {
 	  "write packets with a malformed layer to errors.pcap, with the reason in errors.log" },
 	{ "unknown-pcap", 0, "output", OPT_BOOL, FIELD(unknown_pcap), 0, 0, 1, NULL,
 	  "write packets with a layer no decoder knows to unknown.pcap" },
+	{ "rotate-interval", 0, "output", OPT_STRING, FIELD(rotate_interval), 0, 0, 0, "DURATION",
+	  "start new files every DURATION (30s, 15m, 1h, 1d), at multiples of it since the epoch: 1h rotates at every "
+	  "full hour UTC; files go to DIR/<YYYY-MM-DD>/<Type>.<start>.ncap.gz; SIGHUP rotates too (docs/deployment.md)" },
+	{ "rotate-size", 0, "output", OPT_SIZE, FIELD(rotate_size), 0, 0, UINT64_C(1) << 50, "BYTES",
+	  "start a new file of a type once its file passes BYTES on disk (K/M/G suffixes), as --rotate-interval names it" },
+	{ "keep", 0, "output", OPT_STRING, FIELD(keep_age), 0, 0, 0, "AGE",
+	  "with rotation: remove closed files last written more than AGE ago (12h, 7d, 4w)" },
+	{ "keep-size", 0, "output", OPT_SIZE, FIELD(keep_size), 0, 0, UINT64_C(1) << 50, "BYTES",
+	  "with rotation: remove the oldest closed files while the rotated files take more than BYTES" },
 	{ "flow-capacity", 0, "flows", OPT_UINT, FIELD(flow_capacity), 0, 1024, CONFIG_MAX_FLOW_CAPACITY, "N",
 	  "flows tracked per record family per worker; when full the oldest are written early (default 524288)" },
 	{ "tcp-idle-timeout", 0, "flows", OPT_UINT, FIELD(tcp_idle), 0, 1, 86400, "SECONDS",
@@ -127,6 +139,9 @@ static const struct option_spec options[] = {
 	  "no summary at the end" },
 	{ "stats-interval", 0, "output", OPT_UINT, FIELD(stats_interval), 0, 0, 86400, "SECONDS",
 	  "live capture: print counters every SECONDS (default 0: only at the end)" },
+	{ "metrics", 0, "output", OPT_STRING, FIELD(metrics), 0, 0, 0, "ADDR:PORT",
+	  "serve counters for Prometheus at http://ADDR:PORT/metrics, e.g. 127.0.0.1:9100, [::1]:9100, *:9100 "
+	  "(every IPv4 address); off by default (docs/deployment.md, \"Monitoring\")" },
 	{ "config", 'c', NULL, OPT_STRING, FIELD(config_path), 0, 0, 0, "FILE",
 	  "read settings from an INI file (see config/netcap.conf); flags override it" },
 };

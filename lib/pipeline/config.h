@@ -23,6 +23,7 @@ struct netcap_config {
 	const char *iface;
 	const char *pci[CONFIG_MAX_INPUTS];
 	unsigned n_pci;
+	const char *bpf;          /* capture filter (tcpdump syntax), NULL: none */
 
 	/* output */
 	const char *out_dir;
@@ -36,6 +37,11 @@ struct netcap_config {
 	bool payload;             /* keep TCP/UDP payload bytes in records */
 	bool errors_pcap;         /* malformed packets to errors.pcap + errors.log */
 	bool unknown_pcap;        /* packets with an unknown layer to unknown.pcap */
+	/* rotation (lib/pipeline/rotate.h; docs/deployment.md, "Rotation") */
+	const char *rotate_interval; /* DURATION, NULL: none */
+	uint64_t rotate_size;     /* bytes of a type's file, 0: none */
+	const char *keep_age;     /* --keep DURATION, NULL: keep all */
+	uint64_t keep_size;       /* bytes of rotated files, 0: keep all */
 
 	/* flows (seconds) */
 	unsigned flow_capacity;   /* entries per family per worker */
@@ -75,6 +81,7 @@ struct netcap_config {
 	int progress;             /* -1 auto (stderr is a terminal), 0, 1 */
 	bool quiet;
 	unsigned stats_interval;  /* seconds between live stats lines, 0: none */
+	const char *metrics;      /* --metrics ADDR:PORT (Prometheus), NULL: off */
 
 	/* EAL arguments (config file [eal] args, then those after --) */
 	char *eal_args[CONFIG_MAX_EAL_ARGS];

@@ -34,14 +34,18 @@
 #include "pipeline/bigframe.h"
 #include "pipeline/engine.h"
 #include "pipeline/pipeline.h"
+#include "pipeline/roles.h"
+#include "pipeline/metrics.h"
 #include "pipeline/sidecar.h"
 
 struct engine eng;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	atomic_store(&eng.stop, true);
+	if (sig == SIGHUP)
+		atomic_store(&eng.rot.hup, true); /* the control thread rotates (rotate.h) */
+	else
+		atomic_store(&eng.stop, true);
 }
 
 /* ---- record types --------------------------------------------------- */
@@ -775,6 +779,7 @@ static void *control_main(void *arg)
 		usleep(20 * 1000);
 		if (progress && tick % 10 == 0)
 			report_progress(false);
+		rotate_tick(&eng.rot);
 		if (eng.live && cfg->stats_interval &&
 		    rte_get_tsc_cycles() - last_stats > cfg->stats_interval * rte_get_tsc_hz()) {
 			last_stats = rte_get_tsc_cycles();
@@ -878,6 +883,23 @@ static void init_lcores(void)
  * written go to the summary. */
 static void close_writers(void)
 {
+	if (eng.rot.on) {
+		/* rotated files: the sizes of every generation's, summed */
+		for (unsigned c = 0; c < eng.n_compressors; c++) {
+			struct compressor_state *cs = eng.lc[eng.compressor_lcore[c]].cs;
+			if (!cs)
+				continue;
+			compressor_close_writers(cs);
+			for (int t = 0; t < NCAP_TYPE_LIMIT; t++) {
+				eng.lost_records[t] += cs->unopened_records[t] + cs->closed_lost[t];
+				eng.file_bytes[t] += cs->closed_bytes[t];
+			}
+		}
+		/* no prune here: the files of the last generation stay, as
+		 * the budget applies after a rotation (the next run's start
+		 * prunes again) */
+		return;
+	}
 	for (unsigned c = 0; c < eng.n_compressors; c++) {
 		struct compressor_state *cs = eng.lc[eng.compressor_lcore[c]].cs;
 		for (int t = 0; cs && t < NCAP_TYPE_LIMIT; t++) {
@@ -902,6 +924,37 @@ static void close_writers(void)
 	}
 }
 
+/* --bpf: the expression compiled by libpcap for each input's link type
+ * (the files' own, from prescan_open; Ethernet for af_packet and NICs),
+ * before EAL, so that a bad expression is an error of the command line.
+ * Converted and loaded once EAL runs (load_filter). */
+static int compile_filter(const struct netcap_config *cfg)
+{
+	if (!cfg->bpf)
+		return 0;
+	int links[CONFIG_MAX_INPUTS];
+	unsigned n = 0;
+	for (unsigned i = 0; i < eng.n_files; i++)
+		links[n++] = eng.files[i].link;
+	if (!eng.n_files)
+		links[n++] = LINK_ETHERNET;
+	char err[2048];
+	if (capfilter_compile(&eng.filter, cfg->bpf, links, n, err, sizeof err) < 0) {
+		fprintf(stderr, "netcap: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int load_filter(void)
+{
+	char err[2048];
+	if (!eng.filter.expr || capfilter_load(&eng.filter, err, sizeof err) == 0)
+		return 0;
+	fprintf(stderr, "netcap: %s\n", err);
+	return -1;
+}
+
 /* Before EAL: the record types, the input files, the output directory and
  * the sidecar files, so that a bad setting fails before DPDK starts. */
 static int prepare_run(struct netcap_config *cfg)
@@ -913,7 +966,7 @@ static int prepare_run(struct netcap_config *cfg)
 	eng.sidecar = cfg->errors_pcap || cfg->unknown_pcap;
 	/* In sensor mode without --also-local, only the sidecar files need
 	 * the output directory. */
-	if (choose_record_types(cfg) < 0 || scan_inputs(cfg) < 0 || sensor_prepare(cfg) < 0 ||
+	if (rotate_prepare(&eng.rot, cfg) < 0 || choose_record_types(cfg) < 0 || scan_inputs(cfg) < 0 || compile_filter(cfg) < 0 || sensor_prepare(cfg) < 0 ||
 	    ((eng.write_local || eng.sidecar) && make_out_dir(cfg->out_dir) < 0))
 		return -1;
 	if (eng.sidecar && sidecar_open(cfg->out_dir, cfg->errors_pcap, cfg->unknown_pcap) < 0)
@@ -989,6 +1042,7 @@ static void install_signal_handlers(void)
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL); /* rotates (--rotate-interval, --rotate-size) */
 	/* A file size limit (ulimit -f) must fail the write with EFBIG, which
 	 * the writer survives, not kill the process. */
 	signal(SIGXFSZ, SIG_IGN);
@@ -1017,6 +1071,7 @@ static bool start_control(struct netcap_config *cfg, pthread_t *control)
 static void run_lcores(struct netcap_config *cfg)
 {
 	pthread_t control;
+	rotate_start(&eng.rot);
 	bool control_running = start_control(cfg, &control);
 	eng.start_tsc = rte_get_tsc_cycles();
 	rte_eal_mp_remote_launch(lcore_main, NULL, CALL_MAIN);
@@ -1045,6 +1100,7 @@ static void stop_engine(void)
 		rte_eth_dev_close(eng.ports[p]);
 	}
 	sensor_close();
+	capfilter_free(&eng.filter);
 	bigframe_teardown();
 	rte_eal_cleanup();
 }
@@ -1057,17 +1113,27 @@ int engine_run(struct netcap_config *cfg, const char *argv0)
 	int eal_argc = eal_arguments(cfg, argv0, eal_argv);
 	if (eal_argc < 0)
 		return 2;
-	if (start_eal(eal_argc, eal_argv) < 0)
+	/* Bound before DPDK starts: a bad address or a port in use ends the run at once. */
+	struct metrics_server *metrics = cfg->metrics ? engine_metrics_open(cfg) : NULL;
+	if (cfg->metrics && !metrics)
+		return 2;
+	if (start_eal(eal_argc, eal_argv) < 0) {
+		metrics_server_close(metrics);
 		return 1;
+	}
 	int rc = 1;
-	if (draw_flow_hash_key() == 0 && setup_engine(cfg) == 0) {
+	if (load_filter() < 0) {
+		rc = 2; /* the expression, as a compile error would be */
+	} else if (draw_flow_hash_key() == 0 && setup_engine(cfg) == 0) {
 		set_writer_options(cfg);
 		install_signal_handlers();
 		if (eng.live)
 			report_register_telemetry();
+		engine_metrics_start(metrics); /* on failure (said), the run goes on without */
 		run_lcores(cfg);
 		rc = finish_run(cfg);
 	}
+	metrics_server_close(metrics); /* after the summary: the last scrape sees the final counts */
 	stop_engine();
 	return rc;
 }

@@ -23,8 +23,10 @@
 #include "flow/flows.h"
 #include "ncap/chunk.h"
 #include "ncap/writer.h"
+#include "pipeline/capfilter.h"
 #include "pipeline/config.h"
 #include "pipeline/mbufchain.h"
+#include "pipeline/rotate.h"
 #include "stream/app.h"
 
 #define BURST 32
@@ -102,6 +104,7 @@ struct lcore_stats {
 	uint64_t ring_full_drops;   /* live: dispatcher ring full */
 	uint64_t ring_full_waits;   /* offline: dispatcher waited */
 	uint64_t packets, decode_errors, unknown;
+	uint64_t filtered;          /* refused by the capture filter (--bpf): not decoded */
 	uint64_t chunks_sent;
 	uint64_t chunk_waits;       /* chunk pool empty or compressor ring full */
 	uint64_t partial_waits;     /* flow partial-sums pool empty */
@@ -124,10 +127,13 @@ struct worker_state {
 	int64_t stream_now;         /* latest packet time seen (stream expiry) */
 	uint64_t next_tick;         /* TSC: live flow expiry by the clock */
 	uint64_t next_flush;        /* TSC: live, send partly filled chunks */
+	uint32_t rot_gen;           /* live: the generation last seen (rotate.h) */
 	struct packet pkt;
 	struct ncap_chunk *chunk[NCAP_TYPE_LIMIT];
 	uint8_t *linear;            /* multi-segment packets are copied here (BIGFRAME_MAX) */
 	char *scratch;              /* strings of records cut to fit (NCAP_RECORD_LIMIT) */
+	/* --bpf: a frame over 64 KiB shown to the filter as a chain (capfilter.h) */
+	struct rte_mbuf filter_frame[CAPFILTER_FRAME_SEGS];
 };
 
 struct compressor_state {
@@ -141,6 +147,12 @@ struct compressor_state {
 	struct collect_sealer *sealer;
 	struct collect_sender *sender;
 	struct collect_seal_stats seal;
+	/* rotation (rotate.h): the generation and sequence of each writer's
+	 * file, and what closed files left for the summary */
+	uint32_t rot_seen;          /* eng.rot.changes when last compared */
+	uint32_t wgen[NCAP_TYPE_LIMIT], wseq[NCAP_TYPE_LIMIT];
+	struct rotate_file *wfile[NCAP_TYPE_LIMIT];
+	uint64_t closed_bytes[NCAP_TYPE_LIMIT], closed_lost[NCAP_TYPE_LIMIT];
 };
 
 struct lcore_conf {
@@ -193,6 +205,7 @@ struct engine {
 	rte_spinlock_t shared_open_lock;   /* opening those files: once per file */
 	struct record_set enabled;
 	unsigned n_enabled;
+	struct capfilter filter;    /* --bpf, one program per input link type; expr NULL: none */
 
 	struct input_file files[CONFIG_MAX_INPUTS];
 	unsigned n_files;
@@ -212,6 +225,7 @@ struct engine {
 	uint64_t lost_records[NCAP_TYPE_LIMIT]; /* not on disk (write errors), at the end */
 
 	atomic_bool stop;           /* SIGINT/SIGTERM */
+	struct rotation rot;        /* --rotate-interval, --rotate-size, SIGHUP (rotate.h) */
 	atomic_uint rx_active;      /* lcores still reading ports */
 	atomic_uint workers_active;   /* workers, plus the aggregator */
 	atomic_uint flow_workers_active; /* workers only */

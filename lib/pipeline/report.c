@@ -32,6 +32,7 @@ void report_totals(struct lcore_stats *sum)
 		sum->ring_full_drops += s->ring_full_drops;
 		sum->ring_full_waits += s->ring_full_waits;
 		sum->packets += s->packets;
+		sum->filtered += s->filtered;
 		sum->decode_errors += s->decode_errors;
 		sum->unknown += s->unknown;
 		sum->chunks_sent += s->chunks_sent;
@@ -368,6 +369,9 @@ void report_summary(FILE *out)
 		s.rx_packets, s.rx_bytes, secs, secs > 0 ? s.rx_packets / secs / 1e6 : 0,
 		secs > 0 ? s.rx_bytes / secs / 1e6 : 0);
 	print_layout(out);
+	if (eng.filter.expr)
+		fprintf(out, "  filtered    %" PRIu64 " packets refused by --bpf '%s' (%s), not decoded\n", s.filtered,
+			eng.filter.expr, eng.filter.n && eng.filter.prog[0].jit ? "JIT" : "interpreted");
 	if (s.packets)
 		fprintf(out, "  decoding    %.0f ns/packet per worker\n",
 			(double)s.decode_cycles * 1e9 / (double)rte_get_tsc_hz() / (double)s.packets);
@@ -444,7 +448,7 @@ static void add_container(struct rte_tel_data *d, const char *name, struct rte_t
  * stage (the summary's shares are these over their sum). */
 static void telemetry_lcores(struct rte_tel_data *d)
 {
-	enum { IDS, READ, DECODED, CYCLES, N_ARRAYS = CYCLES + STAGE_SHOWN };
+	enum { IDS, READ, DECODED, FILTERED, CYCLES, N_ARRAYS = CYCLES + STAGE_SHOWN };
 	struct rte_tel_data *a[N_ARRAYS], *roles = rte_tel_data_alloc();
 	bool ok = roles && rte_tel_data_start_array(roles, RTE_TEL_STRING_VAL) == 0;
 	for (int i = 0; i < N_ARRAYS; i++) {
@@ -468,6 +472,7 @@ static void telemetry_lcores(struct rte_tel_data *d)
 		rte_tel_data_add_array_u64(a[IDS], id);
 		rte_tel_data_add_array_u64(a[READ], lc->stats.rx_packets);
 		rte_tel_data_add_array_u64(a[DECODED], lc->stats.packets);
+		rte_tel_data_add_array_u64(a[FILTERED], lc->stats.filtered);
 		for (int i = 0; i < STAGE_SHOWN; i++)
 			rte_tel_data_add_array_u64(a[CYCLES + i], c[stage_order[i]]);
 		char r[128];
@@ -478,6 +483,7 @@ static void telemetry_lcores(struct rte_tel_data *d)
 	add_container(d, "lcore_roles", roles);
 	add_container(d, "lcore_read", a[READ]);
 	add_container(d, "lcore_decoded", a[DECODED]);
+	add_container(d, "lcore_filtered", a[FILTERED]);
 	for (int i = 0; i < STAGE_SHOWN; i++) {
 		char name[64];
 		snprintf(name, sizeof name, "lcore_cycles_%s", stage_names[stage_order[i]]);
@@ -539,6 +545,7 @@ static int telemetry_stats(const char *cmd, const char *params, struct rte_tel_d
 	rte_tel_data_add_dict_u64(d, "packets", s.rx_packets);
 	rte_tel_data_add_dict_u64(d, "bytes", s.rx_bytes);
 	rte_tel_data_add_dict_u64(d, "decoded", s.packets);
+	rte_tel_data_add_dict_u64(d, "filtered", s.filtered);
 	rte_tel_data_add_dict_u64(d, "malformed", s.decode_errors);
 	rte_tel_data_add_dict_u64(d, "unknown_layer", s.unknown);
 	rte_tel_data_add_dict_u64(d, "drops_imissed", pd.imissed);
@@ -614,4 +621,19 @@ void report_register_telemetry(void)
 				   "lcore and stage. Takes no parameters");
 	rte_telemetry_register_cmd("/netcap/ports", telemetry_ports,
 				   "Per-port RX counters. Takes no parameters");
+}
+
+/* For the metrics endpoint (metrics.c, metrics.h). */
+uint64_t report_stage_cycles(const struct lcore_stats *s, uint64_t *out)
+{
+	uint64_t c[STAGE_SHOWN];
+	uint64_t total = stage_cycles(s, c);
+	for (int i = 0; i < STAGE_SHOWN; i++)
+		out[i] = c[stage_order[i]];
+	return total;
+}
+
+const char *report_stage_name(int stage)
+{
+	return stage_names[stage_order[stage]];
 }

@@ -63,6 +63,8 @@ void compress_chunk(struct lcore_conf *lc, struct ncap_chunk *c);
 unsigned compressor_step(struct lcore_conf *lc);
 void live_flush_writers(struct lcore_conf *lc);
 void maybe_finish_compressor(struct lcore_conf *lc);
+/* Rotation: closes every writer of the compressor (the end of the run). */
+void compressor_close_writers(struct compressor_state *cs);
 
 /* Inline, being a few instructions each: the stage helpers run a few times
  * per burst, the worker calls publish_worker_time after every burst, and

@@ -196,6 +196,71 @@ static uint32_t packet_bytes(struct worker_state *ws, const struct rte_mbuf *m, 
 	return mbuf_chain_bytes(m, ws->linear, BIGFRAME_MAX, data, fault);
 }
 
+/* --bpf: runs the capture filter over the burst before anything is
+ * decoded, frees the packets it refuses and moves the others to the front
+ * of bufs; returns how many are left. Every packet of every input mode
+ * passes here (the RX role's own bursts and the dispatcher's rings alike).
+ * link < 0: each packet's link type is in the mbuf (dispatched). The
+ * filter reads the mbuf chain (capfilter.h), so only a chain that passes
+ * mbuf_chain_check() is shown to it: one that does not goes on to be
+ * counted as a bad chain, as without a filter. A frame over 64 KiB
+ * (bigframe.h) is shown whole, from its buffer. No allocation, no system
+ * call: the filter's context is the mbuf itself. */
+static unsigned filter_burst(struct lcore_conf *lc, struct rte_mbuf **bufs, unsigned n, int link)
+{
+	struct worker_state *ws = lc->ws;
+	const struct capfilter *f = &eng.filter;
+	/* One program for the whole burst: the usual case (one link type). */
+	const struct capfilter_prog *one = link >= 0 ? capfilter_for(f, link) : f->n == 1 ? &f->prog[0] : NULL;
+	if (link >= 0 && !one)
+		return n; /* never: every input's link type has its program */
+	void *ctx[BURST];
+	uint64_t rc[BURST];
+	uint8_t at[BURST];  /* ctx[j] is bufs[at[j]] */
+	bool keep[BURST];
+	unsigned batch = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_mbuf *m = bufs[i];
+		const struct capfilter_prog *p = one ? one : capfilter_for(f, (int)m->hash.fdir.lo);
+		keep[i] = true;
+		if (!p)
+			continue; /* never: every input's link type has its program */
+		const struct big_frame *big = bigframe_of(m);
+		if (big) {
+			keep[i] = capfilter_exec(p, capfilter_frame(ws->filter_frame, big->data, big->len)) != 0;
+		} else if (m->nb_segs > 1 && mbuf_chain_check(m) != MBUF_CHAIN_OK) {
+			continue; /* not read: the worker counts it */
+		} else if (one) {
+			at[batch] = (uint8_t)i;
+			ctx[batch++] = m;
+		} else {
+			keep[i] = capfilter_exec(p, m) != 0;
+		}
+	}
+	if (batch) {
+		capfilter_exec_burst(one, ctx, rc, batch);
+		for (unsigned j = 0; j < batch; j++)
+			keep[at[j]] = rc[j] != 0;
+	}
+	struct rte_mbuf *refused[BURST];
+	unsigned kept = 0, dropped = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_mbuf *m = bufs[i];
+		if (keep[i]) {
+			bufs[kept++] = m;
+			continue;
+		}
+		struct big_frame *big = bigframe_of(m);
+		if (big)
+			bigframe_release(big);
+		refused[dropped++] = m;
+	}
+	if (dropped)
+		rte_pktmbuf_free_bulk(refused, dropped);
+	lc->stats.filtered += dropped;
+	return kept;
+}
+
 void process_burst(struct lcore_conf *lc, struct rte_mbuf **bufs, unsigned n, int link)
 {
 	struct worker_state *ws = lc->ws;
@@ -206,6 +271,8 @@ void process_burst(struct lcore_conf *lc, struct rte_mbuf **bufs, unsigned n, in
 	bool sample = lc->stats.bursts++ % SAMPLE_BURSTS == 0;
 	enum lcore_stage was = lc->stats.stage;
 	uint64_t t0 = lcore_stage_enter(lc, sample ? STAGE_SAMPLED_DECODE : STAGE_PACKETS);
+	if (eng.filter.expr)
+		n = filter_burst(lc, bufs, n, link);
 	for (unsigned i = 0; i < n; i++) {
 		struct rte_mbuf *m = bufs[i];
 		if (i + 1 < n)
@@ -312,7 +379,12 @@ void live_tick(struct lcore_conf *lc, struct worker_state *ws)
 		lcore_stage_enter(lc, was);
 	}
 	worker_streams_advance(ws, wallclock_ns());
-	if (now >= ws->next_flush) {
+	/* A new generation (rotate.h): partly filled chunks go out now, so
+	 * that a file holds the records of its interval give or take this
+	 * tick, not the chunks' flush time. */
+	uint32_t gen = atomic_load_explicit(&eng.rot.gen, memory_order_relaxed);
+	if (now >= ws->next_flush || gen != ws->rot_gen) {
+		ws->rot_gen = gen;
 		ws->next_flush = now + eng.live_flush_tsc;
 		flush_chunks(lc);
 	}
