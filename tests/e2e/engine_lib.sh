@@ -121,3 +121,21 @@ wait_exit() {
   WAIT_RC=0
   wait "$pid" || WAIT_RC=$?
 }
+
+# veth_pair: the network namespace $NS and a veth pair, $CAP_IF here (the
+# capture side) and $SEND_IF inside $NS (where tcpreplay sends), both up
+# with IPv6 off before they come up (no router solicitation, no MLD, no
+# DAD: only the test's packets cross). Skips where namespaces or veth
+# pairs are not permitted; NS is emptied then, so that a cleanup does not
+# delete a namespace this test did not make.
+veth_pair() {
+  ip netns add "$NS" 2>"$TMP/err" || { NS=; skip "ip netns add not permitted here: $(cat "$TMP/err")"; }
+  ip link add "$CAP_IF" type veth peer name "$SEND_IF" 2>"$TMP/err" ||
+    skip "cannot create a veth pair here: $(cat "$TMP/err")"
+  ip link set "$SEND_IF" netns "$NS" || fail "cannot move $SEND_IF into $NS"
+  sysctl -q -w "net.ipv6.conf.$CAP_IF.disable_ipv6=1" || fail "cannot turn IPv6 off on $CAP_IF"
+  ip netns exec "$NS" sysctl -q -w "net.ipv6.conf.$SEND_IF.disable_ipv6=1" ||
+    fail "cannot turn IPv6 off on $SEND_IF"
+  ip link set "$CAP_IF" up
+  ip netns exec "$NS" ip link set "$SEND_IF" up
+}

@@ -278,13 +278,7 @@ echo "-- live capture"
 if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null || ! command -v tcpreplay >/dev/null; then
   skip "live sensor part needs root, ip and tcpreplay (the replay parts passed)"
 fi
-ip netns add "$NS" 2>"$TMP/err" || skip "ip netns add not permitted here: $(cat "$TMP/err")"
-ip link add "$CAP_IF" type veth peer name "$SEND_IF" 2>"$TMP/err" || skip "cannot create a veth pair: $(cat "$TMP/err")"
-ip link set "$SEND_IF" netns "$NS" || fail "cannot move $SEND_IF into $NS"
-sysctl -q -w "net.ipv6.conf.$CAP_IF.disable_ipv6=1" || fail "cannot turn IPv6 off on $CAP_IF"
-ip netns exec "$NS" sysctl -q -w "net.ipv6.conf.$SEND_IF.disable_ipv6=1" || fail "cannot turn IPv6 off on $SEND_IF"
-ip link set "$CAP_IF" up
-ip netns exec "$NS" ip link set "$SEND_IF" up
+veth_pair
 
 # Per-packet types only (flow records wait for their timeouts): the local
 # replay tells how many the capture gives.

@@ -74,13 +74,7 @@ cleanup() {
   rm -rf "$TMP"
 }
 trap cleanup EXIT
-ip netns add "$NS" 2>"$TMP/err" || skip "ip netns add not permitted here: $(cat "$TMP/err")"
-ip link add "$CAP_IF" type veth peer name "$SEND_IF" 2>"$TMP/err" || skip "cannot create a veth pair: $(cat "$TMP/err")"
-ip link set "$SEND_IF" netns "$NS"
-sysctl -q -w "net.ipv6.conf.$CAP_IF.disable_ipv6=1"
-ip netns exec "$NS" sysctl -q -w "net.ipv6.conf.$SEND_IF.disable_ipv6=1"
-ip link set "$CAP_IF" up
-ip netns exec "$NS" ip link set "$SEND_IF" up
+veth_pair
 
 # Room enough for both replays once the filler is gone.
 umount "$DISK"

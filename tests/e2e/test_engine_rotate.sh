@@ -136,14 +136,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ip netns add "$NS" 2>"$TMP/err" || skip "ip netns add not permitted here: $(cat "$TMP/err")"
-ip link add "$CAP_IF" type veth peer name "$SEND_IF" 2>"$TMP/err" ||
-  skip "cannot create a veth pair here: $(cat "$TMP/err")"
-ip link set "$SEND_IF" netns "$NS" || fail "cannot move $SEND_IF into $NS"
-sysctl -q -w "net.ipv6.conf.$CAP_IF.disable_ipv6=1" || fail "cannot turn IPv6 off on $CAP_IF"
-ip netns exec "$NS" sysctl -q -w "net.ipv6.conf.$SEND_IF.disable_ipv6=1" || fail "cannot turn IPv6 off on $SEND_IF"
-ip link set "$CAP_IF" up
-ip netns exec "$NS" ip link set "$SEND_IF" up
+veth_pair
 
 # start_netcap NAME ARGS...: one capture on $CAP_IF, its own DPDK process
 # (file prefix $P$NAME); its pid in pid_$NAME. Flow and reassembly settings

@@ -162,14 +162,7 @@ grep -q -- '--metrics' bad.log || { cat bad.log; fail "the error does not name -
 P=nm$$
 NS=$P CAP_IF=${P}a SEND_IF=${P}b PREFIX=$P
 RUNDIR=/var/run/dpdk/$PREFIX
-ip netns add "$NS" 2>"$TMP/err" || { NS=; skip "ip netns add not permitted here: $(cat "$TMP/err")"; }
-ip link add "$CAP_IF" type veth peer name "$SEND_IF" 2>"$TMP/err" ||
-  skip "cannot create a veth pair here: $(cat "$TMP/err")"
-ip link set "$SEND_IF" netns "$NS" || fail "cannot move $SEND_IF into $NS"
-sysctl -q -w "net.ipv6.conf.$CAP_IF.disable_ipv6=1" || fail "cannot turn IPv6 off on $CAP_IF"
-ip netns exec "$NS" sysctl -q -w "net.ipv6.conf.$SEND_IF.disable_ipv6=1" || fail "cannot turn IPv6 off on $SEND_IF"
-ip link set "$CAP_IF" up
-ip netns exec "$NS" ip link set "$SEND_IF" up
+veth_pair
 
 nport=$(free_port SOCK_STREAM)
 printf '[output]\nmetrics = 127.0.0.1:%s\n' "$nport" >netcap.conf
