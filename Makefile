@@ -116,7 +116,7 @@ FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE -Wall -We
 	-Ilib -I$(GEN) -MMD -MP $(DPDK_CFLAGS)
 # Engine files a fuzz target may use: they call no EAL function.
 FUZZ_PIPELINE := $(wildcard lib/pipeline/mbufchain.c lib/pipeline/config.c)
-FUZZ_LIB_SRC  := $(wildcard lib/decode/*.c lib/defrag/*.c lib/stream/*.c lib/ncap/*.c lib/export/*.c lib/flow/*.c lib/label/*.c) \
+FUZZ_LIB_SRC  := $(wildcard lib/decode/*.c lib/defrag/*.c lib/stream/*.c lib/ncap/*.c lib/export/*.c lib/flow/*.c lib/label/*.c lib/metrics/*.c) \
 	$(filter-out lib/collect/sender% lib/collect/nats%,$(wildcard lib/collect/*.c)) $(FUZZ_PIPELINE)
 FUZZ_LIB_OBJ  := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_LIB_SRC)) \
 	$(FUZZ_BUILD)/obj/gen/netcap.pb-c.o $(FUZZ_BUILD)/obj/gen/ncap_descriptors.o

@@ -124,27 +124,43 @@ static int header_line(const char *buf, size_t n, bool *host, bool *body)
 	return 0;
 }
 
+/* The position + 1 of the first NUL or bare control byte (TAB, CR and LF
+ * allowed) in buf[from..to), or 0. */
+static size_t control_byte(const char *buf, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++) {
+		unsigned char c = (unsigned char)buf[i];
+		if (c == 0 || (c < 0x20 && c != '\r' && c != '\n' && c != '\t') || c == 0x7f)
+			return i + 1;
+	}
+	return 0;
+}
+
 enum metrics_parse_status metrics_parse_request(const char *buf, size_t len, bool eof,
 						struct metrics_request *r)
 {
 	*r = (struct metrics_request){ .status = 0 };
 	size_t max = len < METRICS_REQUEST_MAX ? len : METRICS_REQUEST_MAX;
-	/* A NUL or a bare control byte anywhere: garbage, answered at once. */
-	for (size_t i = 0; i < max; i++) {
-		unsigned char c = (unsigned char)buf[i];
-		if (c == 0 || (c < 0x20 && c != '\r' && c != '\n' && c != '\t') || c == 0x7f)
-			return done(r, 400, i + 1);
-	}
-	size_t n;
+	size_t n, bad;
 	const char *nl = line_end(buf, 0, max, &n);
+	/* A NUL or a bare control byte in the request: garbage, answered at
+	 * once. Only the request's own bytes are looked at (line by line, the
+	 * unfinished one included), so what follows its blank line, however
+	 * the reads cut it, cannot change the verdict. */
+	if ((bad = control_byte(buf, 0, nl ? (size_t)(nl - buf) + 1 : max)))
+		return done(r, 400, bad);
 	if (!nl) {
-		if (max >= METRICS_REQUEST_MAX)
-			return done(r, 414, max);
-		/* What there is must still be able to become a request line. */
+		/* What there is must still be able to become a request line;
+		 * judged before the length, so that a garbage line is 400 at any
+		 * length it is cut at. */
 		size_t i = 0;
 		while (i < max && tchar((unsigned char)buf[i]))
 			i++;
-		if ((i < max && buf[i] != ' ') || eof)
+		if (i < max && buf[i] != ' ')
+			return done(r, 400, max);
+		if (max >= METRICS_REQUEST_MAX)
+			return done(r, 414, max);
+		if (eof)
 			return done(r, 400, max);
 		return METRICS_PARSE_MORE;
 	}
@@ -155,6 +171,8 @@ enum metrics_parse_status metrics_parse_request(const char *buf, size_t len, boo
 	unsigned fields = 0;
 	for (;;) {
 		nl = line_end(buf, pos, max, &n);
+		if ((bad = control_byte(buf, pos, nl ? (size_t)(nl - buf) + 1 : max)))
+			return done(r, 400, bad);
 		if (!nl) {
 			if (max >= METRICS_REQUEST_MAX)
 				return done(r, 431, max);

@@ -357,3 +357,29 @@ Test(metrics_http, server_round_trip)
 	cr_expect_eq(atomic_load(&st->connections), 6);
 	metrics_server_close(s);
 }
+
+/* Found by fuzz_metrics: a request is judged on its own bytes (a NUL after
+ * its blank line does not turn a 200 into a 400), and a line that cannot
+ * become a request line is 400 at any length, not 414 once it is long. */
+Test(metrics_http, verdict_does_not_depend_on_the_bytes_after_or_the_cut)
+{
+	static const char req[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\nGET /me\0\0\x01";
+	struct metrics_request r;
+	size_t head = strlen("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+	for (size_t len = head; len <= sizeof req - 1; len++) {
+		cr_assert_eq(metrics_parse_request(req, len, false, &r), METRICS_PARSE_DONE);
+		cr_assert_eq(r.status, 200, "cut at %zu: %d", len, r.status);
+		cr_assert_eq(r.length, head);
+	}
+	static char junk[METRICS_REQUEST_MAX + 16];
+	memset(junk, 'a', sizeof junk);
+	memcpy(junk, "Gt:", 3);
+	cr_assert_eq(metrics_parse_request(junk, 100, false, &r), METRICS_PARSE_DONE);
+	cr_assert_eq(r.status, 400);
+	cr_assert_eq(metrics_parse_request(junk, sizeof junk, false, &r), METRICS_PARSE_DONE);
+	cr_assert_eq(r.status, 400);
+	/* A long but well-formed start of a request line is 414. */
+	memcpy(junk, "GET /", 5);
+	cr_assert_eq(metrics_parse_request(junk, sizeof junk, false, &r), METRICS_PARSE_DONE);
+	cr_assert_eq(r.status, 414);
+}
