@@ -28,6 +28,7 @@ void flow_settings_default(struct flow_settings *s)
 		.active = 3600 * NS_PER_S,
 		.tcp_close = 5 * NS_PER_S,
 		.window = 3600 * NS_PER_S,
+		.community_id = true,
 		.community_id_seed = COMMUNITY_ID_DEFAULT_SEED,
 	};
 }
@@ -160,7 +161,10 @@ static void conn_write(struct flows *f, struct conn *c)
 	}
 	format_uid(uid, c->uid);
 	char cid[COMMUNITY_ID_SIZE];
-	format_community_id(cid, k, c->has_icmp, c->icmp_from_a, c->icmp_type, c->icmp_code, f->s.community_id_seed);
+	cid[0] = '\0';
+	if (f->s.community_id)
+		format_community_id(cid, k, c->has_icmp, c->icmp_from_a, c->icmp_type, c->icmp_code,
+				    f->s.community_id_seed);
 
 	Types__Connection r = TYPES__CONNECTION__INIT;
 	r.timestampfirst = c->first;
@@ -213,7 +217,10 @@ static void flow_write(struct flows *f, struct flow *fl)
 	}
 	format_uid(uid, fl->uid);
 	char cid[COMMUNITY_ID_SIZE];
-	format_community_id(cid, k, fl->has_icmp, true, fl->icmp_type, fl->icmp_code, f->s.community_id_seed);
+	cid[0] = '\0';
+	if (f->s.community_id)
+		format_community_id(cid, k, fl->has_icmp, true, fl->icmp_type, fl->icmp_code,
+				    f->s.community_id_seed);
 	Types__Flow r = TYPES__FLOW__INIT;
 	r.timestampfirst = fl->first;
 	r.timestamplast = fl->last;

@@ -35,7 +35,8 @@ struct flow_settings {
 	int64_t active;             /* ns: a longer connection is cut */
 	int64_t tcp_close;          /* ns after FIN both ways or RST */
 	int64_t window;             /* ns: LinkFlow/NetworkFlow/TransportFlow windows */
-	uint16_t community_id_seed; /* Connection/Flow CommunityID (communityid.h); 0 */
+	bool community_id;          /* Connection/Flow CommunityID (communityid.h); on */
+	uint16_t community_id_seed; /* its seed; 0 */
 	bool want[NCAP_TYPE_LIMIT]; /* which families to build */
 };
 

@@ -46,6 +46,8 @@ struct netcap_config {
 	/* flows (seconds) */
 	unsigned flow_capacity;   /* entries per family per worker */
 	unsigned tcp_idle, udp_idle, other_idle, active_timeout, tcp_close, aggregate_window;
+	bool community_id;        /* CommunityID in Connection and Flow */
+	unsigned community_id_seed;
 
 	/* defragmentation, per worker (lib/defrag) */
 	uint64_t defrag_memory;   /* bytes; 0: fragments decoded one by one */

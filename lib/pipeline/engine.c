@@ -635,6 +635,8 @@ static void choose_flow_settings(const struct netcap_config *cfg)
 	fs->active = cfg->active_timeout * s;
 	fs->tcp_close = cfg->tcp_close * s;
 	fs->window = cfg->aggregate_window * s;
+	fs->community_id = cfg->community_id;
+	fs->community_id_seed = (uint16_t)cfg->community_id_seed;
 	static const int flow_types[] = { TYPES__TYPE__NC_Connection, TYPES__TYPE__NC_Flow, TYPES__TYPE__NC_LinkFlow,
 					  TYPES__TYPE__NC_NetworkFlow, TYPES__TYPE__NC_TransportFlow };
 	for (size_t i = 0; i < sizeof flow_types / sizeof *flow_types; i++)

@@ -105,4 +105,21 @@ for what, g, n in zip(["all", "TCP", "UDP", "ICMP", "IPv6"], got, need):
     print("agree %-4s %6d (at least %d)" % (what, g, n))
 sys.exit(0 if all(g >= n for g, n in zip(got, need)) else 1)
 EOF
+# The options: --no-community-id leaves the field empty; another seed gives
+# other hashes for the same flows (the seeded values themselves are the
+# spec's, tests/unit/test_communityid.c).
+one=$NETCAP_CORPUS/ndpi/1kxun.pcap
+for opts in "" "--no-community-id" "--community-id-seed 1"; do
+  d=$TMP/opt$(echo "$opts" | tr -dc a-z0-9)
+  # shellcheck disable=SC2086
+  "$NETCAP" -r "$one" -o "$d" -q $opts || fail "netcap -r $one $opts failed"
+  "$DUMP" --select CommunityID "$d/Connection.ncap.gz" | tail -n +2 >"$d.ids" ||
+    fail "netcap-dump $d/Connection.ncap.gz failed"
+done
+base=$TMP/opt.ids off=$TMP/optnocommunityid.ids seeded=$TMP/optcommunityidseed1.ids
+[ -s "$base" ] && grep -q '^1:' "$base" || fail "no CommunityID by default"
+! grep -q . "$off" || fail "--no-community-id: CommunityID still written"
+[ "$(wc -l <"$off")" = "$(wc -l <"$base")" ] || fail "--no-community-id changed the Connection records"
+[ "$(paste -d' ' "$base" "$seeded" | awk '$1 != "" && $1 == $2' | wc -l)" = 0 ] ||
+  fail "--community-id-seed 1 left hashes unchanged"
 echo "PASS"
