@@ -200,12 +200,7 @@ static void write_events(struct prom_buf *b)
 		    "and reason; the summary's events.");
 	for (int p = 0; p < PROTO_COUNT; p++)
 		for (int r = 0; r < REASON_COUNT; r++) {
-			uint64_t n = 0;
-			for (unsigned w = 0; w < eng.n_workers; w++) {
-				const struct worker_state *ws = eng.lc[eng.worker_lcore[w]].ws;
-				if (ws)
-					n += LD(ws->dctx.stats.events[p][r]);
-			}
+			uint64_t n = report_events(p, r);
 			if (!n)
 				continue;
 			const char *l[] = { "layer", decode_protocol_names[p], "reason", decode_reason_names[r], NULL };

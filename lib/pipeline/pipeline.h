@@ -298,5 +298,9 @@ void report_progress(bool final);
 void report_summary(FILE *out);
 void report_register_telemetry(void);
 void report_totals(struct lcore_stats *sum);
+/* Decoder events of one layer and reason, summed over the workers (each
+ * writes only its own; read with relaxed loads, so also while they run:
+ * the summary, telemetry and --metrics). */
+uint64_t report_events(int proto, int reason);
 
 #endif

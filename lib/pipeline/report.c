@@ -143,19 +143,24 @@ static void print_lost(FILE *out)
 	print_counts(out, eng.lost_records, NCAP_TYPE_LIMIT, type_name);
 }
 
-/* Malformed layers and other decoder events, by layer and reason, summed
- * over the workers (each worker writes only its own). */
+uint64_t report_events(int proto, int reason)
+{
+	uint64_t n = 0;
+	for (unsigned w = 0; w < eng.n_workers; w++) {
+		const struct worker_state *ws = eng.lc[eng.worker_lcore[w]].ws;
+		if (ws)
+			n += __atomic_load_n(&ws->dctx.stats.events[proto][reason], __ATOMIC_RELAXED);
+	}
+	return n;
+}
+
+/* Malformed layers and other decoder events, by layer and reason. */
 static void print_events(FILE *out)
 {
 	bool any = false;
 	for (int p = 0; p < PROTO_COUNT; p++)
 		for (int r = 0; r < REASON_COUNT; r++) {
-			uint64_t n = 0;
-			for (unsigned w = 0; w < eng.n_workers; w++) {
-				const struct worker_state *ws = eng.lc[eng.worker_lcore[w]].ws;
-				if (ws)
-					n += ws->dctx.stats.events[p][r];
-			}
+			uint64_t n = report_events(p, r);
 			if (!n)
 				continue;
 			fprintf(out, "%s%s %s %" PRIu64, any ? ", " : "  events      ", decode_protocol_names[p],
