@@ -179,7 +179,7 @@ $(UNIT_BIN): $(UNIT_OBJ) $(SUPPORT_OBJ) $(LIBNETCAP)
 
 $(TOOL_BINS): $(BUILD)/tests/%: $(OBJ)/tests/tools/%.o $(SUPPORT_OBJ) $(LIBNETCAP)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBNETCAP) $(PCAP_LIBS) $(SODIUM_LIBS) $(BASE_LIBS) $(NATS_LIBS) -lpthread
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBNETCAP) $(DPDK_LIBS) $(PCAP_LIBS) $(SODIUM_LIBS) $(BASE_LIBS) $(NATS_LIBS) -lpthread
 
 clean:
 	rm -rf $(BUILD)

@@ -34,10 +34,14 @@ struct option_spec {
 
 static const struct option_spec options[] = {
 	{ "read", 'r', "input", OPT_LIST, FIELD(pcaps), FIELD(n_pcaps), 0, 0, "FILE",
-	  "replay a pcap or pcapng file through DPDK's pcap PMD; repeat for several files (one RX queue each)" },
+	  "replay a pcap or pcapng file (classic pcap from a memory map, pcapng through DPDK's pcap PMD); "
+	  "repeat for several files (one RX queue each)" },
 	{ "files-as-queues", 0, "input", OPT_BOOL, FIELD(files_as_queues), 0, 0, 1, NULL,
 	  "each -r file is an RX queue read by its own worker, with no dispatcher: the files must hold whole flows, "
 	  "e.g. made by scripts/split-by-flow.sh" },
+	{ "mmap", 0, "input", OPT_BOOL, FIELD(mmap_input), 0, 0, 1, NULL,
+	  "read classic pcap files from a memory map, without copying a packet (default on; "
+	  "--no-mmap reads them through the pcap PMD, as pcapng files always are)" },
 	{ "interface", 'i', "input", OPT_STRING, FIELD(iface), 0, 0, 0, "IFACE",
 	  "capture live from a kernel interface through net_af_packet (one queue pair per worker)" },
 	{ "pci", 0, "ports", OPT_LIST, FIELD(pci), FIELD(n_pci), 0, 0, "ADDR",
@@ -500,6 +504,7 @@ static void set_defaults(struct netcap_config *cfg)
 		.chunk_size = 64 << 10,
 		.member_size = 1 << 20,
 		.entropy = true,
+		.mmap_input = true,
 		.ring_size = 2048,
 		.progress = -1,
 		.compressors = UINT_MAX, /* "not given": chosen from the lcores */

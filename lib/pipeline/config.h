@@ -20,6 +20,7 @@ struct netcap_config {
 	const char *pcaps[CONFIG_MAX_INPUTS];
 	unsigned n_pcaps;
 	bool files_as_queues;     /* each file read by its own worker, no dispatcher */
+	bool mmap_input;          /* classic pcap files read from a memory map (pcapmap.h) */
 	const char *iface;
 	const char *pci[CONFIG_MAX_INPUTS];
 	unsigned n_pci;

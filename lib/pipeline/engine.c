@@ -424,6 +424,8 @@ ring_error:
 static uint64_t memory_estimate(const struct netcap_config *cfg)
 {
 	uint64_t bytes = (uint64_t)mbufs_needed(cfg) * (RTE_MBUF_DEFAULT_BUF_SIZE + 256);
+	if (cfg->n_pcaps && cfg->mmap_input)
+		bytes += (uint64_t)mbufs_needed(cfg) * 256; /* pcapmap.c's descriptors */
 	bytes += (uint64_t)chunks_needed(cfg) * (cfg->chunk_size + CHUNK_SLACK + 256);
 	bytes += 2 * (uint64_t)(rte_align32pow2(chunks_needed(cfg) + 1)) * 8 * eng.n_compressors;
 	return bytes / (1 << 20) + 128;
@@ -520,6 +522,8 @@ static int setup_pcap_input(const struct netcap_config *cfg)
 	if ((rc = setup_port(port, (uint16_t)cfg->n_pcaps, false)) < 0)
 		return port_failed(port, rc);
 	eng.ports[eng.n_ports++] = port;
+	if (pcapmap_setup(mbufs_needed(cfg)) < 0)
+		return -1;
 	use_pcap_timestamps();
 	if (bigframe_setup(eng.files, eng.n_files) < 0)
 		return -1;
@@ -529,7 +533,7 @@ static int setup_pcap_input(const struct netcap_config *cfg)
 		lc->rxq[lc->n_rxq++] = (struct rx_queue){
 			.port = port, .queue = (uint16_t)i, .link = eng.files[i].link,
 			.expected = eng.files[i].packets, .done = eng.files[i].packets == 0,
-			.oversize = bigframe_reader_of(i),
+			.oversize = bigframe_reader_of(i), .map = eng.files[i].map,
 		};
 	}
 	if (cfg->files_as_queues) {
@@ -817,7 +821,7 @@ static int scan_inputs(const struct netcap_config *cfg)
 				f->path);
 			return -1;
 		}
-		if (prescan_open(f, err, sizeof err) < 0) {
+		if (prescan_open(f, err, sizeof err) < 0 || (cfg->mmap_input && pcapmap_open(f, err, sizeof err) < 0)) {
 			fprintf(stderr, "netcap: %s\n", err);
 			return -1;
 		}
@@ -830,12 +834,17 @@ static int scan_inputs(const struct netcap_config *cfg)
 	return 0;
 }
 
-/* Counting the packets of every file (prescan.c) overlaps EAL's start. */
+/* Counting the packets of every file (prescan.c, or pcapmap.c walking a
+ * mapped file's record headers) overlaps EAL's start. */
 static void *count_inputs(void *arg)
 {
 	(void)arg;
-	for (unsigned i = 0; i < eng.n_files; i++)
-		prescan_count(&eng.files[i]);
+	for (unsigned i = 0; i < eng.n_files; i++) {
+		if (eng.files[i].map)
+			pcapmap_count(&eng.files[i]);
+		else
+			prescan_count(&eng.files[i]);
+	}
 	return NULL;
 }
 
@@ -1104,6 +1113,7 @@ static void stop_engine(void)
 	sensor_close();
 	capfilter_free(&eng.filter);
 	bigframe_teardown();
+	pcapmap_teardown(eng.files, eng.n_files);
 	rte_eal_cleanup();
 }
 

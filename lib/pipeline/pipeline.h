@@ -26,6 +26,7 @@
 #include "pipeline/capfilter.h"
 #include "pipeline/config.h"
 #include "pipeline/mbufchain.h"
+#include "pipeline/pcapmap.h"
 #include "pipeline/rotate.h"
 #include "stream/app.h"
 
@@ -51,6 +52,8 @@ struct input_file {
 	 * the snaplen (caplen < len), UINT32_MAX if none: the pcap PMD does
 	 * not pass on the length on the wire (decoder_ctx.cut_len). */
 	uint32_t cut_len;
+	uint32_t snapshot;        /* libpcap's snapshot length for the file */
+	struct pcap_map *map;     /* read from a memory map (pcapmap.h), or NULL: the PMD */
 };
 
 struct rx_queue {
@@ -61,6 +64,7 @@ struct rx_queue {
 	uint64_t idle_since;      /* TSC of the first empty poll in a row */
 	bool done;
 	struct bigframe_reader *oversize; /* offline, when the file has frames over 64 KiB */
+	struct pcap_map *map;     /* offline: the file's map, read instead of the PMD's queue */
 };
 
 /* Where an lcore's time goes, for the summary's per-lcore table. The lcore

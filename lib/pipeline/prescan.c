@@ -41,6 +41,7 @@ int prescan_open(struct input_file *f, char *err, size_t errlen)
 	}
 	f->link = pcap_datalink(p);
 	f->cut_len = UINT32_MAX;
+	f->snapshot = (uint32_t)pcap_snapshot(p);
 	pcap_close(p);
 	return 0;
 }

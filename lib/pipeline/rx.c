@@ -9,9 +9,11 @@
  * waited for (doing this lcore's other work meanwhile); live, it drops,
  * since waiting would only move the loss to the NIC.
  *
- * The RX role finishes when every queue has delivered the packets its file
- * holds (the pre-scan's count: the pcap PMD never signals end of file) or
- * on SIGINT/SIGTERM, then decrements rx_active. */
+ * A queue is either the pcap PMD's or a mapped file's (pcapmap.h: the
+ * same packets, without copying them). The RX role finishes when every
+ * queue has delivered the packets its file holds (the pre-scan's count:
+ * the pcap PMD never signals end of file) or on SIGINT/SIGTERM, then
+ * decrements rx_active. */
 #include <stdio.h>
 
 #include <rte_cycles.h>
@@ -120,7 +122,15 @@ unsigned rx_step(struct lcore_conf *lc)
 			want = (uint16_t)(q->expected - q->received);
 		enum lcore_stage was = lc->stats.stage;
 		lcore_stage_enter(lc, STAGE_RX);
-		uint16_t n = rte_eth_rx_burst(q->port, q->queue, bufs, want);
+		uint16_t n = q->map ? pcapmap_rx_burst(q->map, q->port, bufs, want)
+				    : rte_eth_rx_burst(q->port, q->queue, bufs, want);
+		if (n == 0 && q->map && pcapmap_done(q->map)) {
+			/* A mapped file knows its end (only a file that shrank
+			 * ends before the count). */
+			lc->stats.stage = was;
+			q->done = true;
+			continue;
+		}
 		if (n == 0) {
 			/* An empty poll is idle time: charged to the stage
 			 * it interrupted (the loop's STAGE_IDLE). */
@@ -130,7 +140,7 @@ unsigned rx_step(struct lcore_conf *lc)
 			uint64_t now = rte_get_tsc_cycles();
 			if (!q->idle_since) {
 				q->idle_since = now;
-			} else if (q->expected && now - q->idle_since > RX_STALL_SECONDS * rte_get_tsc_hz()) {
+			} else if (q->expected && !q->map && now - q->idle_since > RX_STALL_SECONDS * rte_get_tsc_hz()) {
 				fprintf(stderr, "netcap: warning: port %u queue %u delivered %llu of %llu packets, then nothing for %d s; ending its input\n",
 					q->port, q->queue, (unsigned long long)q->received,
 					(unsigned long long)q->expected, RX_STALL_SECONDS);

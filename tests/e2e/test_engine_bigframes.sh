@@ -11,7 +11,8 @@
 # frame gives its Ethernet record, and each record's PayloadSize and
 # PayloadEntropy are those of the whole frame (the payloads are zeros for
 # their first 14,580 bytes, what the PMD would have kept, and random after),
-# computed independently by the generator.
+# computed independently by the generator. Both ways a file is read: from
+# a memory map (the default) and through the pcap PMD (--no-mmap).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/engine_lib.sh"
 need_engine
@@ -45,4 +46,8 @@ PYEOF
 check one-worker -w 1
 check two-workers -w 2
 check one-lcore -w 1 --compressors 0 -- -l 0
+# The same through the pcap PMD and lib/pipeline/bigframe.c (mapped files,
+# the default, chain pieces of the map instead: pcapmap.h).
+check pmd-one-worker --no-mmap -w 1
+check pmd-two-workers --no-mmap -w 2
 echo "ok"
