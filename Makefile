@@ -98,6 +98,12 @@ bench-tools: $(BENCH_BINS)
 # A bench tool that needs the library names it here (and its libraries).
 BENCH_LIBS_collect-load := $(LIBNETCAP) $(SODIUM_LIBS) $(BASE_LIBS) -lpthread
 $(BUILD)/bench/collect-load: $(LIBNETCAP) | $(GEN)/netcap.pb-c.h
+BENCH_LIBS_rx-only := $(LIBNETCAP) $(SODIUM_LIBS) $(BASE_LIBS) -lpthread
+$(BUILD)/bench/rx-only: $(LIBNETCAP) | $(GEN)/netcap.pb-c.h
+# entropy-bench compiles lib/decode/entropy.c into itself (its static
+# histogram functions).
+BENCH_LIBS_entropy-bench := -lm
+$(BUILD)/bench/entropy-bench: lib/decode/entropy.c | $(GEN)/netcap.pb-c.h
 $(BENCH_BINS): $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(DPDK_CFLAGS) -o $@ $< $(LDFLAGS) $(BENCH_LIBS_$*) $(DPDK_LIBS) $(PCAP_LIBS)

@@ -1,6 +1,6 @@
 /* rx-only.c: the ceiling of an offline NETCAP run, "pure RX".
  *
- *   rx-only [-q] FILE [-- EAL arguments]
+ *   rx-only [-q] [--mapped] FILE [-- EAL arguments]
  *
  * Reads FILE through DPDK's pcap PMD exactly as netcap's input does, and
  * does nothing with the packets: libpcap counts the packets first (the PMD
@@ -10,6 +10,11 @@
  * Same mempool (RTE_MBUF_DEFAULT_BUF_SIZE buffers), same 4096 RX
  * descriptors, same scatter offload, same default EAL arguments
  * (--no-huge -m 512 --no-pci --no-shconf --no-telemetry -l 0).
+ *
+ * --mapped reads FILE as netcap does by default instead (a classic pcap
+ * file from a memory map, lib/pipeline/pcapmap.h: the count walks the
+ * record headers, each packet an mbuf pointing into the map), with the
+ * same pool size, for the ceiling of that input.
  *
  * Prints one line like netcap's summary, timed the same way (from the first
  * rx_burst to the last packet freed, EAL start-up and the pre-count left
@@ -26,7 +31,11 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
+#include "pipeline/pipeline.h"
+
 #define BURST 32
+/* netcap's pool for one worker: ring 2048 + bursts + caches + 4096. */
+#define POOL_MBUFS (2048 + 3 * BURST * 4 + 512 + 4096)
 #define STALL_SECONDS 5
 
 static uint64_t count_packets(const char *path)
@@ -46,13 +55,49 @@ static uint64_t count_packets(const char *path)
 	return n;
 }
 
+static void report(int quiet, uint64_t received, uint64_t bytes, double secs)
+{
+	if (!quiet)
+		printf("rx-only: packets %llu (%llu bytes) in %.3f s: %.3f Mpps, %.1f MB/s\n",
+		       (unsigned long long)received, (unsigned long long)bytes, secs,
+		       secs > 0 ? received / secs / 1e6 : 0, secs > 0 ? bytes / secs / 1e6 : 0);
+}
+
+/* --mapped: the same loop over netcap's mapped reader. */
+static int rx_mapped(struct input_file *f, uint64_t expected, int quiet)
+{
+	if (pcapmap_setup(POOL_MBUFS) < 0)
+		return 1;
+	struct rte_mbuf *bufs[BURST];
+	uint64_t received = 0, bytes = 0, hz = rte_get_tsc_hz();
+	uint64_t t0 = rte_get_tsc_cycles();
+	while (received < expected && !pcapmap_done(f->map)) {
+		uint16_t want = expected - received < BURST ? (uint16_t)(expected - received) : BURST;
+		uint16_t got = pcapmap_rx_burst(f->map, 0, bufs, want);
+		received += got;
+		for (unsigned k = 0; k < got; k++)
+			bytes += bufs[k]->pkt_len;
+		rte_pktmbuf_free_bulk(bufs, got);
+	}
+	report(quiet, received, bytes, (double)(rte_get_tsc_cycles() - t0) / (double)hz);
+	pcapmap_teardown(f, 1);
+	rte_eal_cleanup();
+	return received == expected ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
-	int quiet = 0, i = 1;
-	if (i < argc && strcmp(argv[i], "-q") == 0)
-		quiet = 1, i++;
+	int quiet = 0, mapped = 0, i = 1;
+	for (; i < argc && argv[i][0] == '-' && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "-q") == 0)
+			quiet = 1;
+		else if (strcmp(argv[i], "--mapped") == 0)
+			mapped = 1;
+		else
+			break;
+	}
 	if (i >= argc || argv[i][0] == '-') {
-		fprintf(stderr, "usage: rx-only [-q] FILE [-- EAL arguments]\n");
+		fprintf(stderr, "usage: rx-only [-q] [--mapped] FILE [-- EAL arguments]\n");
 		return 2;
 	}
 	const char *path = argv[i++];
@@ -62,7 +107,24 @@ int main(int argc, char **argv)
 	}
 	if (i < argc && strcmp(argv[i], "--") == 0)
 		i++;
-	uint64_t expected = count_packets(path);
+	static struct input_file file;
+	uint64_t expected = 0;
+	if (mapped) {
+		char err[1024];
+		file.path = path;
+		if (prescan_open(&file, err, sizeof err) < 0 || pcapmap_open(&file, err, sizeof err) < 0) {
+			fprintf(stderr, "rx-only: %s\n", err);
+			return 2;
+		}
+		if (!file.map) {
+			fprintf(stderr, "rx-only: %s: not a classic pcap file netcap maps\n", path);
+			return 2;
+		}
+		pcapmap_count(&file);
+		expected = file.packets;
+	} else {
+		expected = count_packets(path);
+	}
 
 	static char vdev[4200];
 	snprintf(vdev, sizeof vdev, "--vdev=net_pcap_rxonly0,rx_pcap=%s", path);
@@ -98,13 +160,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	if (mapped)
+		return rx_mapped(&file, expected, quiet);
 	uint16_t port;
 	if (rte_eth_dev_get_port_by_name("net_pcap_rxonly0", &port) != 0) {
 		fprintf(stderr, "rx-only: the pcap PMD did not create its port\n");
 		return 1;
 	}
-	/* netcap's pool for one worker: ring 2048 + bursts + caches + 4096. */
-	struct rte_mempool *pool = rte_pktmbuf_pool_create("rxonly_mbufs", 2048 + 3 * BURST * 4 + 512 + 4096, 256, 0,
+	struct rte_mempool *pool = rte_pktmbuf_pool_create("rxonly_mbufs", POOL_MBUFS, 256, 0,
 							   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (!pool) {
 		fprintf(stderr, "rx-only: mempool: %s\n", rte_strerror(rte_errno));
@@ -158,10 +221,7 @@ int main(int argc, char **argv)
 	if (stalled)
 		fprintf(stderr, "rx-only: %llu of %llu packets, then nothing for %d s\n", (unsigned long long)received,
 			(unsigned long long)expected, STALL_SECONDS);
-	if (!quiet)
-		printf("rx-only: packets %llu (%llu bytes) in %.3f s: %.3f Mpps, %.1f MB/s\n",
-		       (unsigned long long)received, (unsigned long long)bytes, secs,
-		       secs > 0 ? received / secs / 1e6 : 0, secs > 0 ? bytes / secs / 1e6 : 0);
+	report(quiet, received, bytes, secs);
 	rte_eth_dev_stop(port);
 	rte_eth_dev_close(port);
 	rte_eal_cleanup();

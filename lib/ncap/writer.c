@@ -347,27 +347,48 @@ int ncap_writer_write(struct ncap_writer *w, const uint8_t *records, size_t len)
 	int rc = 0;
 	size_t pos = 0;
 	while (pos < len) {
-		uint64_t rlen;
-		int k = ncap_varint_get(records + pos, len - pos, &rlen);
-		if (k <= 0 || rlen > len - pos - (size_t)k) {
-			/* A caller's bug, not the disk's: nothing it hands over
-			 * is trusted from here on. */
-			w->lost_records++;
-			return fail(w, "caller passed a partial record at chunk offset %zu", pos);
+		/* The run of whole records from pos that fits in pending goes
+		 * in with one copy (a chunk holds hundreds of small records). */
+		size_t room = w->member_cap - w->pending_len, run = 0, whole = 0;
+		uint32_t n = 0;
+		while (pos + run < len) {
+			uint64_t rlen;
+			size_t at = pos + run;
+			int k = ncap_varint_get(records + at, len - at, &rlen);
+			if (k <= 0 || rlen > len - at - (size_t)k) {
+				/* A caller's bug, not the disk's: nothing it hands
+				 * over is trusted from here on (the whole records
+				 * before it are kept). */
+				memcpy(w->pending + w->pending_len, records + pos, run);
+				w->pending_len += run;
+				w->pending_records += n;
+				w->records += n;
+				w->lost_records++;
+				return fail(w, "caller passed a partial record at chunk offset %zu", at);
+			}
+			whole = (size_t)k + (size_t)rlen;
+			if (whole > room - run)
+				break;
+			run += whole;
+			n++;
 		}
-		size_t whole = (size_t)k + (size_t)rlen;
-		if (whole > w->member_cap - w->pending_len && flush_pending(w) < 0)
+		memcpy(w->pending + w->pending_len, records + pos, run);
+		w->pending_len += run;
+		w->pending_records += n;
+		w->records += n;
+		pos += run;
+		if (pos == len)
+			break;
+		/* The next record does not fit: a member goes out first, and a
+		 * record larger than a member is one on its own. */
+		if (flush_pending(w) < 0)
 			rc = -1;
 		if (whole > w->member_cap) {
 			if (emit_member(w, records + pos, whole, 1) < 0)
 				rc = -1;
-		} else {
-			memcpy(w->pending + w->pending_len, records + pos, whole);
-			w->pending_len += whole;
-			w->pending_records++;
+			pos += whole;
+			w->records++;
 		}
-		pos += whole;
-		w->records++;
 	}
 	w->bytes_in += len;
 	return rc;

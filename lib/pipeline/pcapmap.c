@@ -25,6 +25,13 @@
 #define PCAP_MAX_CAPLEN 262144u
 /* An mbuf's data_len and buf_len are 16-bit. */
 #define SEGMENT_MAX 65535u
+/* Pages more than two windows behind the reader (the count's walk, then
+ * the RX role) are given back, WINDOW bytes at a time, so that a file's
+ * pages do not pile up in the resident set: they stay in the page cache,
+ * and a worker still reading a packet there faults it in again. (Mapping
+ * the next window ahead in one call, MADV_POPULATE_READ, was slower than
+ * the faults, which map 64 KiB each.) */
+#define WINDOW (16u << 20)
 
 struct pcap_map {
 	const char *path;
@@ -34,6 +41,7 @@ struct pcap_map {
 	bool swapped, nano;
 	uint32_t snapshot;          /* libpcap's, after its own corrections */
 	uint64_t pos;               /* the RX role's next record header */
+	uint64_t behind;            /* the RX role has given back the pages before this */
 	uint64_t delivered, expected;
 	bool done;
 	/* Set by the SIGBUS handler: the file lost its bytes from here on. */
@@ -193,6 +201,24 @@ static enum record_step record_at(struct pcap_map *m, uint64_t pos, uint64_t end
 	return RECORD_OK;
 }
 
+/* ---- the window ------------------------------------------------------ */
+
+static void give_back(const struct pcap_map *m, uint64_t from, uint64_t to)
+{
+	if (to > m->size)
+		to = m->size;
+	if (from < to)
+		madvise((void *)(uintptr_t)(m->base + from), to - from, MADV_DONTNEED);
+}
+
+static void slide_window(struct pcap_map *m, uint64_t pos)
+{
+	while (m->behind + 2 * WINDOW < pos) {
+		give_back(m, m->behind, m->behind + WINDOW);
+		m->behind += WINDOW;
+	}
+}
+
 /* ---- opening and counting ------------------------------------------- */
 
 /* Link types whose pseudo-header libpcap byte-swaps in the packet itself
@@ -300,8 +326,13 @@ void pcapmap_count(struct input_file *f)
 again:
 	f->packets = f->bytes = 0;
 	f->cut_len = UINT32_MAX;
+	uint64_t given_back = 0;
 	for (uint64_t pos = PCAP_FILE_HEADER; (step = record_at(m, pos, readable_end(m), &r, why, sizeof why)) == RECORD_OK;
 	     pos = r.next) {
+		if (pos >= given_back + 2 * WINDOW) {
+			give_back(m, given_back, given_back + WINDOW);
+			given_back += WINDOW;
+		}
 		f->packets++;
 		f->bytes += r.caplen;
 		if (r.caplen < r.len && r.caplen < f->cut_len)
@@ -318,6 +349,7 @@ again:
 	else if (step == RECORD_BAD)
 		fprintf(stderr, "netcap: warning: %s: %s after %llu packets; the rest is skipped\n", f->path, why,
 			(unsigned long long)f->packets);
+	give_back(m, given_back, m->size);
 	m->expected = f->packets;
 	m->done = f->packets == 0;
 }
@@ -379,6 +411,7 @@ uint16_t pcapmap_rx_burst(struct pcap_map *m, uint16_t port, struct rte_mbuf **b
 		want = (uint16_t)(m->expected - m->delivered);
 	if (rte_pktmbuf_alloc_bulk(pool, bufs, want) != 0)
 		return 0; /* every descriptor in flight: the workers free them */
+	slide_window(m, m->pos);
 	uint64_t end = readable_end(m);
 	uint16_t n = 0;
 	char why[256];
