@@ -55,6 +55,13 @@ struct histogram {
 
 static void histogram_fill(struct histogram *h, const uint8_t *data, uint32_t len)
 {
+	/* One 32-bit table, a byte at a time: on the benchmark machine (AMD
+	 * Zen 4) this takes a cycle a byte, its one store a cycle, runs of one
+	 * value included (32-bit increments of one address do not wait on each
+	 * other there). Two or four sub-histograms, 16-bit counters (6 cycles
+	 * a byte on runs) and 64-bit loads all measured slower, by 5% on
+	 * 1,400-byte payloads to 20-50% on 64-255-byte ones
+	 * (bench/entropy-bench.c). */
 	memset(h->count, 0, sizeof h->count);
 	for (uint32_t i = 0; i < len; i++)
 		h->count[data[i]]++;
@@ -72,7 +79,10 @@ static void histogram_fill(struct histogram *h, const uint8_t *data, uint32_t le
 			s0 += log2_table[h->count[data[i]]];
 		sum = s0 + s1;
 	} else if (len < XLOGX_TABLE) {
-		/* Every count is in the table: four independent sums. */
+		/* Every count is in the table: four independent sums, whose
+		 * order tests/unit/test_decode_entropy.c pins bit for bit. Their
+		 * 64 dependent adds bound this loop; skipping bins of count 0 or
+		 * 1 (which add exactly 0) and AVX2 gathers were both slower. */
 		double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
 		for (int b = 0; b < 256; b += 4) {
 			s0 += xlogx_table[h->count[b]];
