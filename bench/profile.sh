@@ -68,7 +68,7 @@ STAGES = [(st, re.compile(rx)) for st, rx in [
     ("entropy", r"^histogram_|^entropy_|^shannon_entropy|^xlogx"),
     ("flow table, Flow/Connection records", r"^flows?_|^conn_|^aggregat|^index_|^wheel_|^node_at|^endpoint_key|^run_slot"),
     ("serialising records", r"^ncap_fastpack|^protobuf_c_|^pb_|^ncap_varint|^emit_one|^emit_records|^ncap_chunk_append|libprotobuf-c"),
-    ("RX (pcap PMD, libpcap, read)", r"^rte_eth_rx_burst|librte_net_pcap|^pcap_next_ex|libpcap"),
+    ("RX (mapped file, or pcap PMD, libpcap, read)", r"^pcapmap_|^record_at$|^field32$|^slide_window$|^point_|^cut_before$|^rte_eth_rx_burst|librte_net_pcap|^pcap_next_ex|libpcap"),
     ("decoding (headers, records, strings)", r"^decode_|^format_|^record_new|^fill_|^parse_|^cur_|^kl_|^types__"),
     ("loop, rings, mbufs", r"^process_burst|^rx_step|^worker_step|^dispatch|^chunk_|^rte_|^idle_backoff|^maybe_finish|^compressor_step"),
 ]]
