@@ -19,21 +19,28 @@
 #
 # Environment: BENCH_MB (input size, default 400), BENCH_RUNS (runs per
 # row, default 3), BENCH_LCORES (default: nproc), BENCH_SCALING_ARGS (extra
-# netcap flags for every row, e.g. "--include Connection,Flow").
+# netcap flags for every row, e.g. "--include Connection,Flow"). For a
+# machine without the build or the benchmark input's tools (the many-core
+# machine: scripts/device-kit.sh sets these): NETCAP, RXONLY, SPLIT (the
+# programs), BENCH_INPUT (the input, made elsewhere), BENCH_EAL_ARGS (EAL
+# arguments for every run, e.g. "-d PLUGIN_DIR"), BENCH_KEEP (a folder that
+# keeps every run's summary, per-lcore table included). Without
+# /usr/bin/time the peak RSS is netcap's own (its summary's memory line).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 RUNS=${BENCH_RUNS:-3}
 LCORES=${BENCH_LCORES:-$(nproc)}
 read -r -a EXTRA <<<"${BENCH_SCALING_ARGS:-}"
-NETCAP=$ROOT/build/netcap
-RXONLY=$ROOT/build/bench/rx-only
-SPLIT=$ROOT/build/tests/split-by-flow
+read -r -a EAL <<<"${BENCH_EAL_ARGS:-}"
+NETCAP=${NETCAP:-$ROOT/build/netcap}
+RXONLY=${RXONLY:-$ROOT/build/bench/rx-only}
+SPLIT=${SPLIT:-$ROOT/build/tests/split-by-flow}
 for b in "$NETCAP" "$RXONLY" "$SPLIT"; do
   [ -x "$b" ] || { echo "bench-scaling: $b missing: run 'make all bench-tools build/tests/split-by-flow'" >&2; exit 2; }
 done
-[ -x /usr/bin/time ] || { echo "bench-scaling: /usr/bin/time missing (make deps)" >&2; exit 2; }
-input=$(BENCH_MB=${BENCH_MB:-400} scripts/make-bench-input.sh)
+input=${BENCH_INPUT:-$(BENCH_MB=${BENCH_MB:-400} scripts/make-bench-input.sh)}
+[ -f "$input" ] || { echo "bench-scaling: no input $input" >&2; exit 2; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -58,8 +65,17 @@ split_files() {
 run() {
   local key=$1; shift
   rm -rf "$work/out"
-  if ! /usr/bin/time -f '%M' -o "$work/rss" "$@" >"$work/stdout" 2>"$work/stderr"; then
+  local timed=()
+  [ -x /usr/bin/time ] && timed=(/usr/bin/time -f '%M' -o "$work/rss")
+  if ! "${timed[@]}" "$@" >"$work/stdout" 2>"$work/stderr"; then
     echo "bench-scaling: failed: $*" >&2; tail -n 20 "$work/stderr" >&2; exit 1
+  fi
+  if [ ! -x /usr/bin/time ]; then # netcap's own peak RSS (MiB), in kB; 0 for rx-only
+    sed -n 's/^  memory *peak RSS \([0-9.]*\) MiB.*/\1/p' "$work/stdout" | awk '{printf "%.0f\n", $1 * 1024} END{if (!NR) print 0}' >"$work/rss"
+  fi
+  if [ -n "${BENCH_KEEP:-}" ]; then
+    mkdir -p "$BENCH_KEEP"
+    cat "$work/stdout" "$work/stderr" >"$BENCH_KEEP/$key.$r.txt"
   fi
   local mpps
   mpps=$(sed -n -e 's/^rx-only: packets \([0-9]*\) ([0-9]* bytes) in \([0-9.]*\) s.*/\1 \2/p' \
@@ -74,22 +90,24 @@ run() {
 cat "$input" >/dev/null
 for ((r = 1; r <= RUNS; r++)); do
   echo "bench-scaling: run $r/$RUNS" >&2
-  run rx "$RXONLY" "$input"
+  run rx "$RXONLY" "$input" -- "${EAL[@]}"
+  run rxmap "$RXONLY" --mapped "$input" -- "${EAL[@]}"
   for w in "${workers[@]}"; do
-    run "dispatcher-$w" "$NETCAP" -r "$input" -o "$work/out" --no-progress -w "$w" "${EXTRA[@]}" -- -l "0-$((LCORES - 1))"
+    run "dispatcher-$w" "$NETCAP" -r "$input" -o "$work/out" --no-progress -w "$w" "${EXTRA[@]}" -- -l "0-$((LCORES - 1))" "${EAL[@]}"
     mapfile -t parts < <(split_files "$w")
     args=()
     for f in "${parts[@]}"; do args+=(-r "$f"); done
     run "perqueue-$w" "$NETCAP" "${args[@]}" --files-as-queues -o "$work/out" --no-progress -w "$w" "${EXTRA[@]}" \
-      -- -l "0-$((LCORES - 1))"
+      -- -l "0-$((LCORES - 1))" "${EAL[@]}"
   done
 done
 
 median() { sort -g | awk '{v[NR]=$1} END{print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 rx=$(cut -d' ' -f1 "$work/rx" | median)
+rxmap=$(cut -d' ' -f1 "$work/rxmap" | median)
 echo
 echo "Scaling on $LCORES lcores ($(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)),"
-echo "input \`${input#"$ROOT"/}\`, medians of $RUNS runs; pure RX $rx Mpps. Extra flags: ${BENCH_SCALING_ARGS:-none}."
+echo "input \`${input#"$ROOT"/}\`, medians of $RUNS runs; pure RX $rx Mpps (pcap PMD), $rxmap Mpps (mapped file, netcap's default input). Extra flags: ${BENCH_SCALING_ARGS:-none}."
 echo "Command: \`BENCH_MB=${BENCH_MB:-400} BENCH_RUNS=$RUNS BENCH_LCORES=$LCORES scripts/bench-scaling.sh\`."
 echo
 echo "| path | workers | layout | Mpps | share of pure RX | speedup over 1 worker | peak RSS |"
