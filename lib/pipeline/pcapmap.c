@@ -65,6 +65,7 @@ static int ts_offset = -1;
 static uint64_t ts_flag;
 static struct sigaction previous_sigbus;
 static bool handler_installed;
+static uintptr_t page_size;         /* read before the handler is installed */
 
 /* ---- a file shortened under the map -------------------------------- */
 
@@ -83,7 +84,6 @@ static void lower_lost_from(struct pcap_map *m, uint64_t from)
 static void on_sigbus(int sig, siginfo_t *si, void *uctx)
 {
 	uintptr_t at = (uintptr_t)si->si_addr;
-	uintptr_t page_size = (uintptr_t)sysconf(_SC_PAGESIZE);
 	for (unsigned i = 0; i < n_maps; i++) {
 		struct pcap_map *m = maps[i];
 		if (!m)
@@ -121,6 +121,7 @@ static void install_handler(void)
 {
 	if (handler_installed)
 		return;
+	page_size = (uintptr_t)sysconf(_SC_PAGESIZE);
 	struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO | SA_NODEFER };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGBUS, &sa, &previous_sigbus);
