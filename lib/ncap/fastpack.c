@@ -1,4 +1,5 @@
-/* fastpack.c: hand-written serializers for the per-packet record types.
+/* fastpack.c: hand-written serializers for the per-packet record types and
+ * the flow records.
  * See fastpack.h; field numbers are proto/netcap.proto's. Each serializer
  * first bounds the record's size from its variable-length parts, so it
  * never writes past `room`. */
@@ -184,6 +185,140 @@ static long pack_udp(const Types__UDP *m, uint8_t *out, size_t room)
 	return finish(out, p);
 }
 
+/* ---- flow records ---------------------------------------------------- */
+
+/* Connection and Flow share fields 2-11: the protocols and the endpoints,
+ * all text. */
+struct flow_text {
+	const char *linkproto, *networkproto, *transportproto, *applicationproto;
+	const char *srcmac, *dstmac, *srcip, *srcport, *dstip, *dstport;
+};
+
+static size_t flow_text_bound(const struct flow_text *t)
+{
+	return str_bound(t->linkproto) + str_bound(t->networkproto) + str_bound(t->transportproto) +
+	       str_bound(t->applicationproto) + str_bound(t->srcmac) + str_bound(t->dstmac) + str_bound(t->srcip) +
+	       str_bound(t->srcport) + str_bound(t->dstip) + str_bound(t->dstport);
+}
+
+static uint8_t *put_flow_text(uint8_t *p, const struct flow_text *t)
+{
+	p = pb_string(p, 2, t->linkproto);
+	p = pb_string(p, 3, t->networkproto);
+	p = pb_string(p, 4, t->transportproto);
+	p = pb_string(p, 5, t->applicationproto);
+	p = pb_string(p, 6, t->srcmac);
+	p = pb_string(p, 7, t->dstmac);
+	p = pb_string(p, 8, t->srcip);
+	p = pb_string(p, 9, t->srcport);
+	p = pb_string(p, 10, t->dstip);
+	return pb_string(p, 11, t->dstport);
+}
+
+#define FLOW_TEXT(m)                                                                                        \
+	{ (m)->linkproto, (m)->networkproto, (m)->transportproto, (m)->applicationproto, (m)->srcmac, (m)->dstmac, \
+	  (m)->srcip, (m)->srcport, (m)->dstip, (m)->dstport }
+
+static long pack_connection(const Types__Connection *m, uint8_t *out, size_t room)
+{
+	const struct flow_text t = FLOW_TEXT(m);
+	if (19 * FIELD_MAX + flow_text_bound(&t) + str_bound(m->uid) + str_bound(m->communityid) + 3 > room)
+		return 0;
+	uint8_t *p = out + 1;
+	p = pb_int64(p, 1, m->timestampfirst);
+	p = put_flow_text(p, &t);
+	p = pb_int32(p, 12, m->totalsize);
+	p = pb_int32(p, 13, m->apppayloadsize);
+	p = pb_int32(p, 14, m->numpackets);
+	p = pb_string(p, 15, m->uid);
+	p = pb_int64(p, 16, m->timestamplast);
+	p = pb_int64(p, 17, m->duration);
+	p = pb_int64(p, 18, m->bytesservertoclient);
+	p = pb_int64(p, 19, m->bytesclienttoserver);
+	p = pb_int32(p, 20, m->numfinflags);
+	p = pb_int32(p, 21, m->numrstflags);
+	p = pb_int32(p, 22, m->numackflags);
+	p = pb_int32(p, 23, m->numsynflags);
+	p = pb_int32(p, 24, m->numurgflags);
+	p = pb_int32(p, 25, m->numeceflags);
+	p = pb_int32(p, 26, m->numpshflags);
+	p = pb_int32(p, 27, m->numcwrflags);
+	p = pb_int32(p, 28, m->numnsflags);
+	p = pb_int32(p, 29, m->meanwindowsize);
+	p = pb_string(p, 101, m->communityid);
+	return finish(out, p);
+}
+
+static long pack_flow(const Types__Flow *m, uint8_t *out, size_t room)
+{
+	const struct flow_text t = FLOW_TEXT(m);
+	if (6 * FIELD_MAX + flow_text_bound(&t) + str_bound(m->uid) + str_bound(m->communityid) + 3 > room)
+		return 0;
+	uint8_t *p = out + 1;
+	p = pb_int64(p, 1, m->timestampfirst);
+	p = put_flow_text(p, &t);
+	p = pb_int32(p, 12, m->size);
+	p = pb_int32(p, 13, m->apppayloadsize);
+	p = pb_int32(p, 14, m->numpackets);
+	p = pb_string(p, 15, m->uid);
+	p = pb_int64(p, 16, m->timestamplast);
+	p = pb_int64(p, 17, m->duration);
+	p = pb_string(p, 101, m->communityid);
+	return finish(out, p);
+}
+
+/* LinkFlow, NetworkFlow and TransportFlow: the aggregates' sums. */
+static long pack_link_flow(const Types__LinkFlow *m, uint8_t *out, size_t room)
+{
+	if (6 * FIELD_MAX + str_bound(m->proto) + str_bound(m->srcmac) + str_bound(m->dstmac) + 3 > room)
+		return 0;
+	uint8_t *p = out + 1;
+	p = pb_int64(p, 1, m->timestampfirst);
+	p = pb_int64(p, 2, m->timestamplast);
+	p = pb_string(p, 3, m->proto);
+	p = pb_string(p, 4, m->srcmac);
+	p = pb_string(p, 5, m->dstmac);
+	p = pb_int64(p, 6, m->size);
+	p = pb_int64(p, 7, m->numpackets);
+	p = pb_uint64(p, 8, m->uid);
+	p = pb_int64(p, 9, m->duration);
+	return finish(out, p);
+}
+
+static long pack_network_flow(const Types__NetworkFlow *m, uint8_t *out, size_t room)
+{
+	if (6 * FIELD_MAX + str_bound(m->proto) + str_bound(m->srcip) + str_bound(m->dstip) + 3 > room)
+		return 0;
+	uint8_t *p = out + 1;
+	p = pb_int64(p, 1, m->timestampfirst);
+	p = pb_int64(p, 2, m->timestamplast);
+	p = pb_string(p, 3, m->proto);
+	p = pb_string(p, 4, m->srcip);
+	p = pb_string(p, 5, m->dstip);
+	p = pb_int64(p, 6, m->size);
+	p = pb_int64(p, 7, m->numpackets);
+	p = pb_uint64(p, 8, m->uid);
+	p = pb_int64(p, 9, m->duration);
+	return finish(out, p);
+}
+
+static long pack_transport_flow(const Types__TransportFlow *m, uint8_t *out, size_t room)
+{
+	if (8 * FIELD_MAX + str_bound(m->proto) + 3 > room)
+		return 0;
+	uint8_t *p = out + 1;
+	p = pb_int64(p, 1, m->timestampfirst);
+	p = pb_int64(p, 2, m->timestamplast);
+	p = pb_string(p, 3, m->proto);
+	p = pb_int32(p, 4, m->srcport);
+	p = pb_int32(p, 5, m->dstport);
+	p = pb_int64(p, 6, m->size);
+	p = pb_int64(p, 7, m->numpackets);
+	p = pb_uint64(p, 8, m->uid);
+	p = pb_int64(p, 9, m->duration);
+	return finish(out, p);
+}
+
 /* A record cut to fit (truncate.h) carries Truncated, field 100, which the
  * packers here leave out: protobuf-c packs those few. */
 #define FAST_OR_NOT(T, fn) ((const Types__##T *)msg)->truncated ? -1 : fn((const Types__##T *)msg, out, room)
@@ -197,6 +332,11 @@ long ncap_fastpack(int type, const ProtobufCMessage *msg, uint8_t *out, size_t r
 	case TYPES__TYPE__NC_IPv6: return FAST_OR_NOT(IPv6, pack_ipv6);
 	case TYPES__TYPE__NC_TCP: return FAST_OR_NOT(TCP, pack_tcp);
 	case TYPES__TYPE__NC_UDP: return FAST_OR_NOT(UDP, pack_udp);
+	case TYPES__TYPE__NC_Connection: return FAST_OR_NOT(Connection, pack_connection);
+	case TYPES__TYPE__NC_Flow: return FAST_OR_NOT(Flow, pack_flow);
+	case TYPES__TYPE__NC_LinkFlow: return FAST_OR_NOT(LinkFlow, pack_link_flow);
+	case TYPES__TYPE__NC_NetworkFlow: return FAST_OR_NOT(NetworkFlow, pack_network_flow);
+	case TYPES__TYPE__NC_TransportFlow: return FAST_OR_NOT(TransportFlow, pack_transport_flow);
 	default: return -1;
 	}
 }

@@ -1,5 +1,6 @@
 /* fastpack.h: hand-written serializers for the record types that every
- * packet produces (Ethernet, Dot1Q, IPv4, IPv6, TCP, UDP). They write the
+ * packet produces (Ethernet, Dot1Q, IPv4, IPv6, TCP, UDP) and the flow
+ * records (Connection, Flow, LinkFlow, NetworkFlow, TransportFlow). They write the
  * same bytes as protobuf_c_message_pack (tests/unit/test_fastpack.c checks
  * it on every field), several times faster; other types go through
  * protobuf-c. */

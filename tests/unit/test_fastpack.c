@@ -11,6 +11,8 @@
 static const int fast_types[] = {
 	TYPES__TYPE__NC_Ethernet, TYPES__TYPE__NC_Dot1Q, TYPES__TYPE__NC_IPv4,
 	TYPES__TYPE__NC_IPv6, TYPES__TYPE__NC_TCP, TYPES__TYPE__NC_UDP,
+	TYPES__TYPE__NC_Connection, TYPES__TYPE__NC_Flow, TYPES__TYPE__NC_LinkFlow,
+	TYPES__TYPE__NC_NetworkFlow, TYPES__TYPE__NC_TransportFlow,
 };
 
 static void expect_same_bytes(int type, const ProtobufCMessage *msg, const char *what)
