@@ -31,9 +31,10 @@
  * lcore, 64 KiB each, cost it 6% on the benchmark input), and pages more
  * than two windows behind the reader (the count's walk, then the RX role)
  * are given back, so that a file's pages do not pile up in the resident
- * set: they stay in the page cache, and a worker still reading a packet
- * there faults it in again. */
-#define WINDOW (16u << 20)
+ * set (12 MiB at most stay: test_flows_stress.sh bounds the growth of the
+ * peak RSS with the input): they stay in the page cache, and a worker
+ * still reading a packet there faults it in again. */
+#define WINDOW (4u << 20)
 /* Every cache line of the file is prefetched this far ahead of the reader:
  * each record header is otherwise a cache miss the next one waits on, and
  * decoding misses again on the packet's bytes (the pcap PMD's copies
