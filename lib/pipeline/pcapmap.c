@@ -300,9 +300,8 @@ int pcapmap_open(struct input_file *f, char *err, size_t errlen)
 	}
 	void *base = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (base == MAP_FAILED) {
-		snprintf(err, errlen, "%s: cannot map the file: %s", f->path, strerror(errno));
 		close(fd);
-		return -1;
+		return 0; /* a file system that cannot map it: the PMD reads it */
 	}
 	madvise(base, (size_t)st.st_size, MADV_SEQUENTIAL);
 	struct pcap_map *m = calloc(1, sizeof *m);

@@ -40,8 +40,9 @@ struct input_file;
 struct pcap_map;
 
 /* Maps f->path when it is a classic pcap file this reader takes; f->map
- * stays NULL otherwise (the PMD reads it). link is libpcap's DLT for the
- * file (prescan_open). -1 only when the map itself fails. */
+ * stays NULL otherwise (the PMD reads it: also when the file system
+ * cannot map it). f->link and f->snapshot are libpcap's (prescan_open).
+ * -1 when opening the file fails or memory runs out. */
 int pcapmap_open(struct input_file *f, char *err, size_t errlen);
 
 /* Walks the record headers: sets f->packets, f->bytes and f->cut_len as
