@@ -267,56 +267,60 @@ static long pack_flow(const Types__Flow *m, uint8_t *out, size_t room)
 	return finish(out, p);
 }
 
-/* LinkFlow, NetworkFlow and TransportFlow: the aggregates' sums. */
-static long pack_link_flow(const Types__LinkFlow *m, uint8_t *out, size_t room)
+/* LinkFlow, NetworkFlow and TransportFlow: the aggregates' sums, field for
+ * field alike but for the pair (fields 4 and 5): text for a MAC or an
+ * address pair, numbers for a port pair. */
+struct aggregate_fields {
+	int64_t first, last, size, packets, duration;
+	uint64_t uid;
+	const char *proto;
+	bool text;                  /* the pair is a, b; else port_a, port_b */
+	const char *a, *b;
+	int32_t port_a, port_b;
+};
+
+static long pack_aggregate(const struct aggregate_fields *g, uint8_t *out, size_t room)
 {
-	if (6 * FIELD_MAX + str_bound(m->proto) + str_bound(m->srcmac) + str_bound(m->dstmac) + 3 > room)
+	if (8 * FIELD_MAX + str_bound(g->proto) + str_bound(g->a) + str_bound(g->b) + 3 > room)
 		return 0;
 	uint8_t *p = out + 1;
-	p = pb_int64(p, 1, m->timestampfirst);
-	p = pb_int64(p, 2, m->timestamplast);
-	p = pb_string(p, 3, m->proto);
-	p = pb_string(p, 4, m->srcmac);
-	p = pb_string(p, 5, m->dstmac);
-	p = pb_int64(p, 6, m->size);
-	p = pb_int64(p, 7, m->numpackets);
-	p = pb_uint64(p, 8, m->uid);
-	p = pb_int64(p, 9, m->duration);
+	p = pb_int64(p, 1, g->first);
+	p = pb_int64(p, 2, g->last);
+	p = pb_string(p, 3, g->proto);
+	if (g->text) {
+		p = pb_string(p, 4, g->a);
+		p = pb_string(p, 5, g->b);
+	} else {
+		p = pb_int32(p, 4, g->port_a);
+		p = pb_int32(p, 5, g->port_b);
+	}
+	p = pb_int64(p, 6, g->size);
+	p = pb_int64(p, 7, g->packets);
+	p = pb_uint64(p, 8, g->uid);
+	p = pb_int64(p, 9, g->duration);
 	return finish(out, p);
+}
+
+#define AGGREGATE_SUMS(m)                                                                                   \
+	.first = (m)->timestampfirst, .last = (m)->timestamplast, .size = (m)->size, .packets = (m)->numpackets, \
+	.duration = (m)->duration, .uid = (m)->uid, .proto = (m)->proto
+
+static long pack_link_flow(const Types__LinkFlow *m, uint8_t *out, size_t room)
+{
+	const struct aggregate_fields g = { AGGREGATE_SUMS(m), .text = true, .a = m->srcmac, .b = m->dstmac };
+	return pack_aggregate(&g, out, room);
 }
 
 static long pack_network_flow(const Types__NetworkFlow *m, uint8_t *out, size_t room)
 {
-	if (6 * FIELD_MAX + str_bound(m->proto) + str_bound(m->srcip) + str_bound(m->dstip) + 3 > room)
-		return 0;
-	uint8_t *p = out + 1;
-	p = pb_int64(p, 1, m->timestampfirst);
-	p = pb_int64(p, 2, m->timestamplast);
-	p = pb_string(p, 3, m->proto);
-	p = pb_string(p, 4, m->srcip);
-	p = pb_string(p, 5, m->dstip);
-	p = pb_int64(p, 6, m->size);
-	p = pb_int64(p, 7, m->numpackets);
-	p = pb_uint64(p, 8, m->uid);
-	p = pb_int64(p, 9, m->duration);
-	return finish(out, p);
+	const struct aggregate_fields g = { AGGREGATE_SUMS(m), .text = true, .a = m->srcip, .b = m->dstip };
+	return pack_aggregate(&g, out, room);
 }
 
 static long pack_transport_flow(const Types__TransportFlow *m, uint8_t *out, size_t room)
 {
-	if (8 * FIELD_MAX + str_bound(m->proto) + 3 > room)
-		return 0;
-	uint8_t *p = out + 1;
-	p = pb_int64(p, 1, m->timestampfirst);
-	p = pb_int64(p, 2, m->timestamplast);
-	p = pb_string(p, 3, m->proto);
-	p = pb_int32(p, 4, m->srcport);
-	p = pb_int32(p, 5, m->dstport);
-	p = pb_int64(p, 6, m->size);
-	p = pb_int64(p, 7, m->numpackets);
-	p = pb_uint64(p, 8, m->uid);
-	p = pb_int64(p, 9, m->duration);
-	return finish(out, p);
+	const struct aggregate_fields g = { AGGREGATE_SUMS(m), .port_a = m->srcport, .port_b = m->dstport };
+	return pack_aggregate(&g, out, room);
 }
 
 /* A record cut to fit (truncate.h) carries Truncated, field 100, which the

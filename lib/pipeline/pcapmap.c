@@ -57,6 +57,10 @@ struct pcap_map {
 	/* Set by the SIGBUS handler: the file lost its bytes from here on. */
 	_Atomic uint64_t lost_from;
 	bool lost_reported;
+	/* cut_before: the page whose zero record headers were last checked
+	 * against the file's size (+ 1; 0: none), per reader (the count's
+	 * walk, then the RX role: one at a time). */
+	uint64_t size_checked_page;
 };
 
 static struct pcap_map *maps[CONFIG_MAX_INPUTS];
@@ -150,12 +154,18 @@ static uint32_t field32(const struct pcap_map *m, const uint8_t *p)
 /* A record header of zeros (rare in a real file: asked only for an empty
  * record) may be the tail of the file's last page after it was cut short,
  * which reads as zeros without a fault: a stat says. True when the file
- * now ends before pos. */
+ * now ends before pos. Only the file's last page can hold such a tail, so
+ * one stat per page is enough: a file of nothing but zero headers costs a
+ * system call per 256 records, not per record. */
 static bool cut_before(struct pcap_map *m, uint64_t pos)
 {
 	static const uint8_t zeros[PCAP_RECORD_HEADER];
+	uint64_t page = pos / page_size + 1;
+	if (page == m->size_checked_page || memcmp(m->base + pos, zeros, sizeof zeros) != 0)
+		return false;
+	m->size_checked_page = page;
 	struct stat st;
-	if (memcmp(m->base + pos, zeros, sizeof zeros) != 0 || fstat(m->fd, &st) != 0 || (uint64_t)st.st_size > pos)
+	if (fstat(m->fd, &st) != 0 || (uint64_t)st.st_size > pos)
 		return false;
 	lower_lost_from(m, (uint64_t)st.st_size);
 	return true;
@@ -371,6 +381,7 @@ again:
 		fprintf(stderr, "netcap: warning: %s: %s after %llu packets; the rest is skipped\n", f->path, why,
 			(unsigned long long)f->packets);
 	give_back(m, given_back, m->size);
+	m->size_checked_page = 0; /* the RX role checks again */
 	m->expected = f->packets;
 	m->done = f->packets == 0;
 }

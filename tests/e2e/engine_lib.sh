@@ -122,6 +122,41 @@ wait_exit() {
   wait "$pid" || WAIT_RC=$?
 }
 
+# wait_started PID OUT: waits, 30 s at most, until live netcap (background
+# job PID, its summary and stderr in OUT.summary and OUT.stderr) answers
+# /netcap/stats on $RUNDIR's telemetry socket ($QUERY asks), which it
+# registers just before its lcores start, after the port is up. The answer
+# goes to STATS.
+wait_started() {
+  local pid=$1 out=$2
+  STATS=
+  for _ in $(seq 300); do
+    kill -0 "$pid" 2>/dev/null || { cat "$out.summary" "$out.stderr"; fail "netcap ended while starting"; }
+    if [ -S "$RUNDIR/dpdk_telemetry.v2" ] &&
+       STATS=$("$PY" "$QUERY" "$RUNDIR/dpdk_telemetry.v2" /netcap/stats 2>/dev/null); then
+      return 0
+    fi
+    STATS=
+    sleep 0.1
+  done
+  cat "$out.stderr"
+  fail "no /netcap/stats answer on $RUNDIR/dpdk_telemetry.v2 within 30 s"
+}
+
+# wait_packets_seen WANT: polls /netcap/stats, 10 s at most, until its
+# packets count reaches WANT; the last count goes to SEEN (the caller
+# judges it), the last answer to STATS.
+wait_packets_seen() {
+  SEEN=
+  for _ in $(seq 100); do
+    STATS=$("$PY" "$QUERY" "$RUNDIR/dpdk_telemetry.v2" /netcap/stats) || fail "/netcap/stats stopped answering"
+    SEEN=$("$PY" -c 'import json,sys; print(json.loads(sys.argv[1])["packets"])' "$STATS") ||
+      fail "/netcap/stats has no packets count: $STATS"
+    [ "$SEEN" -ge "$1" ] && return 0
+    sleep 0.1
+  done
+}
+
 # veth_pair: the network namespace $NS and a veth pair, $CAP_IF here (the
 # capture side) and $SEND_IF inside $NS (where tcpreplay sends), both up
 # with IPv6 off before they come up (no router solicitation, no MLD, no

@@ -56,30 +56,15 @@ out=$TMP/out
   --file-prefix "$PREFIX" >"$out.summary" 2>"$out.stderr" &
 pid=$!
 
-stats=
-for _ in $(seq 300); do
-  kill -0 "$pid" 2>/dev/null || { cat "$out.summary" "$out.stderr"; fail "netcap ended while starting"; }
-  if [ -S "$RUNDIR/dpdk_telemetry.v2" ] &&
-     stats=$("$PY" "$QUERY" "$RUNDIR/dpdk_telemetry.v2" /netcap/stats 2>/dev/null); then
-    break
-  fi
-  stats=
-  sleep 0.1
-done
-[ -n "$stats" ] || { cat "$out.stderr"; fail "no /netcap/stats answer within 30 s"; }
+wait_started "$pid" "$out"
 
 ip netns exec "$NS" tcpreplay -i "$SEND_IF" --topspeed "$pcap" >"$TMP/replay.log" 2>&1 ||
   { cat "$TMP/replay.log"; fail "tcpreplay failed"; }
 sent=$(awk '/Successful packets:/ {print $3}' "$TMP/replay.log")
 [ "$sent" = "$total" ] || fail "tcpreplay sent $sent of $total packets"
 
-seen=
-for _ in $(seq 100); do
-  stats=$("$PY" "$QUERY" "$RUNDIR/dpdk_telemetry.v2" /netcap/stats) || fail "/netcap/stats stopped answering"
-  seen=$("$PY" -c 'import json,sys; print(json.loads(sys.argv[1])["packets"])' "$stats")
-  [ "$seen" -ge "$total" ] && break
-  sleep 0.1
-done
+wait_packets_seen "$total"
+stats=$STATS seen=$SEEN
 [ "$seen" = "$total" ] || fail "/netcap/stats counts $seen packets, $total were sent"
 "$PY" -c '
 import json, sys

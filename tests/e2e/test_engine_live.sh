@@ -52,19 +52,9 @@ out=$TMP/out
   --file-prefix "$PREFIX" >"$out.summary" 2>"$out.stderr" &
 pid=$!
 
-# Started: /netcap/stats answers (it is registered just before the lcores
-# are launched, after the port is up).
-stats=
-for _ in $(seq 300); do
-  kill -0 "$pid" 2>/dev/null || { cat "$out.summary" "$out.stderr"; fail "netcap ended while starting"; }
-  if [ -S "$RUNDIR/dpdk_telemetry.v2" ] &&
-     stats=$("$PY" "$QUERY" "$RUNDIR/dpdk_telemetry.v2" /netcap/stats 2>/dev/null); then
-    break
-  fi
-  stats=
-  sleep 0.1
-done
-[ -n "$stats" ] || { cat "$out.stderr"; fail "no /netcap/stats answer on $RUNDIR/dpdk_telemetry.v2 within 30 s"; }
+# Started: /netcap/stats answers.
+wait_started "$pid" "$out"
+stats=$STATS
 echo "-- started; /netcap/stats: $stats"
 
 expected=$(capinfos -c -M "$pcap" | awk '/Number of packets/ {print $NF}')
@@ -75,14 +65,8 @@ sent=$(awk '/Successful packets:/ {print $3}' "$TMP/replay")
 [ "$sent" = "$expected" ] || fail "tcpreplay sent $sent of $expected packets"
 
 # Telemetry while running: the packets count reaches what was sent.
-seen=
-for _ in $(seq 100); do
-  stats=$("$PY" "$QUERY" "$RUNDIR/dpdk_telemetry.v2" /netcap/stats) || fail "/netcap/stats stopped answering"
-  seen=$("$PY" -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["packets"])' "$stats") ||
-    fail "/netcap/stats has no packets count: $stats"
-  [ "$seen" -ge "$expected" ] && break
-  sleep 0.1
-done
+wait_packets_seen "$expected"
+stats=$STATS seen=$SEEN
 echo "-- /netcap/stats after the replay: $stats"
 [ "$seen" = "$expected" ] || fail "/netcap/stats counts $seen packets, $expected were sent"
 "$PY" -c '
